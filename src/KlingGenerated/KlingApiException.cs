@@ -1,0 +1,157 @@
+using System.Globalization;
+
+namespace KlingGenerated;
+
+/// <summary>
+/// The one exception for what the service says: an error code in the body of an HTTP 200, an HTTP error status,
+/// an answer that is not the service's JSON, or a task that ended in failure.
+/// </summary>
+/// <remarks>The message never contains the API key; it ends with what to do next.</remarks>
+// CUSTOM: nswag.json sets exceptionClass to this type, so generated code and the hand-written mapping throw the same thing.
+public class KlingApiException : Exception
+{
+    /// <summary>Creates an exception for a code of the service.</summary>
+    /// <param name="code">The service's code: the body <c>code</c>, or the HTTP status when there is no envelope.</param>
+    /// <param name="httpStatus">The HTTP status of the answer, or null when there was none (a failed task).</param>
+    /// <param name="serverMessage">The service's own message (<c>msg</c> or <c>message</c>).</param>
+    /// <param name="retryAfter">The wait the service asked for, from <c>Retry-After</c>.</param>
+    /// <param name="innerException">The cause, if any.</param>
+    public KlingApiException(int code, int? httpStatus, string? serverMessage, TimeSpan? retryAfter = null, Exception? innerException = null)
+        : this(KindOf(code, httpStatus), code, httpStatus, serverMessage, retryAfter, detail: null, innerException)
+    {
+    }
+
+    private protected KlingApiException(KlingErrorKind kind, int code, int? httpStatus, string? serverMessage, TimeSpan? retryAfter, string? detail, Exception? innerException)
+        : base(Describe(kind, code, httpStatus, serverMessage, retryAfter, detail), innerException)
+    {
+        Kind = kind;
+        Code = code;
+        HttpStatus = httpStatus;
+        ServerMessage = serverMessage;
+        RetryAfter = retryAfter;
+    }
+
+    // CUSTOM: the constructor NSwag's generated code calls when it cannot read a body it expected.
+    internal KlingApiException(string message, int statusCode, string? response, IReadOnlyDictionary<string, IEnumerable<string>> headers, Exception? innerException)
+        : this(KlingErrorKind.Unknown, statusCode, statusCode, serverMessage: null, retryAfter: null,
+               detail: $"{message.TrimEnd('.')} ({innerException?.Message ?? "no details"}). The answer does not match openapi/kling.openapi.yaml: if the service changed, update the document and rebuild",
+               innerException)
+    {
+        _ = response;
+        _ = headers;
+    }
+
+    /// <summary>What kind of failure this is.</summary>
+    public KlingErrorKind Kind { get; }
+
+    /// <summary>The service's code: the body <c>code</c> where there is an envelope, the HTTP status otherwise.</summary>
+    public int Code { get; }
+
+    /// <summary>The HTTP status of the answer; null for a task that failed.</summary>
+    public int? HttpStatus { get; }
+
+    /// <summary>The service's message, from <c>msg</c> or the older <c>message</c>.</summary>
+    public string? ServerMessage { get; }
+
+    /// <summary>How long the service asked to wait, from the <c>Retry-After</c> header.</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>For a failed task, the service's <c>failCode</c>.</summary>
+    public string? FailCode { get; private init; }
+
+    /// <summary>For a failed task, the service's <c>failMsg</c>.</summary>
+    public string? FailMessage { get; private init; }
+
+    /// <summary>For a failed task, its id.</summary>
+    public string? TaskId { get; private init; }
+
+    /// <summary>
+    /// True when the same request may succeed later: 429, 455, 500 and HTTP 502/503/504.
+    /// A 501 generation failure and a failed task are final.
+    /// </summary>
+    public bool IsRetryable => Kind != KlingErrorKind.TaskFailed && (Code is 429 or 455 or 500 or 502 or 503 or 504 || HttpStatus is 429 or 502 or 503 or 504);
+
+    /// <summary>Creates the exception for a task that ended in the <c>fail</c> state.</summary>
+    public static KlingApiException ForFailedTask(string taskId, string? failCode, string? failMessage)
+    {
+        var code = int.TryParse(failCode, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : 501;
+        return new KlingApiException(KlingErrorKind.TaskFailed, code, httpStatus: null, failMessage, retryAfter: null,
+            detail: $"Task {taskId} failed (failCode {(string.IsNullOrEmpty(failCode) ? "none" : failCode)}): {(string.IsNullOrEmpty(failMessage) ? "the service gave no reason" : failMessage)}. The task is final; submit a new one, perhaps with a changed prompt",
+            innerException: null)
+        {
+            FailCode = failCode,
+            FailMessage = failMessage,
+            TaskId = taskId,
+        };
+    }
+
+    /// <summary>Creates the exception for an answer that is not the service's JSON (an HTML page, plain text, nothing).</summary>
+    internal static KlingApiException ForUnreadableBody(int httpStatus, string what, TimeSpan? retryAfter)
+    {
+        var kind = httpStatus is >= 200 and < 300 ? KlingErrorKind.Unknown : KindOf(httpStatus, httpStatus);
+        var advice = httpStatus == 403 && what.Contains("1010", StringComparison.Ordinal)
+            ? "The service's edge blocked the request (error 1010 means the User-Agent looks like a bot); send a User-Agent header"
+            : Advice(kind);
+        return new KlingApiException(kind, httpStatus, httpStatus, serverMessage: null, retryAfter,
+            detail: $"The service answered HTTP {httpStatus} with {what} instead of its JSON envelope. {advice}", innerException: null);
+    }
+
+    /// <summary>Maps a code of the service (or an HTTP status) to a kind.</summary>
+    public static KlingErrorKind KindOf(int code, int? httpStatus) => code switch
+    {
+        401 or 403 => KlingErrorKind.Unauthorized,
+        402 => KlingErrorKind.InsufficientCredits,
+        404 => KlingErrorKind.NotFound,
+        400 or 422 => KlingErrorKind.ValidationFailed,
+        429 => KlingErrorKind.RateLimited,
+        433 => KlingErrorKind.SubKeyLimitExceeded,
+        455 => KlingErrorKind.Maintenance,
+        500 or 502 or 503 or 504 => KlingErrorKind.ServerError,
+        501 => KlingErrorKind.GenerationFailed,
+        505 => KlingErrorKind.FeatureDisabled,
+        _ when httpStatus is 429 => KlingErrorKind.RateLimited,
+        _ when httpStatus is 502 or 503 or 504 => KlingErrorKind.ServerError,
+        _ => KlingErrorKind.Unknown,
+    };
+
+    private static string Describe(KlingErrorKind kind, int code, int? httpStatus, string? serverMessage, TimeSpan? retryAfter, string? detail)
+    {
+        if (detail is not null)
+        {
+            return detail + ".";
+        }
+
+        var http = httpStatus is null or 200 ? string.Empty : $" (HTTP {httpStatus})";
+        var said = string.IsNullOrWhiteSpace(serverMessage) ? "no message" : $"\"{serverMessage.Trim()}\"";
+        var wait = retryAfter is { } r ? $" The service asked to wait {r.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s." : string.Empty;
+        return $"Kling API error {code.ToString(CultureInfo.InvariantCulture)} {kind}{http}: {said}.{wait} {Advice(kind)}.";
+    }
+
+    private static string Advice(KlingErrorKind kind) => kind switch
+    {
+        KlingErrorKind.Unauthorized => "Check the API key (KlingClientOptions.ApiKey or KIE_API_KEY); get one at https://kie.ai/api-key",
+        KlingErrorKind.InsufficientCredits => "Top up the account's credits, then submit again",
+        KlingErrorKind.NotFound => "Check the task id; a task just created can take a few seconds to become visible",
+        KlingErrorKind.ValidationFailed => "Fix the request parameters named in the message; nothing was created",
+        KlingErrorKind.RateLimited => "Slow down and retry later; nothing was created or charged",
+        KlingErrorKind.SubKeyLimitExceeded => "Raise the sub-key's limit in the kie.ai console or use another key",
+        KlingErrorKind.Maintenance => "The service is under maintenance; retry later, nothing was charged",
+        KlingErrorKind.ServerError => "Retry later; for a createTask, check whether a task was created before submitting again",
+        KlingErrorKind.GenerationFailed => "The generation failed and is final; submit a new task, perhaps with a changed prompt",
+        KlingErrorKind.FeatureDisabled => "The feature is disabled for this account or model; contact kie.ai support",
+        _ => "See the message; if it persists, report it with the code",
+    };
+}
+
+/// <summary>Typed variant NSwag's generated code names for documented error responses.</summary>
+// CUSTOM: generated code throws this for documented non-2xx responses; ProcessResponseAsync maps every non-2xx first, so it is unreachable in practice.
+internal sealed class KlingApiException<TResult> : KlingApiException
+{
+    internal KlingApiException(string message, int statusCode, string? response, IReadOnlyDictionary<string, IEnumerable<string>> headers, TResult result, Exception? innerException)
+        : base(message, statusCode, response, headers, innerException)
+    {
+        Result = result;
+    }
+
+    public TResult Result { get; }
+}

@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text;
+using KlingGenerated.OpenApi;
+
+namespace KlingGenerated;
+
+// CUSTOM: the service reports bad parameters only after a round trip (and sometimes after charging); check them against the document first.
+public partial class KlingClient
+{
+    private async Task PrepareRequestAsync(HttpClient client, HttpRequestMessage request, StringBuilder urlBuilder, CancellationToken cancellationToken)
+    {
+        _ = client;
+        if (!_options.ValidateRequests)
+        {
+            return;
+        }
+
+        var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        var problems = RequestValidator.Validate(request.Method.Method, urlBuilder.ToString(), body);
+        if (problems.Count > 0)
+        {
+            throw new ValidationException(
+                "The request was not sent: " + string.Join(" ", problems) +
+                " Fix the value, or set KlingClientOptions.ValidateRequests to false to let the service judge.");
+        }
+    }
+}

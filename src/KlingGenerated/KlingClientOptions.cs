@@ -1,0 +1,50 @@
+namespace KlingGenerated;
+
+/// <summary>
+/// Settings of a <see cref="KlingClient"/>. The client copies them when it is created: later changes are ignored.
+/// </summary>
+public sealed class KlingClientOptions
+{
+    /// <summary>The default service address.</summary>
+    public static readonly Uri DefaultBaseUrl = new("https://api.kie.ai/");
+
+    /// <summary>The kie.ai API key, sent as <c>Authorization: Bearer</c>. Never printed by this library.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>The service address, used when the HttpClient has no BaseAddress. Defaults to https://api.kie.ai/.</summary>
+    public Uri BaseUrl { get; set; } = DefaultBaseUrl;
+
+    /// <summary>Check requests against the OpenAPI document before sending them (default true). Turn off to let the service judge.</summary>
+    public bool ValidateRequests { get; set; } = true;
+
+    /// <summary>The most bytes the client reads of one answer (default 1 MiB); a larger answer becomes a <see cref="KlingApiException"/>.</summary>
+    public int MaxResponseBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Returns the problems with these settings, or an empty list.</summary>
+    public IReadOnlyList<string> GetProblems()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(ApiKey))
+        {
+            problems.Add("KlingClientOptions.ApiKey is missing: set it (for example from the KIE_API_KEY environment variable); get a key at https://kie.ai/api-key.");
+        }
+
+        if (BaseUrl is null || !BaseUrl.IsAbsoluteUri || BaseUrl.Scheme is not ("http" or "https"))
+        {
+            problems.Add($"KlingClientOptions.BaseUrl must be an absolute http or https URL such as {DefaultBaseUrl}, not '{BaseUrl}'.");
+        }
+
+        if (MaxResponseBytes < 1024)
+        {
+            problems.Add($"KlingClientOptions.MaxResponseBytes must be at least 1024, not {MaxResponseBytes}.");
+        }
+
+        return problems;
+    }
+
+    /// <summary>Describes the settings without the API key.</summary>
+    public override string ToString() =>
+        $"KlingClientOptions {{ BaseUrl = {BaseUrl}, ApiKey = {(string.IsNullOrEmpty(ApiKey) ? "(not set)" : "(set, redacted)")}, ValidateRequests = {ValidateRequests}, MaxResponseBytes = {MaxResponseBytes} }}";
+
+    internal KlingClientOptions Clone() => (KlingClientOptions)MemberwiseClone();
+}

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace KlingGenerated;
+
+/// <summary>Registers <see cref="KlingClient"/> with <see cref="IHttpClientFactory"/>.</summary>
+public static class KlingServiceCollectionExtensions
+{
+    /// <summary>The name of the HttpClient the factory builds for the client.</summary>
+    public const string HttpClientName = "KlingGenerated";
+
+    /// <summary>
+    /// Registers <see cref="IKlingClient"/> and <see cref="KlingClient"/> on a named HttpClient, with options set by <paramref name="configure"/>.
+    /// Options are validated at start: a missing key or a relative base URL fails with a clear message.
+    /// </summary>
+    /// <returns>The HttpClient builder, to add handlers of your own.</returns>
+    public static IHttpClientBuilder AddKlingClient(this IServiceCollection services, Action<KlingClientOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        return services.AddKlingClient(services.AddOptions<KlingClientOptions>().Configure(configure));
+    }
+
+    /// <summary>Registers the client with options bound from a configuration section (ApiKey, BaseUrl, ValidateRequests, MaxResponseBytes).</summary>
+    /// <returns>The HttpClient builder, to add handlers of your own.</returns>
+    public static IHttpClientBuilder AddKlingClient(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        return services.AddKlingClient(services.AddOptions<KlingClientOptions>().Bind(section));
+    }
+
+    private static IHttpClientBuilder AddKlingClient(this IServiceCollection services, OptionsBuilder<KlingClientOptions> options)
+    {
+        options.ValidateOnStart();
+        services.AddSingleton<IValidateOptions<KlingClientOptions>, KlingClientOptionsValidator>();
+
+        var builder = services.AddHttpClient(HttpClientName, (provider, http) =>
+            http.BaseAddress = provider.GetRequiredService<IOptions<KlingClientOptions>>().Value.BaseUrl);
+        builder.AddTypedClient((http, provider) => new KlingClient(http, provider.GetRequiredService<IOptions<KlingClientOptions>>().Value));
+        builder.AddTypedClient<IKlingClient>((http, provider) => new KlingClient(http, provider.GetRequiredService<IOptions<KlingClientOptions>>().Value));
+        return builder;
+    }
+
+    private sealed class KlingClientOptionsValidator : IValidateOptions<KlingClientOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, KlingClientOptions options)
+        {
+            var problems = options.GetProblems();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using Newtonsoft.Json.Linq;
+using YamlDotNet.RepresentationModel;
+
+namespace KlingGenerated.OpenApi;
+
+/// <summary>
+/// The OpenAPI document the client was generated from, embedded at build and read once.
+/// </summary>
+// CUSTOM: validation reads its constraints from the same document NSwag generated from, so a spec change needs no C# change.
+internal static class KlingOpenApiDocument
+{
+    private static readonly Lazy<JObject> LazyRoot = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>The whole document as JSON.</summary>
+    public static JObject Root => LazyRoot.Value;
+
+    /// <summary>The document's YAML text, as embedded.</summary>
+    public static string ReadText()
+    {
+        using var stream = typeof(KlingOpenApiDocument).Assembly.GetManifestResourceStream("kling.openapi.yaml")
+            ?? throw new InvalidOperationException("The OpenAPI document is not embedded in KlingGenerated.dll; rebuild the project.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>Finds an operation by its operationId; returns its HTTP method and path too.</summary>
+    public static (string Method, string Path, JObject Operation) FindOperation(string operationId)
+    {
+        foreach (var path in ((JObject)Root["paths"]!).Properties())
+        {
+            foreach (var method in ((JObject)path.Value).Properties())
+            {
+                if (method.Value is JObject op && (string?)op["operationId"] == operationId)
+                {
+                    return (method.Name.ToUpperInvariant(), path.Name, op);
+                }
+            }
+        }
+
+        throw new KeyNotFoundException($"The OpenAPI document has no operation '{operationId}'.");
+    }
+
+    /// <summary>Follows a local <c>$ref</c> such as <c>#/components/schemas/TaskRecord</c>.</summary>
+    public static JToken Resolve(JToken node)
+    {
+        var guard = 0;
+        while (node is JObject obj && obj["$ref"] is JValue { Value: string reference })
+        {
+            if (!reference.StartsWith("#/", StringComparison.Ordinal) || ++guard > 32)
+            {
+                throw new InvalidOperationException($"Unsupported $ref '{reference}' in the OpenAPI document.");
+            }
+
+            node = Root.SelectToken(
+                "$" + string.Concat(reference[2..].Split('/').Select(p => "['" + p.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal) + "']")))
+                ?? throw new InvalidOperationException($"The $ref '{reference}' points nowhere in the OpenAPI document.");
+        }
+
+        return node;
+    }
+
+    private static JObject Load()
+    {
+        var yaml = new YamlStream();
+        using (var reader = new StringReader(ReadText()))
+        {
+            yaml.Load(reader);
+        }
+
+        return (JObject)ToJson(yaml.Documents[0].RootNode);
+    }
+
+    // YAML 1.2 core schema: plain scalars that read as null, booleans or numbers are typed; quoted ones stay strings.
+    private static JToken ToJson(YamlNode node) => node switch
+    {
+        YamlMappingNode map => new JObject(map.Children.Select(kv => new JProperty(((YamlScalarNode)kv.Key).Value!, ToJson(kv.Value)))),
+        YamlSequenceNode seq => new JArray(seq.Children.Select(ToJson)),
+        YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } scalar => PlainScalar(scalar.Value ?? string.Empty),
+        YamlScalarNode scalar => new JValue(scalar.Value),
+        _ => throw new InvalidOperationException($"Unsupported YAML node {node.NodeType} in the OpenAPI document."),
+    };
+
+    private static JValue PlainScalar(string text)
+    {
+        switch (text)
+        {
+            case "" or "~" or "null" or "Null" or "NULL":
+                return JValue.CreateNull();
+            case "true" or "True" or "TRUE":
+                return new JValue(true);
+            case "false" or "False" or "FALSE":
+                return new JValue(false);
+        }
+
+        if (System.Text.RegularExpressions.Regex.IsMatch(text, "^[-+]?[0-9]+$")
+            && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+        {
+            return new JValue(integer);
+        }
+
+        if (System.Text.RegularExpressions.Regex.IsMatch(text, @"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+            && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+        {
+            return new JValue(number);
+        }
+
+        return new JValue(text);
+    }
+}
