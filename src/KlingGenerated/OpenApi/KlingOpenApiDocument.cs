@@ -60,10 +60,13 @@ internal static class KlingOpenApiDocument
         return node;
     }
 
-    private static JObject Load()
+    private static JObject Load() => Parse(ReadText());
+
+    /// <summary>Reads OpenAPI YAML text as JSON.</summary>
+    public static JObject Parse(string yamlText)
     {
         var yaml = new YamlStream();
-        using (var reader = new StringReader(ReadText()))
+        using (var reader = new StringReader(yamlText))
         {
             yaml.Load(reader);
         }

@@ -58,6 +58,13 @@ internal static class SchemaValidator
         }
 
         var type = (string?)schema["type"];
+        if (type is "number" or "integer" && value is JValue { Value: "NaN" or "Infinity" or "-Infinity" } notFinite)
+        {
+            // Newtonsoft writes double.NaN and infinities as strings; name the real problem.
+            errors.Add($"{name} must be a finite number, not {notFinite.Value}.");
+            return;
+        }
+
         if (type is not null && !HasType(value, type))
         {
             errors.Add($"{name} must be {Article(type)} {type}, not {Describe(value)}.");
