@@ -8,6 +8,9 @@ namespace KlingGenerated;
 // CUSTOM: the service may add task states; a state this client does not know must not fail deserialization (forward compatibility).
 public partial class KlingClient
 {
+    /// <summary>The settings the generated code uses, for reading callbacks the same way as answers.</summary>
+    internal static JsonSerializerSettings CallbackSerializerSettings => _settings.Value;
+
     static partial void UpdateJsonSerializerSettings(JsonSerializerSettings settings)
     {
         settings.ContractResolver = KlingContractResolver.Instance;

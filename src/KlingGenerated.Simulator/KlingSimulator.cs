@@ -1,0 +1,335 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using KlingGenerated.OpenApi;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace KlingGenerated.Simulator;
+
+/// <summary>
+/// A local stand-in for the kie.ai Kling service on ASP.NET Core's Kestrel. It validates every request against
+/// the embedded openapi/kling.openapi.yaml and answers in the service's envelope.
+/// </summary>
+public sealed class KlingSimulator : IAsyncDisposable
+{
+    private readonly KlingSimulatorOptions _options;
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, SimulatedTask> _tasks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Queue<DateTimeOffset>> _recentCreates = new(StringComparer.Ordinal);
+    private readonly ConcurrentBag<Task> _callbacks = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly HttpClient _callbackClient = new() { Timeout = TimeSpan.FromSeconds(15) };
+    private readonly byte[] _video;
+    private long _credits;
+    private long _taskCounter;
+    private long _callbackAttempts;
+
+    private KlingSimulator(KlingSimulatorOptions options, WebApplication app)
+    {
+        _options = options;
+        _app = app;
+        _credits = options.Credits;
+        _video = SampleVideo();
+        _callbackClient.DefaultRequestHeaders.UserAgent.ParseAdd("KlingGenerated.Simulator/1.0");
+    }
+
+    /// <summary>The address the simulator listens on, ending with '/'.</summary>
+    public Uri BaseUrl { get; private set; } = null!;
+
+    /// <summary>The API key it accepts.</summary>
+    public string ApiKey => _options.AcceptedApiKey;
+
+    /// <summary>Tasks created so far.</summary>
+    public int TaskCount => _tasks.Count;
+
+    /// <summary>Callback POSTs attempted so far, failed ones included.</summary>
+    public long CallbackAttempts => Interlocked.Read(ref _callbackAttempts);
+
+    /// <summary>The ids and create requests of the tasks created so far.</summary>
+    public IReadOnlyDictionary<string, string> CreatedTasks => _tasks.ToDictionary(t => t.Key, t => t.Value.Param);
+
+    /// <summary>The MP4 the simulator serves as every task's result.</summary>
+    public static byte[] SampleVideo()
+    {
+        using var stream = typeof(KlingSimulator).Assembly.GetManifestResourceStream("sample.mp4")
+            ?? throw new InvalidOperationException("sample.mp4 is not embedded in KlingGenerated.Simulator.dll; rebuild it.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    /// <summary>Starts a simulator; dispose it to stop.</summary>
+    public static async Task<KlingSimulator> StartAsync(KlingSimulatorOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new KlingSimulatorOptions();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(options.Urls);
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var simulator = new KlingSimulator(options, app);
+        simulator.Map(app);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        simulator.BaseUrl = new Uri(address.Replace("//[::]", "//127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
+        return simulator;
+    }
+
+    /// <summary>Waits until every callback scheduled so far was delivered or gave up.</summary>
+    public Task CallbacksDrainedAsync() => Task.WhenAll(_callbacks.ToArray());
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _callbackClient.Dispose();
+        _stopping.Dispose();
+    }
+
+    private DateTimeOffset Now => _options.TimeProvider.GetUtcNow();
+
+    private void Map(WebApplication app)
+    {
+        app.MapPost("/api/v1/jobs/createTask", context => Handle(context, CreateTaskAsync));
+        app.MapGet("/api/v1/jobs/recordInfo", context => Handle(context, RecordInfoAsync));
+        app.MapGet("/api/v1/chat/credit", context => Handle(context, CreditAsync));
+        app.MapPost("/api/v1/common/download-url", context => Handle(context, DownloadUrlAsync));
+        app.MapGet("/files/{name}", ServeFileAsync);
+        app.MapFallback(context => Write(context, 200, Envelope(404, $"Not found: {context.Request.Method} {context.Request.Path} is not an endpoint of the service.")));
+    }
+
+    private async Task Handle(HttpContext context, Func<HttpContext, string?, Task<Answer>> endpoint)
+    {
+        SimulatorFault fault;
+        try
+        {
+            fault = SimulatorFault.Parse(context.Request.Headers[SimulatorFault.Header].FirstOrDefault() ?? _options.Fault);
+        }
+        catch (FormatException exception)
+        {
+            await Write(context, 200, Envelope(422, exception.Message)).ConfigureAwait(false);
+            return;
+        }
+
+        if (fault.Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(fault.Delay, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        if (fault.Drop)
+        {
+            context.Abort();
+            return;
+        }
+
+        if (fault.Maintenance)
+        {
+            await Write(context, 200, Envelope(455, "Service unavailable, system maintenance in progress (simulated).")).ConfigureAwait(false);
+            return;
+        }
+
+        if (fault.ServerError)
+        {
+            await Write(context, 500, Envelope(500, "Internal server error (simulated).")).ConfigureAwait(false);
+            return;
+        }
+
+        if (fault.RateLimited)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await Write(context, 429, Envelope(429, "The request frequency is too high, please try again later (simulated).")).ConfigureAwait(false);
+            return;
+        }
+
+        var key = BearerKey(context.Request);
+        if (key != _options.AcceptedApiKey)
+        {
+            await Write(context, 200, Envelope(401, "You do not have access permissions")).ConfigureAwait(false);
+            return;
+        }
+
+        string? body = null;
+        if (context.Request.ContentLength is > 0 || context.Request.Method == "POST")
+        {
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
+            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+
+        var problems = RequestValidator.Validate(context.Request.Method, context.Request.Path.Value!.TrimStart('/') + context.Request.QueryString.Value, body);
+        if (problems.Count > 0)
+        {
+            await Write(context, 200, Envelope(422, problems[0])).ConfigureAwait(false);
+            return;
+        }
+
+        var answer = await endpoint(context, body).ConfigureAwait(false);
+        await Write(context, answer.Status, answer.Body, answer.RetryAfter).ConfigureAwait(false);
+    }
+
+    private Task<Answer> CreateTaskAsync(HttpContext context, string? body)
+    {
+        var key = BearerKey(context.Request)!;
+        var now = Now;
+        var window = _recentCreates.GetOrAdd(key, _ => new Queue<DateTimeOffset>());
+        lock (window)
+        {
+            while (window.Count > 0 && now - window.Peek() >= _options.RateLimitWindow)
+            {
+                window.Dequeue();
+            }
+
+            if (window.Count >= _options.RateLimit)
+            {
+                var retryAfter = (int)Math.Ceiling((_options.RateLimitWindow - (now - window.Peek())).TotalSeconds);
+                return Task.FromResult(new Answer(429, Envelope(429, $"The request frequency is too high: at most {_options.RateLimit} new tasks per {_options.RateLimitWindow.TotalSeconds:0} s per key."), Math.Max(1, retryAfter)));
+            }
+
+            window.Enqueue(now);
+        }
+
+        if (Interlocked.Add(ref _credits, -_options.CreditsPerTask) < 0)
+        {
+            Interlocked.Add(ref _credits, _options.CreditsPerTask);
+            return Task.FromResult(new Answer(200, Envelope(402, "Credits insufficient")));
+        }
+
+        var request = JsonNode.Parse(body!)!.AsObject();
+        var callBack = (string?)request["callBackUrl"] is { } url ? new Uri(url) : null;
+        var fault = SimulatorFault.Parse(context.Request.Headers[SimulatorFault.Header].FirstOrDefault() ?? _options.Fault);
+        var taskId = $"task_kling_{now.ToUnixTimeMilliseconds()}{Interlocked.Increment(ref _taskCounter):D4}";
+        var task = new SimulatedTask(taskId, key, body!, callBack, fault.GenerationFailed, now);
+        _tasks[taskId] = task;
+
+        if (callBack is not null)
+        {
+            _callbacks.Add(Task.Run(() => DeliverCallbackAsync(task)));
+        }
+
+        return Task.FromResult(new Answer(200, Envelope(200, "success", new JsonObject { ["taskId"] = taskId })));
+    }
+
+    private Task<Answer> CreditAsync(HttpContext context, string? body) =>
+        Task.FromResult(new Answer(200, Envelope(200, "success", Interlocked.Read(ref _credits))));
+
+    private Task<Answer> RecordInfoAsync(HttpContext context, string? body)
+    {
+        _ = body;
+        var taskId = context.Request.Query["taskId"].ToString();
+        if (!_tasks.TryGetValue(taskId, out var task) || task.ApiKey != BearerKey(context.Request))
+        {
+            return Task.FromResult(new Answer(200, Envelope(404, $"Task not found: {taskId}")));
+        }
+
+        if (Now - task.CreatedAt < _options.RecordVisibleAfter)
+        {
+            return Task.FromResult(new Answer(200, Envelope(422, "recordInfo is null")));
+        }
+
+        return Task.FromResult(new Answer(200, Envelope(200, "success", task.ToRecord(Now, _options, BaseUrl))));
+    }
+
+    private Task<Answer> DownloadUrlAsync(HttpContext context, string? body)
+    {
+        _ = context;
+        var url = (string)JsonNode.Parse(body!)!["url"]!;
+        return Task.FromResult(url.StartsWith(new Uri(BaseUrl, "files/").AbsoluteUri, StringComparison.Ordinal)
+            ? new Answer(200, Envelope(200, "success", url + "?download=1"))
+            : new Answer(200, Envelope(422, "The url is not a generated file of this service.")));
+    }
+
+    private async Task ServeFileAsync(HttpContext context)
+    {
+        var name = (string)context.Request.RouteValues["name"]!;
+        var taskId = name.EndsWith(".mp4", StringComparison.Ordinal) ? name[..^4] : name;
+        if (!_tasks.TryGetValue(taskId, out var task) || task.StateAt(Now, _options) != "success")
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
+
+        context.Response.ContentType = "video/mp4";
+        context.Response.ContentLength = _video.Length;
+        await context.Response.Body.WriteAsync(_video, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private async Task DeliverCallbackAsync(SimulatedTask task)
+    {
+        try
+        {
+            await Task.Delay(SimulatedTask.Duration(_options), _options.TimeProvider, _stopping.Token).ConfigureAwait(false);
+            var record = task.ToRecord(Now, _options, BaseUrl);
+            var succeeded = (string?)record["state"] == "success";
+            var payload = Envelope(succeeded ? 200 : 501, succeeded ? "Playground task completed successfully." : "Playground task failed.", record).ToJsonString(Json);
+
+            for (var attempt = 1; attempt <= _options.CallbackAttempts; attempt++)
+            {
+                Interlocked.Increment(ref _callbackAttempts);
+                using var message = new HttpRequestMessage(HttpMethod.Post, task.CallBackUrl) { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
+                if (_options.WebhookHmacKey is { } hmacKey)
+                {
+                    var timestamp = Now.ToUnixTimeSeconds();
+                    message.Headers.Add("X-Webhook-Timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
+                    message.Headers.Add("X-Webhook-Signature", KlingWebhook.ComputeSignature(task.TaskId, timestamp, hmacKey));
+                }
+
+                try
+                {
+                    using var response = await _callbackClient.SendAsync(message, _stopping.Token).ConfigureAwait(false);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // The receiver is down: count it as a failed attempt, like the service.
+                }
+                catch (TaskCanceledException) when (!_stopping.IsCancellationRequested)
+                {
+                    // The receiver took longer than 15 s: a failed attempt.
+                }
+
+                if (attempt < _options.CallbackAttempts)
+                {
+                    await Task.Delay(_options.CallbackRetryDelay, _options.TimeProvider, _stopping.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // The simulator stopped.
+        }
+    }
+
+    /// <summary>Writes non-ASCII text as is, like the service, instead of \u escapes.</summary>
+    internal static readonly System.Text.Json.JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string? BearerKey(HttpRequest request) =>
+        AuthenticationHeaderValue.TryParse(request.Headers.Authorization.ToString(), out var value) && value.Scheme == "Bearer" ? value.Parameter : null;
+
+    private static JsonObject Envelope(int code, string message, JsonNode? data = null) =>
+        new() { ["code"] = code, ["msg"] = message, ["data"] = data };
+
+    private static Task Write(HttpContext context, int status, JsonObject body, int? retryAfterSeconds = null)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        if (retryAfterSeconds is { } seconds)
+        {
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return context.Response.WriteAsync(body.ToJsonString(Json), context.RequestAborted);
+    }
+
+    private sealed record Answer(int Status, JsonObject Body, int? RetryAfter = null);
+}

@@ -1,0 +1,36 @@
+using System.Globalization;
+using KlingGenerated.Simulator;
+
+// The standalone simulator, for ports in other languages:
+//   dotnet run --project src/KlingGenerated.Simulator -- --urls http://127.0.0.1:4010 [--api-key KEY] [--webhook-hmac-key KEY]
+//       [--waiting-ms N] [--queuing-ms N] [--generating-ms N] [--fault LIST]
+var options = new KlingSimulatorOptions { Urls = "http://127.0.0.1:4010" };
+for (var i = 0; i < args.Length; i++)
+{
+    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+    TimeSpan Millis() => TimeSpan.FromMilliseconds(int.Parse(Next(), CultureInfo.InvariantCulture));
+    switch (args[i])
+    {
+        case "--urls": options.Urls = Next(); break;
+        case "--api-key": options.AcceptedApiKey = Next(); break;
+        case "--webhook-hmac-key": options.WebhookHmacKey = Next(); break;
+        case "--waiting-ms": options.WaitingFor = Millis(); break;
+        case "--queuing-ms": options.QueuingFor = Millis(); break;
+        case "--generating-ms": options.GeneratingFor = Millis(); break;
+        case "--fault": options.Fault = Next(); break;
+        case "--help" or "-h":
+            Console.WriteLine("Usage: KlingGenerated.Simulator [--urls URL] [--api-key KEY] [--webhook-hmac-key KEY] [--waiting-ms N] [--queuing-ms N] [--generating-ms N] [--fault LIST]");
+            return 0;
+        default:
+            Console.Error.WriteLine($"Unknown option {args[i]}; see --help.");
+            return 2;
+    }
+}
+
+await using var simulator = await KlingSimulator.StartAsync(options);
+Console.WriteLine($"Kling simulator listening on {simulator.BaseUrl} (API key: {simulator.ApiKey}). Press Ctrl+C to stop.");
+var stop = new TaskCompletionSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+await stop.Task;
+return 0;

@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace KlingGenerated.Simulator;
+
+/// <summary>
+/// Faults the simulator can inject, chosen by <see cref="KlingSimulatorOptions.Fault"/> or per request by the
+/// <c>X-Kling-Simulator-Fault</c> header. Values, combinable with commas:
+/// <c>maintenance</c> (HTTP 200, code 455), <c>server-error</c> (HTTP 500, code 500), <c>rate-limited</c> (HTTP 429),
+/// <c>generation-failed</c> (the task ends in <c>fail</c> with failCode 500), <c>drop</c> (the connection is closed
+/// without an answer) and <c>slow:MILLISECONDS</c> (the answer is delayed).
+/// </summary>
+public sealed record SimulatorFault(bool Maintenance, bool ServerError, bool RateLimited, bool GenerationFailed, bool Drop, TimeSpan Delay)
+{
+    /// <summary>The request header that chooses faults per request.</summary>
+    public const string Header = "X-Kling-Simulator-Fault";
+
+    /// <summary>No fault.</summary>
+    public static readonly SimulatorFault None = new(false, false, false, false, false, TimeSpan.Zero);
+
+    /// <summary>Reads a fault list such as <c>slow:500,maintenance</c>.</summary>
+    /// <exception cref="FormatException">An unknown fault name.</exception>
+    public static SimulatorFault Parse(string? text)
+    {
+        var fault = None;
+        foreach (var part in (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            fault = part.ToLowerInvariant() switch
+            {
+                "maintenance" => fault with { Maintenance = true },
+                "server-error" => fault with { ServerError = true },
+                "rate-limited" => fault with { RateLimited = true },
+                "generation-failed" => fault with { GenerationFailed = true },
+                "drop" => fault with { Drop = true },
+                var slow when slow.StartsWith("slow:", StringComparison.Ordinal)
+                    && int.TryParse(slow[5..], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) => fault with { Delay = TimeSpan.FromMilliseconds(ms) },
+                _ => throw new FormatException($"Unknown simulator fault '{part}'. Use maintenance, server-error, rate-limited, generation-failed, drop or slow:MILLISECONDS."),
+            };
+        }
+
+        return fault;
+    }
+}

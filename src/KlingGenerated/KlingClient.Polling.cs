@@ -1,0 +1,94 @@
+namespace KlingGenerated;
+
+/// <summary>The operations of the Kling V2.5 Turbo Pro API, plus waiting for a task; mock this in your tests.</summary>
+// CUSTOM: tasks are asynchronous and the service documents only a query; waiting with backoff, grace and a deadline is what callers need.
+public partial interface IKlingClient
+{
+    /// <summary>Polls a task until it ends; see <see cref="KlingClient.WaitForCompletionAsync"/>.</summary>
+    Task<TaskRecord> WaitForCompletionAsync(string taskId, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a task and waits for it; see <see cref="KlingClient.GenerateVideoAsync"/>.</summary>
+    Task<TaskRecord> GenerateVideoAsync(CreateTaskRequest request, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default);
+}
+
+public partial class KlingClient
+{
+    /// <summary>
+    /// Queries a task until it succeeds, with exponential backoff and jitter. Reports every record to <paramref name="progress"/>.
+    /// States this client does not know count as still running; "not found" right after creation counts as not visible yet.
+    /// </summary>
+    /// <returns>The record of the task that succeeded; its result URLs are in <see cref="TaskRecord.GetResultUrls"/>.</returns>
+    /// <exception cref="KlingApiException">The task failed (<see cref="KlingErrorKind.TaskFailed"/>, with its failCode and failMsg) or the service answered an error.</exception>
+    /// <exception cref="TimeoutException">The task did not end within <see cref="KlingPollingOptions.Timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<TaskRecord> WaitForCompletionAsync(string taskId, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        options ??= new KlingPollingOptions();
+        options.Validate();
+        var clock = options.TimeProvider;
+        var started = clock.GetTimestamp();
+        var delay = options.InitialDelay;
+
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            TaskRecord? record = null;
+            try
+            {
+                record = (await GetTaskRecordAsync(taskId, cancellationToken).ConfigureAwait(false)).Data;
+            }
+            catch (KlingApiException exception) when (IsNotVisibleYet(exception) && clock.GetElapsedTime(started) < options.NotFoundGracePeriod)
+            {
+                // Just after creation the query answers 404 or "recordInfo is null" for a few seconds.
+            }
+
+            if (record is not null)
+            {
+                progress?.Report(record);
+                switch (record.State)
+                {
+                    case TaskState.Success:
+                        return record;
+                    case TaskState.Fail:
+                        throw KlingApiException.ForFailedTask(taskId, record.FailCode, record.FailMsg);
+                }
+            }
+
+            var remaining = options.Timeout - clock.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new TimeoutException(
+                    $"Task {taskId} did not finish within {options.Timeout.TotalMinutes:0.#} minutes (last state: {record?.RawState ?? "not visible"}). " +
+                    $"It may still finish: query it later (kling status {taskId}), or raise KlingPollingOptions.Timeout.");
+            }
+
+            await Task.Delay(Min(Jittered(delay, options.Jitter), remaining), clock, cancellationToken).ConfigureAwait(false);
+            delay = Min(TimeSpan.FromTicks((long)(delay.Ticks * options.BackoffFactor)), options.MaxDelay);
+        }
+    }
+
+    /// <summary>Creates a task, then waits for it with <see cref="WaitForCompletionAsync"/>.</summary>
+    /// <returns>The record of the task that succeeded.</returns>
+    public async Task<TaskRecord> GenerateVideoAsync(CreateTaskRequest request, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var created = await CreateTaskAsync(request, cancellationToken).ConfigureAwait(false);
+        var taskId = created.Data?.TaskId;
+        if (string.IsNullOrEmpty(taskId))
+        {
+            throw new KlingApiException(created.Code, 200, "The service accepted the task but returned no task id.");
+        }
+
+        return await WaitForCompletionAsync(taskId, options, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool IsNotVisibleYet(KlingApiException exception) =>
+        exception.Kind == KlingErrorKind.NotFound
+        || (exception.Kind == KlingErrorKind.ValidationFailed && exception.ServerMessage?.Contains("recordInfo is null", StringComparison.OrdinalIgnoreCase) == true);
+
+    private static TimeSpan Jittered(TimeSpan delay, double jitter) =>
+        jitter == 0 ? delay : TimeSpan.FromTicks((long)(delay.Ticks * (1 + (jitter * ((Random.Shared.NextDouble() * 2) - 1)))));
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}
