@@ -1,0 +1,74 @@
+using KlingGenerated.Simulator;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KlingGenerated.Cli;
+
+/// <summary>Where the CLI sends requests: the real service, a given base URL, or the built-in simulator when neither a key nor a URL is set.</summary>
+internal sealed class Endpoint : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly KlingSimulator? _simulator;
+
+    private Endpoint(ServiceProvider services, KlingSimulator? simulator)
+    {
+        _services = services;
+        _simulator = simulator;
+    }
+
+    public IKlingClient Client => _services.GetRequiredService<IKlingClient>();
+
+    public HttpClient Downloads => _services.GetRequiredService<IHttpClientFactory>().CreateClient("downloads");
+
+    public static async Task<Endpoint> OpenAsync(string? apiKey, string? baseUrl, TextWriter error, CancellationToken cancellationToken)
+    {
+        apiKey = string.IsNullOrWhiteSpace(apiKey) ? Environment.GetEnvironmentVariable("KIE_API_KEY") : apiKey;
+        baseUrl = string.IsNullOrWhiteSpace(baseUrl) ? Environment.GetEnvironmentVariable("KIE_BASE_URL") : baseUrl;
+        apiKey = string.IsNullOrWhiteSpace(apiKey) ? null : apiKey.Trim();
+        baseUrl = string.IsNullOrWhiteSpace(baseUrl) ? null : baseUrl.Trim();
+
+        KlingSimulator? simulator = null;
+        Uri url;
+        if (apiKey is null && baseUrl is null)
+        {
+            simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions
+            {
+                WaitingFor = TimeSpan.FromSeconds(0.5),
+                QueuingFor = TimeSpan.FromSeconds(0.5),
+                GeneratingFor = TimeSpan.FromSeconds(2),
+            }, cancellationToken).ConfigureAwait(false);
+            apiKey = simulator.ApiKey;
+            url = simulator.BaseUrl;
+            await error.WriteLineAsync($"No KIE_API_KEY or KIE_BASE_URL: using the built-in simulator at {url} (offline; the result is a sample clip).").ConfigureAwait(false);
+        }
+        else if (apiKey is null)
+        {
+            throw new UsageException("no API key: pass --api-key or set KIE_API_KEY (the simulator accepts 'simulator-key').");
+        }
+        else if (baseUrl is null)
+        {
+            url = KlingClientOptions.DefaultBaseUrl;
+        }
+        else if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out url!) || url.Scheme is not ("http" or "https"))
+        {
+            throw new UsageException($"--base-url must be an absolute http or https URL such as https://api.kie.ai/, not '{baseUrl}'.");
+        }
+
+        var services = new ServiceCollection();
+        services.AddKlingClient(o =>
+        {
+            o.ApiKey = apiKey;
+            o.BaseUrl = url;
+        });
+        services.AddHttpClient("downloads", http => http.DefaultRequestHeaders.UserAgent.ParseAdd(KlingClient.UserAgent));
+        return new Endpoint(services.BuildServiceProvider(), simulator);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync().ConfigureAwait(false);
+        if (_simulator is not null)
+        {
+            await _simulator.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

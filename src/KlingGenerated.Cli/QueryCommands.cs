@@ -1,0 +1,57 @@
+using System.CommandLine;
+using Newtonsoft.Json;
+
+namespace KlingGenerated.Cli;
+
+/// <summary><c>kling status</c> and <c>kling credits</c>: one query each.</summary>
+internal static class QueryCommands
+{
+    public static Command Status(TextWriter output, TextWriter error)
+    {
+        var taskId = new Argument<string>("taskId") { Description = "The task id printed by `kling generate`." };
+        var command = new Command("status", "Show a task's state and result.") { taskId };
+        command.SetAction((parse, cancellationToken) => Run(parse, error, async client =>
+        {
+            var record = (await client.GetTaskRecordAsync(parse.GetValue(taskId)!, cancellationToken)).Data!;
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await output.WriteLineAsync(JsonConvert.SerializeObject(record));
+                return;
+            }
+
+            var detail = record.State switch
+            {
+                TaskState.Success => " " + string.Join(" ", record.GetResultUrls()),
+                TaskState.Fail => $" (failCode {record.FailCode}: {record.FailMsg})",
+                _ => string.Empty,
+            };
+            await output.WriteLineAsync($"{record.TaskId}: {record.RawState}{detail}");
+        }, cancellationToken));
+        return command;
+    }
+
+    public static Command Credits(TextWriter output, TextWriter error)
+    {
+        var command = new Command("credits", "Show the account's remaining credits.");
+        command.SetAction((parse, cancellationToken) => Run(parse, error, async client =>
+        {
+            var credits = (await client.GetRemainingCreditsAsync(cancellationToken)).Data;
+            await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? JsonConvert.SerializeObject(new { credits }) : $"{credits}");
+        }, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> Run(ParseResult parse, TextWriter error, Func<IKlingClient, Task> action, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var endpoint = await Endpoint.OpenAsync(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.BaseUrl), error, cancellationToken);
+            await action(endpoint.Client);
+            return ExitCodes.Success;
+        }
+        catch (Exception exception)
+        {
+            return ExitCodes.Report(exception, parse.GetValue(GlobalOptions.Verbose), error);
+        }
+    }
+}
