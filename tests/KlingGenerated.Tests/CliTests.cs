@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using KlingGenerated.Simulator;
+using KlingGenerated.Tests.Infrastructure;
+using Newtonsoft.Json.Linq;
+
+namespace KlingGenerated.Tests;
+
+/// <summary>The `kling` CLI end to end, as a process: exit codes, one-line errors, and the offline MP4.</summary>
+public sealed class CliTests
+{
+    [Fact]
+    public async Task The_offline_default_writes_a_valid_playable_MP4_and_prints_its_path()
+    {
+        var dir = KlingProcess.NewDirectory();
+
+        var result = await KlingProcess.RunAsync(dir, "generate", "A paper boat drifting down a rain-soaked street at dusk");
+
+        result.ExitCode.Should().Be(0, result.Stderr);
+        result.Stderr.Should().Contain("built-in simulator").And.Contain("success");
+        var path = result.Stdout.Trim();
+        path.Should().StartWith(Path.Combine(dir, "out")).And.EndWith(".mp4");
+        Mp4.TopLevelBoxes(await File.ReadAllBytesAsync(path)).Should().Contain(["ftyp", "moov", "mdat"]);
+        (await Ffprobe(path)).Should().Contain("codec_name=h264").And.Contain("codec_name=aac");
+    }
+
+    [Fact]
+    public async Task Json_output_is_machine_readable_and_no_wait_prints_only_the_task_id()
+    {
+        var dir = KlingProcess.NewDirectory();
+
+        var generated = await KlingProcess.RunAsync(dir, "generate", "A lighthouse in fog", "--json", "--aspect-ratio", "9:16", "--duration", "10", "--cfg-scale", "0.7", "--out", "videos");
+        var queued = await KlingProcess.RunAsync(dir, "generate", "A lighthouse in fog", "--no-wait");
+
+        generated.ExitCode.Should().Be(0, generated.Stderr);
+        var json = JObject.Parse(generated.Stdout);
+        ((string)json["state"]!).Should().Be("success");
+        File.Exists((string)json["file"]!).Should().BeTrue();
+        queued.ExitCode.Should().Be(0, queued.Stderr);
+        queued.Stdout.Trim().Should().MatchRegex("^task_kling_[0-9]+$");
+    }
+
+    [Theory]
+    [InlineData("input.cfg_scale", "generate", "x", "--cfg-scale", "0.55")]
+    [InlineData("input.prompt", "generate", "")]
+    [InlineData("'7'", "generate", "x", "--duration", "7")]
+    [InlineData("callBackUrl", "generate", "x", "--callback-url", "/relative/hook")]
+    [InlineData("--base-url", "credits", "--api-key", "k", "--base-url", "not a url")]
+    [InlineData("no API key", "credits", "--base-url", "http://127.0.0.1:4010/")]
+    public async Task Invalid_input_exits_2_with_one_clear_line_and_sends_nothing(string expected, params string[] args)
+    {
+        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), args);
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        var errorLines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToList();
+        errorLines.Should().ContainSingle().Which.Should().Contain(expected);
+        result.Stderr.Should().NotContain("   at ", "no stack trace without --verbose");
+        result.Stderr.Should().NotContain("Submitted task");
+    }
+
+    [Fact]
+    public async Task An_unreachable_service_exits_3_and_says_what_to_check()
+    {
+        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--api-key", "k", "--base-url", "http://127.0.0.1:9/");
+
+        result.ExitCode.Should().Be(3);
+        result.Stderr.Trim().Should().StartWith("error: could not reach the service").And.Contain("--base-url");
+    }
+
+    [Fact]
+    public async Task A_failed_task_exits_4_and_a_timeout_exits_5()
+    {
+        await using var failing = await KlingSimulator.StartAsync(new KlingSimulatorOptions { Fault = "generation-failed", WaitingFor = TimeSpan.FromMilliseconds(100), QueuingFor = TimeSpan.Zero, GeneratingFor = TimeSpan.FromMilliseconds(200) });
+        await using var slow = await KlingSimulator.StartAsync(new KlingSimulatorOptions { GeneratingFor = TimeSpan.FromMinutes(10) });
+
+        var failed = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "generate", "x", "--base-url", failing.BaseUrl.ToString(), "--api-key", failing.ApiKey);
+        var timedOut = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "generate", "x", "--base-url", slow.BaseUrl.ToString(), "--api-key", slow.ApiKey, "--timeout", "0.05");
+
+        failed.ExitCode.Should().Be(4, failed.Stderr);
+        failed.Stderr.Should().Contain("failCode 500");
+        timedOut.ExitCode.Should().Be(5, timedOut.Stderr);
+        timedOut.Stderr.Should().Contain("did not finish").And.Contain("kling status");
+    }
+
+    [Fact]
+    public async Task The_API_key_is_never_printed_even_with_verbose()
+    {
+        await using var simulator = await KlingSimulator.StartAsync();
+        const string secret = "sk-live-SECRET-4242";
+
+        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--verbose", "--base-url", simulator.BaseUrl.ToString(), "--api-key", secret);
+
+        result.ExitCode.Should().Be(3);
+        result.Stderr.Should().Contain("Unauthorized").And.Contain("   at ", "--verbose prints the stack trace");
+        (result.Stdout + result.Stderr).Should().NotContain(secret);
+    }
+
+    [Fact]
+    public async Task Status_and_credits_read_from_the_service()
+    {
+        await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { WaitingFor = TimeSpan.FromMinutes(1) });
+        var common = new[] { "--base-url", simulator.BaseUrl.ToString(), "--api-key", simulator.ApiKey };
+        var dir = KlingProcess.NewDirectory();
+        var taskId = (await KlingProcess.RunAsync(dir, ["generate", "x", "--no-wait", .. common])).Stdout.Trim();
+
+        var status = await KlingProcess.RunAsync(dir, ["status", taskId, "--json", .. common]);
+        var credits = await KlingProcess.RunAsync(dir, ["credits", .. common]);
+
+        status.ExitCode.Should().Be(0, status.Stderr);
+        ((string)JObject.Parse(status.Stdout)["state"]!).Should().Be("waiting");
+        credits.Stdout.Trim().Should().Be((new KlingSimulatorOptions().Credits - new KlingSimulatorOptions().CreditsPerTask).ToString());
+    }
+
+    private static async Task<string> Ffprobe(string path)
+    {
+        var start = new ProcessStartInfo("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name", "-of", "compact", path]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new InvalidOperationException("ffprobe is not installed: install ffmpeg (apt-get install ffmpeg); .ci/run does.");
+        }
+
+        using (process)
+        {
+            var output = await process.StandardOutput.ReadToEndAsync();
+            var error = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            process.ExitCode.Should().Be(0, error);
+            return output;
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace KlingGenerated.Tests;
+
+/// <summary>WaitForCompletionAsync on a fake clock: no sleeping, scripted answers.</summary>
+public sealed class PollingTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A client whose task query answers from a script, recording when it was asked.</summary>
+    private sealed class ScriptedClient(FakeTimeProvider clock, Func<int, TimeSpan, TaskRecordResponse> answer)
+        : KlingClient(new HttpClient(), new KlingClientOptions { ApiKey = "k" })
+    {
+        public List<TimeSpan> QueriedAt { get; } = [];
+
+        public override Task<TaskRecordResponse> GetTaskRecordAsync(string taskId, CancellationToken cancellationToken)
+        {
+            var at = clock.GetUtcNow() - Start;
+            QueriedAt.Add(at);
+            return Task.FromResult(answer(QueriedAt.Count, at));
+        }
+    }
+
+    private static TaskRecordResponse Record(string state, string? failCode = null, string? failMsg = null) => new()
+    {
+        Code = 200,
+        Data = Newtonsoft.Json.JsonConvert.DeserializeObject<TaskRecord>(
+            Newtonsoft.Json.JsonConvert.SerializeObject(new { taskId = "t1", state, failCode, failMsg }), KlingClient.CallbackSerializerSettings),
+    };
+
+    private static async Task<T> RunOnFakeClock<T>(FakeTimeProvider clock, Task<T> task)
+    {
+        for (var i = 0; i < 100_000 && !task.IsCompleted; i++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Yield();
+        }
+
+        return await task;
+    }
+
+    private static KlingPollingOptions Options(FakeTimeProvider clock) => new() { TimeProvider = clock, Jitter = 0 };
+
+    [Fact]
+    public async Task Polling_backs_off_from_the_initial_delay_toward_the_maximum()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var client = new ScriptedClient(clock, (n, _) => Record(n < 8 ? "generating" : "success"));
+
+        var record = await RunOnFakeClock(clock, client.WaitForCompletionAsync("t1", Options(clock), null, CancellationToken.None));
+
+        record.State.Should().Be(TaskState.Success);
+        var gaps = client.QueriedAt.Zip(client.QueriedAt.Skip(1), (a, b) => (b - a).TotalSeconds).ToList();
+        gaps[0].Should().BeApproximately(2.5, 0.11);
+        gaps.Should().BeInAscendingOrder();
+        gaps.Max().Should().BeLessThanOrEqualTo(20.1);
+        gaps.Last().Should().BeApproximately(20, 0.11, "the wait grows to MaxDelay");
+    }
+
+    [Fact]
+    public async Task A_state_the_client_does_not_know_counts_as_still_running()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var client = new ScriptedClient(clock, (n, _) => Record(n < 3 ? "paused-for-review" : "success"));
+        var reported = new List<string?>();
+
+        await RunOnFakeClock(clock, client.WaitForCompletionAsync("t1", Options(clock), new Progress(r => reported.Add(r.RawState)), CancellationToken.None));
+
+        reported.Should().Equal("paused-for-review", "paused-for-review", "success");
+    }
+
+    [Fact]
+    public async Task A_failed_task_throws_TaskFailed_with_its_failCode_and_failMsg()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var client = new ScriptedClient(clock, (n, _) => n < 2 ? Record("generating") : Record("fail", "500", "Upstream model error"));
+
+        var error = (await client.Invoking(c => RunOnFakeClock(clock, c.WaitForCompletionAsync("t1", Options(clock), null, CancellationToken.None)))
+            .Should().ThrowAsync<KlingApiException>()).Which;
+
+        error.Kind.Should().Be(KlingErrorKind.TaskFailed);
+        error.FailCode.Should().Be("500");
+        error.FailMessage.Should().Be("Upstream model error");
+        error.TaskId.Should().Be("t1");
+        error.Message.Should().Contain("t1").And.Contain("Upstream model error");
+    }
+
+    [Fact]
+    public async Task Not_found_right_after_creation_is_ridden_out_within_the_grace_period()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var client = new ScriptedClient(clock, (n, _) => n < 3 ? throw new KlingApiException(422, 200, "recordInfo is null") : Record("success"));
+
+        (await RunOnFakeClock(clock, client.WaitForCompletionAsync("t1", Options(clock), null, CancellationToken.None))).State.Should().Be(TaskState.Success);
+    }
+
+    [Fact]
+    public async Task Not_found_after_the_grace_period_is_an_error()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var client = new ScriptedClient(clock, (_, _) => throw new KlingApiException(404, 200, "Task not found"));
+        var options = Options(clock);
+        options.NotFoundGracePeriod = TimeSpan.FromSeconds(10);
+
+        (await client.Invoking(c => RunOnFakeClock(clock, c.WaitForCompletionAsync("t1", options, null, CancellationToken.None)))
+            .Should().ThrowAsync<KlingApiException>()).Which.Kind.Should().Be(KlingErrorKind.NotFound);
+        client.QueriedAt.Last().Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Running_out_of_time_throws_a_TimeoutException_naming_the_task()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var client = new ScriptedClient(clock, (_, _) => Record("queuing"));
+        var options = Options(clock);
+        options.Timeout = TimeSpan.FromMinutes(2);
+
+        var error = (await client.Invoking(c => RunOnFakeClock(clock, c.WaitForCompletionAsync("task_slow_1", options, null, CancellationToken.None)))
+            .Should().ThrowAsync<TimeoutException>()).Which;
+
+        error.Message.Should().Contain("task_slow_1").And.Contain("queuing");
+        client.QueriedAt.Last().Should().BeCloseTo(TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task Cancellation_is_honoured_at_once_without_waiting_for_the_next_poll()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var client = new ScriptedClient(clock, (_, _) => Record("generating"));
+        using var cancel = new CancellationTokenSource();
+
+        var wait = client.WaitForCompletionAsync("t1", Options(clock), null, cancel.Token);
+        await Task.Yield();
+        await cancel.CancelAsync();
+
+        await wait.Awaiting(w => w).Should().ThrowAsync<OperationCanceledException>();
+        client.QueriedAt.Should().ContainSingle("the clock never moved, so no second poll happened");
+    }
+
+    [Fact]
+    public void Invalid_polling_options_are_refused_with_the_values_named()
+    {
+        var client = new KlingClient(new HttpClient(), new KlingClientOptions { ApiKey = "k" });
+
+        client.Invoking(c => c.WaitForCompletionAsync("t1", new KlingPollingOptions { InitialDelay = TimeSpan.Zero }, null, CancellationToken.None))
+            .Should().ThrowAsync<ArgumentException>().WithMessage("*InitialDelay*");
+    }
+
+    private sealed class Progress(Action<TaskRecord> report) : IProgress<TaskRecord>
+    {
+        public void Report(TaskRecord value) => report(value);
+    }
+}
