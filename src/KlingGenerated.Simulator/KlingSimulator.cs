@@ -31,6 +31,10 @@ public sealed class KlingSimulator : IAsyncDisposable
     private long _credits;
     private long _taskCounter;
     private long _callbackAttempts;
+    private long _requests;
+    private long _faultsInjected;
+    private long _rateLimited;
+    private readonly Random _random;
 
     private KlingSimulator(KlingSimulatorOptions options, WebApplication app)
     {
@@ -38,6 +42,7 @@ public sealed class KlingSimulator : IAsyncDisposable
         _app = app;
         _credits = options.Credits;
         _video = SampleVideo();
+        _random = new Random(options.RandomFaultSeed);
         _callbackClient.DefaultRequestHeaders.UserAgent.ParseAdd("KlingGenerated.Simulator/1.0");
     }
 
@@ -52,6 +57,15 @@ public sealed class KlingSimulator : IAsyncDisposable
 
     /// <summary>Callback POSTs attempted so far, failed ones included.</summary>
     public long CallbackAttempts => Interlocked.Read(ref _callbackAttempts);
+
+    /// <summary>Requests answered so far (file downloads not counted).</summary>
+    public long RequestCount => Interlocked.Read(ref _requests);
+
+    /// <summary>Requests that got an injected fault.</summary>
+    public long FaultsInjected => Interlocked.Read(ref _faultsInjected);
+
+    /// <summary>createTask requests refused by the rate limit (not by an injected fault).</summary>
+    public long RateLimitedCount => Interlocked.Read(ref _rateLimited);
 
     /// <summary>The ids and create requests of the tasks created so far.</summary>
     public IReadOnlyDictionary<string, string> CreatedTasks => _tasks.ToDictionary(t => t.Key, t => t.Value.Param);
@@ -109,10 +123,16 @@ public sealed class KlingSimulator : IAsyncDisposable
 
     private async Task Handle(HttpContext context, Func<HttpContext, string?, Task<Answer>> endpoint)
     {
+        Interlocked.Increment(ref _requests);
         SimulatorFault fault;
         try
         {
-            fault = SimulatorFault.Parse(context.Request.Headers[SimulatorFault.Header].FirstOrDefault() ?? _options.Fault);
+            fault = SimulatorFault.Parse(context.Request.Headers[SimulatorFault.Header].FirstOrDefault() ?? _options.Fault ?? RandomFault());
+            context.Items[nameof(SimulatorFault)] = fault;
+            if (fault != SimulatorFault.None)
+            {
+                Interlocked.Increment(ref _faultsInjected);
+            }
         }
         catch (FormatException exception)
         {
@@ -125,7 +145,7 @@ public sealed class KlingSimulator : IAsyncDisposable
             await Task.Delay(fault.Delay, context.RequestAborted).ConfigureAwait(false);
         }
 
-        if (fault.Drop)
+        if (fault.Drop && !fault.AfterCreate)
         {
             context.Abort();
             return;
@@ -137,7 +157,7 @@ public sealed class KlingSimulator : IAsyncDisposable
             return;
         }
 
-        if (fault.ServerError)
+        if (fault.ServerError && !fault.AfterCreate)
         {
             await Write(context, 500, Envelope(500, "Internal server error (simulated).")).ConfigureAwait(false);
             return;
@@ -172,6 +192,17 @@ public sealed class KlingSimulator : IAsyncDisposable
         }
 
         var answer = await endpoint(context, body).ConfigureAwait(false);
+        if (fault.AfterCreate && fault.Drop)
+        {
+            context.Abort();
+            return;
+        }
+
+        if (fault.AfterCreate && fault.ServerError)
+        {
+            answer = new Answer(500, Envelope(500, "Internal server error (simulated, after the task was created)."));
+        }
+
         await Write(context, answer.Status, answer.Body, answer.RetryAfter).ConfigureAwait(false);
     }
 
@@ -189,6 +220,7 @@ public sealed class KlingSimulator : IAsyncDisposable
 
             if (window.Count >= _options.RateLimit)
             {
+                Interlocked.Increment(ref _rateLimited);
                 var retryAfter = (int)Math.Ceiling((_options.RateLimitWindow - (now - window.Peek())).TotalSeconds);
                 return Task.FromResult(new Answer(429, Envelope(429, $"The request frequency is too high: at most {_options.RateLimit} new tasks per {_options.RateLimitWindow.TotalSeconds:0} s per key."), Math.Max(1, retryAfter)));
             }
@@ -204,7 +236,7 @@ public sealed class KlingSimulator : IAsyncDisposable
 
         var request = JsonNode.Parse(body!)!.AsObject();
         var callBack = (string?)request["callBackUrl"] is { } url ? new Uri(url) : null;
-        var fault = SimulatorFault.Parse(context.Request.Headers[SimulatorFault.Header].FirstOrDefault() ?? _options.Fault);
+        var fault = (SimulatorFault)context.Items[nameof(SimulatorFault)]!;
         var taskId = $"task_kling_{now.ToUnixTimeMilliseconds()}{Interlocked.Increment(ref _taskCounter):D4}";
         var task = new SimulatedTask(taskId, key, body!, callBack, fault.GenerationFailed, now);
         _tasks[taskId] = task;
@@ -313,6 +345,19 @@ public sealed class KlingSimulator : IAsyncDisposable
     /// <summary>Writes non-ASCII text as is, like the service, instead of \u escapes.</summary>
     internal static readonly System.Text.Json.JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    private string? RandomFault()
+    {
+        if (_options.RandomFaultRate <= 0 || _options.RandomFaults.Count == 0)
+        {
+            return null;
+        }
+
+        lock (_random)
+        {
+            return _random.NextDouble() < _options.RandomFaultRate ? _options.RandomFaults[_random.Next(_options.RandomFaults.Count)] : null;
+        }
+    }
+
     private static string? BearerKey(HttpRequest request) =>
         AuthenticationHeaderValue.TryParse(request.Headers.Authorization.ToString(), out var value) && value.Scheme == "Bearer" ? value.Parameter : null;
 
@@ -328,7 +373,9 @@ public sealed class KlingSimulator : IAsyncDisposable
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
 
-        return context.Response.WriteAsync(body.ToJsonString(Json), context.RequestAborted);
+        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString(Json));
+        context.Response.ContentLength = bytes.Length;
+        return context.Response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
     }
 
     private sealed record Answer(int Status, JsonObject Body, int? RetryAfter = null);

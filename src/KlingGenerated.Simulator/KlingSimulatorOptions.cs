@@ -45,6 +45,15 @@ public sealed class KlingSimulatorOptions
     /// <summary>A fault applied to every request (see <see cref="SimulatorFault"/>); the <c>X-Kling-Simulator-Fault</c> header overrides it per request.</summary>
     public string? Fault { get; set; }
 
+    /// <summary>The share of requests (0 to 1) that get one of <see cref="RandomFaults"/>, when no fault is chosen otherwise. For soak tests.</summary>
+    public double RandomFaultRate { get; set; }
+
+    /// <summary>The faults drawn at random, uniformly (see <see cref="SimulatorFault"/>).</summary>
+    public IReadOnlyList<string> RandomFaults { get; set; } = ["rate-limited", "maintenance", "server-error", "server-error-after-create", "drop", "drop-after-create", "slow:50"];
+
+    /// <summary>The seed of the random faults, so a run can be repeated.</summary>
+    public int RandomFaultSeed { get; set; } = 12345;
+
     /// <summary>The clock; tests pass a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 }

@@ -7,9 +7,11 @@ namespace KlingGenerated.Simulator;
 /// <c>X-Kling-Simulator-Fault</c> header. Values, combinable with commas:
 /// <c>maintenance</c> (HTTP 200, code 455), <c>server-error</c> (HTTP 500, code 500), <c>rate-limited</c> (HTTP 429),
 /// <c>generation-failed</c> (the task ends in <c>fail</c> with failCode 500), <c>drop</c> (the connection is closed
-/// without an answer) and <c>slow:MILLISECONDS</c> (the answer is delayed).
+/// without an answer), <c>slow:MILLISECONDS</c> (the answer is delayed), and for createTask
+/// <c>server-error-after-create</c> and <c>drop-after-create</c>, which create the task and then fail, as a real
+/// service can.
 /// </summary>
-public sealed record SimulatorFault(bool Maintenance, bool ServerError, bool RateLimited, bool GenerationFailed, bool Drop, TimeSpan Delay)
+public sealed record SimulatorFault(bool Maintenance, bool ServerError, bool RateLimited, bool GenerationFailed, bool Drop, TimeSpan Delay, bool AfterCreate = false)
 {
     /// <summary>The request header that chooses faults per request.</summary>
     public const string Header = "X-Kling-Simulator-Fault";
@@ -31,9 +33,11 @@ public sealed record SimulatorFault(bool Maintenance, bool ServerError, bool Rat
                 "rate-limited" => fault with { RateLimited = true },
                 "generation-failed" => fault with { GenerationFailed = true },
                 "drop" => fault with { Drop = true },
+                "server-error-after-create" => fault with { ServerError = true, AfterCreate = true },
+                "drop-after-create" => fault with { Drop = true, AfterCreate = true },
                 var slow when slow.StartsWith("slow:", StringComparison.Ordinal)
                     && int.TryParse(slow[5..], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) => fault with { Delay = TimeSpan.FromMilliseconds(ms) },
-                _ => throw new FormatException($"Unknown simulator fault '{part}'. Use maintenance, server-error, rate-limited, generation-failed, drop or slow:MILLISECONDS."),
+                _ => throw new FormatException($"Unknown simulator fault '{part}'. Use maintenance, server-error, server-error-after-create, rate-limited, generation-failed, drop, drop-after-create or slow:MILLISECONDS."),
             };
         }
 

@@ -96,6 +96,10 @@ public class KlingApiException : Exception
             detail: $"The service answered HTTP {httpStatus} with {what} instead of its JSON envelope. {advice}", innerException: null);
     }
 
+    /// <summary>Creates the exception for a request that got no answer (a refused or dropped connection).</summary>
+    internal static KlingApiException ForTransportFailure(string detail, Exception innerException) =>
+        new(KlingErrorKind.Unknown, code: 0, httpStatus: null, serverMessage: null, retryAfter: null, detail, innerException);
+
     /// <summary>Maps a code of the service (or an HTTP status) to a kind.</summary>
     public static KlingErrorKind KindOf(int code, int? httpStatus) => code switch
     {

@@ -20,6 +20,9 @@ public sealed class KlingClientOptions
     /// <summary>The most bytes the client reads of one answer (default 1 MiB); a larger answer becomes a <see cref="KlingApiException"/>.</summary>
     public int MaxResponseBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Retries, timeouts and createTask pacing of the pipeline <c>AddKlingClient</c> builds; a bare HttpClient has none.</summary>
+    public KlingResilienceOptions Resilience { get; set; } = new();
+
     /// <summary>Returns the problems with these settings, or an empty list.</summary>
     public IReadOnlyList<string> GetProblems()
     {
@@ -37,6 +40,20 @@ public sealed class KlingClientOptions
         if (MaxResponseBytes < 1024)
         {
             problems.Add($"KlingClientOptions.MaxResponseBytes must be at least 1024, not {MaxResponseBytes}.");
+        }
+
+        if (Resilience is null)
+        {
+            problems.Add("KlingClientOptions.Resilience must not be null; leave it at its default to keep the standard policy.");
+        }
+
+        try
+        {
+            Resilience?.Validate();
+        }
+        catch (ArgumentException exception)
+        {
+            problems.Add(exception.Message);
         }
 
         return problems;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace KlingGenerated;
@@ -11,7 +12,8 @@ public static class KlingServiceCollectionExtensions
     public const string HttpClientName = "KlingGenerated";
 
     /// <summary>
-    /// Registers <see cref="IKlingClient"/> and <see cref="KlingClient"/> on a named HttpClient, with options set by <paramref name="configure"/>.
+    /// Registers <see cref="IKlingClient"/> and <see cref="KlingClient"/> on a named HttpClient with <see cref="KlingResilienceHandler"/>
+    /// (safe retries, timeouts, createTask pacing), with options set by <paramref name="configure"/>.
     /// Options are validated at start: a missing key or a relative base URL fails with a clear message.
     /// </summary>
     /// <returns>The HttpClient builder, to add handlers of your own.</returns>
@@ -36,8 +38,14 @@ public static class KlingServiceCollectionExtensions
         options.ValidateOnStart();
         services.AddSingleton<IValidateOptions<KlingClientOptions>, KlingClientOptionsValidator>();
 
+        services.TryAddSingleton(provider => new KlingCreateTaskPacer(provider.GetRequiredService<IOptions<KlingClientOptions>>().Value.Resilience));
         var builder = services.AddHttpClient(HttpClientName, (provider, http) =>
-            http.BaseAddress = provider.GetRequiredService<IOptions<KlingClientOptions>>().Value.BaseUrl);
+        {
+            http.BaseAddress = provider.GetRequiredService<IOptions<KlingClientOptions>>().Value.BaseUrl;
+            http.Timeout = Timeout.InfiniteTimeSpan; // KlingResilienceHandler times attempts and calls; pacing waits are not a timeout.
+        });
+        builder.AddHttpMessageHandler(provider => new KlingResilienceHandler(
+            provider.GetRequiredService<IOptions<KlingClientOptions>>().Value.Resilience, provider.GetRequiredService<KlingCreateTaskPacer>()));
         builder.AddTypedClient((http, provider) => new KlingClient(http, provider.GetRequiredService<IOptions<KlingClientOptions>>().Value));
         builder.AddTypedClient<IKlingClient>((http, provider) => new KlingClient(http, provider.GetRequiredService<IOptions<KlingClientOptions>>().Value));
         return builder;
