@@ -125,6 +125,11 @@ internal static class ServiceEnvelope
         {
             return false;
         }
+        catch (InvalidOperationException)
+        {
+            // Invalid UTF-8 inside a string is found only when the string is read.
+            return false;
+        }
     }
 
     private static string? TextOf(JsonElement root, string name) =>
