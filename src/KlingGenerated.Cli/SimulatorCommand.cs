@@ -20,7 +20,7 @@ internal static class SimulatorCommand
                 await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 return ExitCodes.Success;
             }
-            catch (Exception exception) when (exception is IOException or InvalidOperationException)
+            catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 return ExitCodes.Report(new UsageException($"cannot listen on {parse.GetValue(urls)} ({exception.Message}); choose another --urls."), parse.GetValue(GlobalOptions.Verbose), error);
             }

@@ -22,7 +22,15 @@ public static class KlingProcess
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"kling {string.Join(' ', args)} did not exit within 2 minutes; it was killed.");
+        }
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
