@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace KlingGenerated.Simulator;
@@ -87,6 +88,7 @@ public sealed class KlingSimulator : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(options.Urls);
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         var app = builder.Build();
         var simulator = new KlingSimulator(options, app);
         simulator.Map(app);
@@ -376,6 +378,14 @@ public sealed class KlingSimulator : IAsyncDisposable
         var bytes = Encoding.UTF8.GetBytes(body.ToJsonString(Json));
         context.Response.ContentLength = bytes.Length;
         return context.Response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
+    }
+
+    /// <summary>The simulator lives inside other programs (tests, the CLI): it must not take over Ctrl+C or SIGTERM.</summary>
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private sealed record Answer(int Status, JsonObject Body, int? RetryAfter = null);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using KlingGenerated.Simulator;
 
 // The standalone simulator, for ports in other languages:
@@ -30,7 +31,8 @@ for (var i = 0; i < args.Length; i++)
 await using var simulator = await KlingSimulator.StartAsync(options);
 Console.WriteLine($"Kling simulator listening on {simulator.BaseUrl} (API key: {simulator.ApiKey}). Press Ctrl+C to stop.");
 var stop = new TaskCompletionSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal => { signal.Cancel = true; stop.TrySetResult(); });
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal => { signal.Cancel = true; stop.TrySetResult(); });
 await stop.Task;
+Console.WriteLine("Kling simulator stopped.");
 return 0;

@@ -110,6 +110,45 @@ public sealed class CliTests
         credits.Stdout.Trim().Should().Be((new KlingSimulatorOptions().Credits - new KlingSimulatorOptions().CreditsPerTask).ToString());
     }
 
+    [Theory]
+    [InlineData("kling.dll", "simulator")]
+    [InlineData("KlingGenerated.Simulator.dll")]
+    public async Task The_standalone_simulator_serves_ports_on_loopback_and_stops_on_SIGTERM(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, program) }.Concat(args).Concat(["--urls", "http://127.0.0.1:0"]))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        try
+        {
+            var banner = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            var baseUrl = new Uri(System.Text.RegularExpressions.Regex.Match(banner!, @"http://127\.0\.0\.1:\d+/").Value);
+            using var http = new HttpClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUrl, "api/v1/chat/credit"));
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "simulator-key");
+            var body = JObject.Parse(await (await http.SendAsync(request)).Content.ReadAsStringAsync());
+            ((int)body["code"]!).Should().Be(200);
+
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            process.ExitCode.Should().BeOneOf([0, 143], "it stopped cleanly (143 is the shell convention for SIGTERM)");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
     private static async Task<string> Ffprobe(string path)
     {
         var start = new ProcessStartInfo("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name", "-of", "compact", path]) { RedirectStandardOutput = true, RedirectStandardError = true };
