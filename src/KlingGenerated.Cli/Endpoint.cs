@@ -17,6 +17,9 @@ internal sealed class Endpoint : IAsyncDisposable
 
     public IKlingClient Client => _services.GetRequiredService<IKlingClient>();
 
+    /// <summary>True when requests go to the built-in simulator, whose tasks take seconds.</summary>
+    public bool IsSimulator => _simulator is not null;
+
     public HttpClient Downloads => _services.GetRequiredService<IHttpClientFactory>().CreateClient("downloads");
 
     public static async Task<Endpoint> OpenAsync(string? apiKey, string? baseUrl, TextWriter error, CancellationToken cancellationToken)
@@ -58,6 +61,8 @@ internal sealed class Endpoint : IAsyncDisposable
         {
             o.ApiKey = apiKey;
             o.BaseUrl = url;
+            o.Resilience.MaxRetries = 3; // a person is waiting: give up on an unreachable service within seconds
+            o.Resilience.BaseDelay = TimeSpan.FromSeconds(0.5);
         });
         services.AddHttpClient("downloads", http => http.DefaultRequestHeaders.UserAgent.ParseAdd(KlingClient.UserAgent));
         return new Endpoint(services.BuildServiceProvider(), simulator);

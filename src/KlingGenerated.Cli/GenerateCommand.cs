@@ -69,7 +69,12 @@ internal static class GenerateCommand
                 TaskRecord record;
                 try
                 {
-                    record = await endpoint.Client.WaitForCompletionAsync(taskId, new KlingPollingOptions { Timeout = TimeSpan.FromMinutes(minutes), InitialDelay = TimeSpan.FromSeconds(1) }, progress, cancellationToken);
+                    record = await endpoint.Client.WaitForCompletionAsync(taskId, new KlingPollingOptions
+                    {
+                        Timeout = TimeSpan.FromMinutes(minutes),
+                        InitialDelay = TimeSpan.FromSeconds(endpoint.IsSimulator ? 0.25 : 2.5),
+                        MaxDelay = TimeSpan.FromSeconds(endpoint.IsSimulator ? 1 : 20),
+                    }, progress, cancellationToken);
                 }
                 finally
                 {
