@@ -1,0 +1,49 @@
+using System.Diagnostics;
+
+namespace KlingGenerated.Benchmarks;
+
+/// <summary>
+/// A quick, deterministic measure for the CI guard: allocated bytes per call (exact on one thread, since the in-memory
+/// service completes synchronously) and mean time per call, for a client and the floor in the same run.
+/// </summary>
+public static class QuickMeasure
+{
+    public sealed record Result(string Name, long BytesPerCall, double MicrosecondsPerCall);
+
+    public static async Task<Result> RunAsync(string name, Func<Task> call, int warmup = 300, int measured = 3000)
+    {
+        for (var i = 0; i < warmup; i++)
+        {
+            await call().ConfigureAwait(false);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            await call().ConfigureAwait(false);
+        }
+
+        var bytes = (GC.GetAllocatedBytesForCurrentThread() - before) / 1000;
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < measured; i++)
+        {
+            await call().ConfigureAwait(false);
+        }
+
+        return new Result(name, bytes, watch.Elapsed.TotalMicroseconds / measured);
+    }
+
+    public static async Task<IReadOnlyList<Result>> AllAsync()
+    {
+        var c = new Clients();
+        return
+        [
+            await RunAsync("createTask floor", () => c.Floor.CreateTaskAsync(c.FloorRequest, CancellationToken.None)),
+            await RunAsync("createTask KlingGenerated", () => c.Kling.CreateTaskAsync(c.KlingRequest, CancellationToken.None)),
+            await RunAsync("createTask Refit", () => c.Refit.CreateTaskAsync(c.FloorRequest, CancellationToken.None)),
+            await RunAsync("recordInfo floor", () => c.Floor.GetTaskRecordAsync(Clients.TaskId, CancellationToken.None)),
+            await RunAsync("recordInfo KlingGenerated", () => c.Kling.GetTaskRecordAsync(Clients.TaskId, CancellationToken.None)),
+            await RunAsync("recordInfo Refit", () => c.Refit.GetTaskRecordAsync(Clients.TaskId, CancellationToken.None)),
+        ];
+    }
+}
