@@ -12,53 +12,23 @@ public partial class KlingClient
         _ = client;
         var status = (int)response.StatusCode;
         var retryAfter = RetryAfterOf(response.Headers.RetryAfter);
-        var body = await ReadCappedAsync(response, _options.MaxResponseBytes, retryAfter, cancellationToken).ConfigureAwait(false);
-
-        // The generated code reads the body again, so hand it the buffered copy with the same content headers.
-        var buffered = new ByteArrayContent(body);
-        foreach (var header in response.Content.Headers)
-        {
-            buffered.Headers.TryAddWithoutValidation(header.Key, header.Value);
-        }
-
         var contentType = response.Content.Headers.ContentType?.MediaType;
-        response.Content.Dispose();
-        response.Content = buffered;
+        var body = await BufferedBody.ReadAsync(response.Content, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false)
+            ?? throw KlingApiException.ForUnreadableBody(status, $"a body larger than the {_options.MaxResponseBytes} bytes this client reads (see KlingClientOptions.MaxResponseBytes)", retryAfter);
 
-        if (!ServiceEnvelope.TryRead(body, out var code, out var message))
+        // The generated code reads the body again: hand it the buffered copy, with the same content headers.
+        response.Content.Dispose();
+        response.Content = body;
+
+        if (!ServiceEnvelope.TryRead(body.Memory.Span, out var code, out var message))
         {
-            throw KlingApiException.ForUnreadableBody(status, DescribeBody(body, contentType), retryAfter);
+            throw KlingApiException.ForUnreadableBody(status, DescribeBody(body.Memory.Span, contentType), retryAfter);
         }
 
         if (status is < 200 or > 299 || code != 200)
         {
             throw new KlingApiException(code == 200 ? status : code, status, message, retryAfter);
         }
-    }
-
-    private static async Task<byte[]> ReadCappedAsync(HttpResponseMessage response, int maxBytes, TimeSpan? retryAfter, CancellationToken cancellationToken)
-    {
-        var status = (int)response.StatusCode;
-        if (response.Content.Headers.ContentLength > maxBytes)
-        {
-            throw KlingApiException.ForUnreadableBody(status, $"a body of {response.Content.Headers.ContentLength} bytes (more than the {maxBytes} this client reads; see KlingClientOptions.MaxResponseBytes)", retryAfter);
-        }
-
-        using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var copy = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (copy.Length + read > maxBytes)
-            {
-                throw KlingApiException.ForUnreadableBody(status, $"a body of more than {maxBytes} bytes (the most this client reads; see KlingClientOptions.MaxResponseBytes)", retryAfter);
-            }
-
-            copy.Write(chunk, 0, read);
-        }
-
-        return copy.ToArray();
     }
 
     private static TimeSpan? RetryAfterOf(RetryConditionHeaderValue? header) => header switch
@@ -68,14 +38,14 @@ public partial class KlingClient
         _ => null,
     };
 
-    private static string DescribeBody(byte[] body, string? contentType)
+    private static string DescribeBody(ReadOnlySpan<byte> body, string? contentType)
     {
         if (body.Length == 0)
         {
             return "an empty body";
         }
 
-        var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 400));
+        var text = Encoding.UTF8.GetString(body[..Math.Min(body.Length, 400)]);
         if (contentType == "text/html" || text.TrimStart().StartsWith('<'))
         {
             return $"an HTML page ({body.Length} bytes)";
@@ -88,40 +58,78 @@ public partial class KlingClient
     }
 }
 
-/// <summary>Reads the <c>{code, msg}</c> envelope without trusting its shape.</summary>
+/// <summary>Reads the <c>{code, msg}</c> envelope without trusting its shape, in one forward pass.</summary>
 internal static class ServiceEnvelope
 {
-    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64 };
+    private static readonly JsonReaderOptions Options = new() { MaxDepth = 64 };
 
-    /// <summary>True when <paramref name="body"/> is a JSON object with an integer <c>code</c>; also returns <c>msg</c>, else <c>message</c>.</summary>
-    public static bool TryRead(ReadOnlyMemory<byte> body, out int code, out string? message)
+    /// <summary>
+    /// True when <paramref name="body"/> is one well-formed JSON object with an integer <c>code</c>; also returns
+    /// <c>msg</c>, else <c>message</c>, when the code is not 200. Allocates nothing for a success envelope.
+    /// </summary>
+    public static bool TryRead(ReadOnlySpan<byte> body, out int code, out string? message)
     {
         code = 0;
         message = null;
+        string? msg = null, legacyMessage = null;
+        var hasCode = false;
         try
         {
-            using var document = JsonDocument.Parse(body, Options);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("code", out var codeElement))
+            var reader = new Utf8JsonReader(body, Options);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 return false;
             }
 
-            var hasCode = codeElement.ValueKind switch
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                JsonValueKind.Number => codeElement.TryGetInt32(out code),
-                JsonValueKind.String => int.TryParse(codeElement.GetString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out code),
-                _ => false,
-            };
+                if (reader.ValueTextEquals("code"u8))
+                {
+                    reader.Read();
+                    hasCode = reader.TokenType switch
+                    {
+                        JsonTokenType.Number => reader.TryGetInt32(out code),
+                        JsonTokenType.String => int.TryParse(reader.GetString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out code),
+                        _ => false,
+                    };
+                }
+                else if (reader.ValueTextEquals("msg"u8) || reader.ValueTextEquals("message"u8))
+                {
+                    var isMsg = reader.ValueTextEquals("msg"u8);
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String && !(hasCode && code == 200))
+                    {
+                        if (isMsg)
+                        {
+                            msg = reader.GetString();
+                        }
+                        else
+                        {
+                            legacyMessage = reader.GetString();
+                        }
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
 
-            message = TextOf(root, "msg") ?? TextOf(root, "message");
+            // The object must close and nothing may follow it; reading on checks the rest of the document.
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                return false;
+            }
+
+            message = msg ?? legacyMessage;
             return hasCode;
         }
         catch (JsonException)
-        {
-            return false;
-        }
-        catch (ArgumentException)
         {
             return false;
         }
@@ -131,7 +139,4 @@ internal static class ServiceEnvelope
             return false;
         }
     }
-
-    private static string? TextOf(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

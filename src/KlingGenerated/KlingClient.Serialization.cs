@@ -11,6 +11,38 @@ public partial class KlingClient
     /// <summary>The settings the generated code uses, for reading callbacks the same way as answers.</summary>
     internal static JsonSerializerSettings CallbackSerializerSettings => _settings.Value;
 
+    [ThreadStatic]
+    private static JsonSerializer? t_serializer;
+
+    /// <summary>Deserializes the buffered body; see Templates/Client.Class.ReadObjectResponse.liquid.</summary>
+    private static async Task<T?> DeserializeBodyAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.Content is BufferedBody body)
+        {
+            return Deserialize<T>(body.Memory.Span);
+        }
+
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        return Deserialize<T>(bytes);
+    }
+
+    private static T? Deserialize<T>(ReadOnlySpan<byte> utf8)
+    {
+        // One serializer per thread: created once instead of per call, and never shared between threads.
+        var serializer = t_serializer ??= JsonSerializer.Create(_settings.Value);
+        var chars = System.Buffers.ArrayPool<char>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxCharCount(utf8.Length));
+        try
+        {
+            var count = System.Text.Encoding.UTF8.GetChars(utf8, chars);
+            using var reader = new JsonTextReader(new CharSegmentReader(chars, count)) { ArrayPool = PooledChars.Instance, CloseInput = false };
+            return serializer.Deserialize<T>(reader);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
     static partial void UpdateJsonSerializerSettings(JsonSerializerSettings settings)
     {
         settings.ContractResolver = KlingContractResolver.Instance;
@@ -68,4 +100,38 @@ public static class TaskStates
 
     /// <summary>True for <see cref="TaskState.Success"/> and <see cref="TaskState.Fail"/>; unknown states count as still running.</summary>
     public static bool IsTerminal(this TaskState? state) => state is TaskState.Success or TaskState.Fail;
+}
+
+/// <summary>A TextReader over part of a char array, so the JSON reader needs no string copy of the body.</summary>
+internal sealed class CharSegmentReader(char[] chars, int count) : TextReader
+{
+    private int _position;
+
+    public override int Peek() => _position < count ? chars[_position] : -1;
+
+    public override int Read() => _position < count ? chars[_position++] : -1;
+
+    public override int Read(char[] buffer, int index, int length)
+    {
+        var n = Math.Min(length, count - _position);
+        Array.Copy(chars, _position, buffer, index, n);
+        _position += n;
+        return n;
+    }
+}
+
+/// <summary>Newtonsoft's buffers from the shared pool.</summary>
+internal sealed class PooledChars : IArrayPool<char>
+{
+    public static readonly PooledChars Instance = new();
+
+    public char[] Rent(int minimumLength) => System.Buffers.ArrayPool<char>.Shared.Rent(minimumLength);
+
+    public void Return(char[]? array)
+    {
+        if (array is not null)
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(array);
+        }
+    }
 }

@@ -15,8 +15,15 @@ public partial class KlingClient
             return;
         }
 
-        var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        // The generated code buffered the body already; its read stream copies nothing. HttpContent caches that
+        // stream, so it is rewound for any later reader instead of disposed.
+        var body = request.Content is null ? null : await request.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var problems = RequestValidator.Validate(request.Method.Method, urlBuilder.ToString(), body);
+        if (body is { CanSeek: true })
+        {
+            body.Position = 0;
+        }
+
         if (problems.Count > 0)
         {
             throw new ValidationException(

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Newtonsoft.Json.Linq;
 
@@ -7,6 +9,7 @@ namespace KlingGenerated.OpenApi;
 /// <summary>
 /// Checks a JSON value against a schema of the OpenAPI document: the subset of OpenAPI 3.0 schema keywords the
 /// document uses (type, nullable, enum, required, properties, allOf, lengths, ranges, multipleOf, pattern, format uri).
+/// Schemas are compiled once; a valid value is checked without allocating.
 /// </summary>
 // CUSTOM: NSwag emits no check for multipleOf, and binary division gets 0.3 / 0.1 wrong, so both client and simulator use this.
 internal static class SchemaValidator
@@ -15,11 +18,19 @@ internal static class SchemaValidator
     internal const double MultipleOfTolerance = 1e-9;
 
     /// <summary>Validates <paramref name="value"/> and returns one sentence per violation, naming the JSON field.</summary>
-    public static IReadOnlyList<string> Validate(JToken? value, JToken schema, string path)
+    public static IReadOnlyList<string> Validate(JsonElement value, JToken schema, string path)
     {
-        var errors = new List<string>();
-        Check(value, schema, path, errors);
-        return errors;
+        List<string>? errors = null;
+        Check(value, CompiledSchema.For(schema), new FieldPath(path, null), ref errors);
+        return errors ?? (IReadOnlyList<string>)[];
+    }
+
+    /// <summary>Validates a text value, such as a query parameter.</summary>
+    public static IReadOnlyList<string> ValidateText(string value, JToken schema, string path)
+    {
+        List<string>? errors = null;
+        CheckString(value, CompiledSchema.For(schema), new FieldPath(path, null), ref errors);
+        return errors ?? (IReadOnlyList<string>)[];
     }
 
     /// <summary>True when <paramref name="value"/> is a whole multiple of <paramref name="step"/>, within the tolerance.</summary>
@@ -34,164 +45,234 @@ internal static class SchemaValidator
         return Math.Abs(quotient - Math.Round(quotient)) <= MultipleOfTolerance * Math.Max(1.0, Math.Abs(quotient));
     }
 
-    private static void Check(JToken? value, JToken schemaNode, string path, List<string> errors)
+    // The dotted path of a field is built only when it is needed (an error, or an object to descend into).
+    private static void Check(JsonElement value, CompiledSchema schema, FieldPath name, ref List<string>? errors)
     {
-        var schema = (JObject)KlingOpenApiDocument.Resolve(schemaNode);
-        var name = path.Length == 0 ? "the body" : path;
-
-        if (schema["allOf"] is JArray allOf)
+        foreach (var part in schema.AllOf)
         {
-            foreach (var part in allOf)
-            {
-                Check(value, part, path, errors);
-            }
+            Check(value, part, name, ref errors);
         }
 
-        if (value is null || value.Type is JTokenType.Null or JTokenType.Undefined)
+        if (value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
         {
-            if (schema["type"] is not null && (bool?)schema["nullable"] != true)
+            if (schema.Type is not null && !schema.Nullable)
             {
-                errors.Add($"{name} must not be null.");
+                Add(ref errors, $"{name} must not be null.");
             }
 
             return;
         }
 
-        var type = (string?)schema["type"];
-        if (type is "number" or "integer" && value is JValue { Value: "NaN" or "Infinity" or "-Infinity" } notFinite)
+        if (schema.Type is "number" or "integer" && value.ValueKind == JsonValueKind.String
+            && (value.ValueEquals("NaN") || value.ValueEquals("Infinity") || value.ValueEquals("-Infinity")))
         {
             // Newtonsoft writes double.NaN and infinities as strings; name the real problem.
-            errors.Add($"{name} must be a finite number, not {notFinite.Value}.");
+            Add(ref errors, $"{name} must be a finite number, not {value.GetString()}.");
             return;
         }
 
-        if (type is not null && !HasType(value, type))
+        if (schema.Type is not null && !HasType(value, schema.Type))
         {
-            errors.Add($"{name} must be {Article(type)} {type}, not {Describe(value)}.");
+            Add(ref errors, $"{name} must be {Article(schema.Type)} {schema.Type}, not {Describe(value)}.");
             return;
         }
 
-        if (schema["enum"] is JArray allowed && !allowed.Any(a => JToken.DeepEquals(a, value)))
+        if (schema.Enum is { } allowed && !allowed.Any(a => EnumEquals(a, value)))
         {
-            errors.Add($"{name} must be one of {string.Join(", ", allowed.Select(a => a.ToString(Newtonsoft.Json.Formatting.None)))}, not {value.ToString(Newtonsoft.Json.Formatting.None)}.");
+            Add(ref errors, $"{name} must be one of {string.Join(", ", allowed.Select(a => a.ToString(Newtonsoft.Json.Formatting.None)))}, not {value.GetRawText()}.");
         }
 
-        switch (value.Type)
+        switch (value.ValueKind)
         {
-            case JTokenType.String:
-                CheckString((string)value!, schema, name, errors);
+            case JsonValueKind.String:
+                CheckString(value.GetString()!, schema, name, ref errors);
                 break;
-            case JTokenType.Integer or JTokenType.Float:
-                CheckNumber(value.Value<double>(), schema, name, errors);
+            case JsonValueKind.Number:
+                CheckNumber(value.GetDouble(), schema, name, ref errors);
                 break;
-            case JTokenType.Object:
-                CheckObject((JObject)value, schema, path, errors);
+            case JsonValueKind.Object:
+                CheckObject(value, schema, name.Path, ref errors);
                 break;
         }
     }
 
-    private static void CheckString(string text, JObject schema, string name, List<string> errors)
+    private static void CheckString(string text, CompiledSchema schema, FieldPath name, ref List<string>? errors)
     {
         // Lengths count UTF-16 code units, as the service most likely does (see README, "How length is counted").
-        if (schema["minLength"] is JValue min && text.Length < (long)min)
+        if (schema.MinLength is { } min && text.Length < min)
         {
-            errors.Add((long)min == 1 ? $"{name} must not be empty." : $"{name} must be at least {(long)min} characters long, not {text.Length}.");
+            Add(ref errors, min == 1 ? $"{name} must not be empty." : $"{name} must be at least {min} characters long, not {text.Length}.");
         }
 
-        if (schema["maxLength"] is JValue max && text.Length > (long)max)
+        if (schema.MaxLength is { } max && text.Length > max)
         {
-            errors.Add($"{name} must be at most {(long)max} characters long, not {text.Length}.");
+            Add(ref errors, $"{name} must be at most {max} characters long, not {text.Length}.");
         }
 
-        if (schema["pattern"] is JValue { Value: string pattern } && !Regex.IsMatch(text, pattern, RegexOptions.None, TimeSpan.FromSeconds(1)))
+        if (schema.Pattern is { } pattern && !pattern.IsMatch(text))
         {
-            errors.Add($"{name} must match the pattern {pattern}.");
+            Add(ref errors, $"{name} must match the pattern {pattern}.");
         }
 
-        if ((string?)schema["format"] == "uri"
-            && !(Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        if (schema.FormatUri && !(Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
         {
-            errors.Add($"{name} must be an absolute http or https URL, not \"{Shorten(text)}\".");
-        }
-    }
-
-    private static void CheckNumber(double number, JObject schema, string name, List<string> errors)
-    {
-        if (!double.IsFinite(number))
-        {
-            errors.Add($"{name} must be a finite number, not {number.ToString(CultureInfo.InvariantCulture)}.");
-            return;
-        }
-
-        var shown = number.ToString("R", CultureInfo.InvariantCulture);
-        if (schema["minimum"] is JValue min && number < (double)min)
-        {
-            errors.Add($"{name} must be at least {Format(min)}, not {shown}.");
-        }
-
-        if (schema["maximum"] is JValue max && number > (double)max)
-        {
-            errors.Add($"{name} must be at most {Format(max)}, not {shown}.");
-        }
-
-        if (schema["multipleOf"] is JValue step && !IsMultipleOf(number, (double)step))
-        {
-            errors.Add($"{name} must be a multiple of {Format(step)}, not {shown}.");
+            Add(ref errors, $"{name} must be an absolute http or https URL, not \"{Shorten(text)}\".");
         }
     }
 
-    private static void CheckObject(JObject obj, JObject schema, string path, List<string> errors)
+    private static void CheckNumber(double number, CompiledSchema schema, FieldPath name, ref List<string>? errors)
     {
-        if (schema["required"] is JArray required)
+        if (schema.Minimum is { } min && number < min)
         {
-            foreach (var field in required.Select(r => (string)r!))
+            Add(ref errors, $"{name} must be at least {Format(min)}, not {Format(number)}.");
+        }
+
+        if (schema.Maximum is { } max && number > max)
+        {
+            Add(ref errors, $"{name} must be at most {Format(max)}, not {Format(number)}.");
+        }
+
+        if (schema.MultipleOf is { } step && !IsMultipleOf(number, step))
+        {
+            Add(ref errors, $"{name} must be a multiple of {Format(step)}, not {Format(number)}.");
+        }
+    }
+
+    private static void CheckObject(JsonElement obj, CompiledSchema schema, string path, ref List<string>? errors)
+    {
+        foreach (var field in schema.Required)
+        {
+            if (!obj.TryGetProperty(field, out _))
             {
-                if (obj[field] is null)
-                {
-                    errors.Add($"{Join(path, field)} is required.");
-                }
+                Add(ref errors, $"{Join(path, field)} is required.");
             }
         }
 
-        if (schema["properties"] is JObject properties)
+        foreach (var (field, child) in schema.Properties)
         {
-            foreach (var property in properties.Properties())
+            if (obj.TryGetProperty(field, out var value))
             {
-                if (obj.TryGetValue(property.Name, StringComparison.Ordinal, out var child))
-                {
-                    Check(child, property.Value, Join(path, property.Name), errors);
-                }
+                Check(value, child, new FieldPath(path, field), ref errors);
             }
         }
     }
 
-    private static bool HasType(JToken value, string type) => type switch
+    private static bool EnumEquals(JToken allowed, JsonElement value) => allowed.Type switch
     {
-        "object" => value.Type == JTokenType.Object,
-        "array" => value.Type == JTokenType.Array,
-        "string" => value.Type == JTokenType.String,
-        "boolean" => value.Type == JTokenType.Boolean,
-        "integer" => value.Type == JTokenType.Integer
-            || (value.Type == JTokenType.Float && double.IsFinite(value.Value<double>()) && Math.Floor(value.Value<double>()) == value.Value<double>()),
-        "number" => value.Type is JTokenType.Integer or JTokenType.Float,
+        JTokenType.String => value.ValueKind == JsonValueKind.String && value.ValueEquals((string)allowed!),
+        JTokenType.Integer or JTokenType.Float => value.ValueKind == JsonValueKind.Number && value.GetDouble() == (double)allowed,
+        JTokenType.Boolean => value.ValueKind is JsonValueKind.True or JsonValueKind.False && value.GetBoolean() == (bool)allowed,
+        JTokenType.Null => value.ValueKind == JsonValueKind.Null,
+        _ => false,
+    };
+
+    private static bool HasType(JsonElement value, string type) => type switch
+    {
+        "object" => value.ValueKind == JsonValueKind.Object,
+        "array" => value.ValueKind == JsonValueKind.Array,
+        "string" => value.ValueKind == JsonValueKind.String,
+        "boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
+        "integer" => value.ValueKind == JsonValueKind.Number && value.GetDouble() is var d && double.IsFinite(d) && Math.Floor(d) == d,
+        "number" => value.ValueKind == JsonValueKind.Number,
         _ => true,
     };
 
-    private static string Describe(JToken value) => value.Type switch
+    private static string Describe(JsonElement value) => value.ValueKind switch
     {
-        JTokenType.Object => "an object",
-        JTokenType.Array => "an array",
-        JTokenType.String => $"the string \"{Shorten((string)value!)}\"",
-        JTokenType.Boolean => "a boolean",
-        JTokenType.Integer or JTokenType.Float => $"the number {value.ToString(Newtonsoft.Json.Formatting.None)}",
-        _ => value.Type.ToString().ToLowerInvariant(),
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => $"the string \"{Shorten(value.GetString()!)}\"",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Number => $"the number {value.GetRawText()}",
+        _ => value.ValueKind.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>A field's dotted path, built only when printed (an error) or descended into (an object).</summary>
+    private readonly record struct FieldPath(string Parent, string? Field)
+    {
+        public string Path => Field is null ? Parent : Join(Parent, Field);
+
+        public override string ToString() => Path is { Length: > 0 } path ? path : "the body";
+    }
+
+    private static void Add(ref List<string>? errors, string error) => (errors ??= []).Add(error);
 
     private static string Article(string type) => type is "object" or "array" or "integer" ? "an" : "a";
 
     private static string Join(string path, string field) => path.Length == 0 ? field : path + "." + field;
 
-    private static string Format(JValue number) => Convert.ToDouble(number.Value, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
+    private static string Format(double number) => number.ToString("R", CultureInfo.InvariantCulture);
 
     private static string Shorten(string text) => text.Length <= 80 ? text : text[..77] + "...";
+
+    /// <summary>A schema of the document with its $refs resolved and its keywords read, built once.</summary>
+    private sealed class CompiledSchema
+    {
+        private static readonly ConcurrentDictionary<JToken, CompiledSchema> Cache = new(ReferenceEqualityComparer.Instance);
+
+        private CompiledSchema(JObject schema)
+        {
+            Type = (string?)schema["type"];
+            Nullable = (bool?)schema["nullable"] == true;
+            Enum = (schema["enum"] as JArray)?.ToArray();
+            MinLength = (long?)schema["minLength"];
+            MaxLength = (long?)schema["maxLength"];
+            Minimum = (double?)schema["minimum"];
+            Maximum = (double?)schema["maximum"];
+            MultipleOf = (double?)schema["multipleOf"];
+            Pattern = (string?)schema["pattern"] is { } pattern ? new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)) : null;
+            FormatUri = (string?)schema["format"] == "uri";
+            Required = (schema["required"] as JArray)?.Select(r => (string)r!).ToArray() ?? [];
+        }
+
+        public string? Type { get; }
+
+        public bool Nullable { get; }
+
+        public JToken[]? Enum { get; }
+
+        public long? MinLength { get; }
+
+        public long? MaxLength { get; }
+
+        public double? Minimum { get; }
+
+        public double? Maximum { get; }
+
+        public double? MultipleOf { get; }
+
+        public Regex? Pattern { get; }
+
+        public bool FormatUri { get; }
+
+        public string[] Required { get; }
+
+        public CompiledSchema[] AllOf { get; private init; } = [];
+
+        public (string Name, CompiledSchema Schema)[] Properties { get; private init; } = [];
+
+        public static CompiledSchema For(JToken node) => For(node, depth: 0);
+
+        // Compiled whole before it is shared, so no thread sees a half-built schema. The document has no recursive schemas.
+        private static CompiledSchema For(JToken node, int depth)
+        {
+            var resolved = (JObject)KlingOpenApiDocument.Resolve(node);
+            if (Cache.TryGetValue(resolved, out var compiled))
+            {
+                return compiled;
+            }
+
+            if (depth > 32)
+            {
+                throw new InvalidOperationException("The OpenAPI document nests schemas deeper than 32 levels; recursive schemas are not supported.");
+            }
+
+            compiled = new CompiledSchema(resolved)
+            {
+                AllOf = (resolved["allOf"] as JArray)?.Select(n => For(n, depth + 1)).ToArray() ?? [],
+                Properties = (resolved["properties"] as JObject)?.Properties().Select(p => (p.Name, For(p.Value, depth + 1))).ToArray() ?? [],
+            };
+            return Cache.GetOrAdd(resolved, compiled);
+        }
+    }
 }

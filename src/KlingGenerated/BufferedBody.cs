@@ -1,0 +1,90 @@
+using System.Buffers;
+using System.Net;
+
+namespace KlingGenerated;
+
+/// <summary>An answer's body read once into a pooled buffer; the buffer goes back to the pool when the response is disposed.</summary>
+// CUSTOM: lets error mapping and deserialization share one read of the body without copying it (see README, Performance).
+internal sealed class BufferedBody : HttpContent
+{
+    private byte[]? _buffer;
+    private readonly int _length;
+
+    private BufferedBody(byte[] buffer, int length)
+    {
+        _buffer = buffer;
+        _length = length;
+    }
+
+    public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(BufferedBody))).AsMemory(0, _length);
+
+    /// <summary>Reads <paramref name="content"/> into a pooled buffer, at most <paramref name="maxBytes"/>; null when it is larger.</summary>
+    public static async Task<BufferedBody?> ReadAsync(HttpContent content, int maxBytes, CancellationToken cancellationToken)
+    {
+        var expected = content.Headers.ContentLength;
+        if (expected > maxBytes)
+        {
+            return null;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(expected ?? 4096, 1, maxBytes) + 1);
+        var length = 0;
+        try
+        {
+            using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            int read;
+            // Never ask for more than one byte past the cap, whatever size the pool handed out.
+            while ((read = await stream.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, maxBytes + 1) - length), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                length += read;
+                if (length > maxBytes)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return null;
+                }
+
+                if (length == buffer.Length && length <= maxBytes)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        var body = new BufferedBody(buffer, length);
+        foreach (var header in content.Headers)
+        {
+            body.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        return body;
+    }
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(Memory).AsTask();
+
+    protected override Task<Stream> CreateContentReadStreamAsync() =>
+        Task.FromResult<Stream>(new MemoryStream(_buffer ?? throw new ObjectDisposedException(nameof(BufferedBody)), 0, _length, writable: false));
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = _length;
+        return true;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && Interlocked.Exchange(ref _buffer, null) is { } buffer)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        base.Dispose(disposing);
+    }
+}
