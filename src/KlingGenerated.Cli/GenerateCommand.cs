@@ -72,8 +72,8 @@ internal static class GenerateCommand
                     record = await endpoint.Client.WaitForCompletionAsync(taskId, new KlingPollingOptions
                     {
                         Timeout = TimeSpan.FromMinutes(minutes),
-                        InitialDelay = TimeSpan.FromSeconds(endpoint.IsSimulator ? 0.25 : 2.5),
-                        MaxDelay = TimeSpan.FromSeconds(endpoint.IsSimulator ? 1 : 20),
+                        InitialDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(0.25) : new KlingPollingOptions().InitialDelay,
+                        MaxDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(1) : new KlingPollingOptions().MaxDelay,
                     }, progress, cancellationToken);
                 }
                 finally

@@ -14,7 +14,7 @@ public partial interface IKlingClient
 public partial class KlingClient
 {
     /// <summary>
-    /// Queries a task until it succeeds, with exponential backoff and jitter. Reports every record to <paramref name="progress"/>.
+    /// Queries a task until it succeeds, with exponential backoff and jitter (see <see cref="KlingPollingOptions"/>). Reports every record to <paramref name="progress"/>.
     /// States this client does not know count as still running; "not found" right after creation counts as not visible yet.
     /// </summary>
     /// <returns>The record of the task that succeeded; its result URLs are in <see cref="TaskRecord.GetResultUrls"/>.</returns>
@@ -28,7 +28,6 @@ public partial class KlingClient
         options.Validate();
         var clock = options.TimeProvider;
         var started = clock.GetTimestamp();
-        var delay = options.InitialDelay;
 
         while (true)
         {
@@ -63,8 +62,11 @@ public partial class KlingClient
                     $"It may still finish: query it later (kling status {taskId}), or raise KlingPollingOptions.Timeout.");
             }
 
+            // Wait a constant plus a share of the time waited so far: queries thin out exponentially, while a task that
+            // ends is noticed within that share of its length (plus the constant).
+            var waited = clock.GetElapsedTime(started);
+            var delay = Min(options.InitialDelay + TimeSpan.FromTicks((long)(waited.Ticks * (options.BackoffFactor - 1))), options.MaxDelay);
             await Task.Delay(Min(Jittered(delay, options.Jitter), remaining), clock, cancellationToken).ConfigureAwait(false);
-            delay = Min(TimeSpan.FromTicks((long)(delay.Ticks * options.BackoffFactor)), options.MaxDelay);
         }
     }
 
@@ -87,8 +89,9 @@ public partial class KlingClient
         exception.Kind == KlingErrorKind.NotFound
         || (exception.Kind == KlingErrorKind.ValidationFailed && exception.ServerMessage?.Contains("recordInfo is null", StringComparison.OrdinalIgnoreCase) == true);
 
+    // Jitter only shortens a wait, so it spreads clients without delaying anyone's news.
     private static TimeSpan Jittered(TimeSpan delay, double jitter) =>
-        jitter == 0 ? delay : TimeSpan.FromTicks((long)(delay.Ticks * (1 + (jitter * ((Random.Shared.NextDouble() * 2) - 1)))));
+        jitter == 0 ? delay : TimeSpan.FromTicks((long)(delay.Ticks * (1 - (jitter * Random.Shared.NextDouble()))));
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

@@ -45,16 +45,17 @@ public sealed class PollingTests
     public async Task Polling_backs_off_from_the_initial_delay_toward_the_maximum()
     {
         var clock = new FakeTimeProvider(Start);
-        var client = new ScriptedClient(clock, (n, _) => Record(n < 8 ? "generating" : "success"));
+        var client = new ScriptedClient(clock, (n, _) => Record(n < 40 ? "generating" : "success"));
 
         var record = await RunOnFakeClock(clock, client.WaitForCompletionAsync("t1", Options(clock), null, CancellationToken.None));
 
         record.State.Should().Be(TaskState.Success);
         var gaps = client.QueriedAt.Zip(client.QueriedAt.Skip(1), (a, b) => (b - a).TotalSeconds).ToList();
-        gaps[0].Should().BeApproximately(2.5, 0.11);
+        gaps[0].Should().BeApproximately(3, 0.11);
         gaps.Should().BeInAscendingOrder();
-        gaps.Max().Should().BeLessThanOrEqualTo(20.1);
-        gaps.Last().Should().BeApproximately(20, 0.11, "the wait grows to MaxDelay");
+        gaps.Zip(client.QueriedAt).Should().OnlyContain(g => g.First <= (0.1 * g.Second.TotalSeconds) + 3 + 0.11, "each wait is 3 s plus 10 % of the time waited");
+        gaps.Max().Should().BeLessThanOrEqualTo(30.1);
+        gaps.Last().Should().BeApproximately(30, 0.11, "the wait grows to MaxDelay");
     }
 
     [Fact]

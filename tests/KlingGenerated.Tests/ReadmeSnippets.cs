@@ -110,8 +110,8 @@ public sealed class ReadmeSnippets
         #region Snippet:Polling
         var options = new KlingPollingOptions
         {
-            InitialDelay = TimeSpan.FromSeconds(2.5),
-            MaxDelay = TimeSpan.FromSeconds(20),
+            InitialDelay = TimeSpan.FromSeconds(3),   // the defaults: wait 3 s + 10 % of the time waited, up to 30 s
+            MaxDelay = TimeSpan.FromSeconds(30),
             Timeout = TimeSpan.FromMinutes(15),
         };
         var progress = new Progress<TaskRecord>(r => Console.WriteLine($"{r.TaskId}: {r.RawState}"));
