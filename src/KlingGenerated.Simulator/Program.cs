@@ -4,7 +4,7 @@ using KlingGenerated.Simulator;
 
 // The standalone simulator, for ports in other languages:
 //   dotnet run --project src/KlingGenerated.Simulator -- --urls http://127.0.0.1:4010 [--api-key KEY] [--webhook-hmac-key KEY]
-//       [--waiting-ms N] [--queuing-ms N] [--generating-ms N] [--fault LIST]
+//       [--waiting-ms N] [--queuing-ms N] [--generating-ms N] [--fault LIST] [--rate-limit TASKS_PER_10_S] [--credits N]
 var options = new KlingSimulatorOptions { Urls = "http://127.0.0.1:4010" };
 for (var i = 0; i < args.Length; i++)
 {
@@ -19,8 +19,10 @@ for (var i = 0; i < args.Length; i++)
         case "--queuing-ms": options.QueuingFor = Millis(); break;
         case "--generating-ms": options.GeneratingFor = Millis(); break;
         case "--fault": options.Fault = Next(); break;
+        case "--rate-limit": options.RateLimit = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--credits": options.Credits = long.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--help" or "-h":
-            Console.WriteLine("Usage: KlingGenerated.Simulator [--urls URL] [--api-key KEY] [--webhook-hmac-key KEY] [--waiting-ms N] [--queuing-ms N] [--generating-ms N] [--fault LIST]");
+            Console.WriteLine("Usage: KlingGenerated.Simulator [--urls URL] [--api-key KEY] [--webhook-hmac-key KEY] [--waiting-ms N] [--queuing-ms N] [--generating-ms N] [--fault LIST] [--rate-limit TASKS_PER_10_S] [--credits N]");
             return 0;
         default:
             Console.Error.WriteLine($"Unknown option {args[i]}; see --help.");

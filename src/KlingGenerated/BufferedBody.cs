@@ -58,13 +58,8 @@ internal sealed class BufferedBody : HttpContent
             throw;
         }
 
-        var body = new BufferedBody(buffer, length);
-        foreach (var header in content.Headers)
-        {
-            body.Headers.TryAddWithoutValidation(header.Key, header.Value);
-        }
-
-        return body;
+        // No headers are copied: the generated code read them all before this point, and the error mapping keeps the media type.
+        return new BufferedBody(buffer, length);
     }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(Memory).AsTask();

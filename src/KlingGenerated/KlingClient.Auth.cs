@@ -11,10 +11,11 @@ public partial class KlingClient
         (typeof(KlingClient).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0") +
         " (.NET " + Environment.Version.ToString(2) + ")";
 
-    private Task PrepareRequestAsync(HttpClient client, HttpRequestMessage request, string url, CancellationToken cancellationToken)
+    private AuthenticationHeaderValue? _authorization;
+
+    private async Task PrepareRequestAsync(HttpClient client, HttpRequestMessage request, string url, CancellationToken cancellationToken)
     {
-        _ = url;
-        _ = cancellationToken;
+        await ValidateAsync(request, url, cancellationToken).ConfigureAwait(false);
         if (request.RequestUri is { IsAbsoluteUri: false } relative && client.BaseAddress is null)
         {
             request.RequestUri = new Uri(WithTrailingSlash(_options.BaseUrl), relative);
@@ -22,7 +23,8 @@ public partial class KlingClient
 
         if (!string.IsNullOrEmpty(_options.ApiKey))
         {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
+            // One header value per client: it is only read by the requests that carry it.
+            request.Headers.Authorization = _authorization ??= new AuthenticationHeaderValue("Bearer", _options.ApiKey);
         }
 
         if (client.DefaultRequestHeaders.UserAgent.Count == 0)
@@ -30,7 +32,6 @@ public partial class KlingClient
             request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
         }
 
-        return Task.CompletedTask;
     }
 
     private static Uri WithTrailingSlash(Uri baseUrl) =>

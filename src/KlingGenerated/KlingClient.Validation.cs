@@ -7,9 +7,12 @@ namespace KlingGenerated;
 // CUSTOM: the service reports bad parameters only after a round trip (and sometimes after charging); check them against the document first.
 public partial class KlingClient
 {
-    private async Task PrepareRequestAsync(HttpClient client, HttpRequestMessage request, StringBuilder urlBuilder, CancellationToken cancellationToken)
+    private static Task PrepareRequestAsync(HttpClient client, HttpRequestMessage request, StringBuilder urlBuilder, CancellationToken cancellationToken) =>
+        Task.CompletedTask; // validation runs in the overload that gets the finished URL, so the URL is not built twice
+
+    /// <summary>Checks the request against the document; throws <see cref="ValidationException"/> and sends nothing on a violation.</summary>
+    private async Task ValidateAsync(HttpRequestMessage request, string url, CancellationToken cancellationToken)
     {
-        _ = client;
         if (!_options.ValidateRequests)
         {
             return;
@@ -18,7 +21,7 @@ public partial class KlingClient
         // The generated code buffered the body already; its read stream copies nothing. HttpContent caches that
         // stream, so it is rewound for any later reader instead of disposed.
         var body = request.Content is null ? null : await request.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var problems = RequestValidator.Validate(request.Method.Method, urlBuilder.ToString(), body);
+        var problems = RequestValidator.Validate(request.Method.Method, url, body);
         if (body is { CanSeek: true })
         {
             body.Position = 0;

@@ -20,6 +20,12 @@ public sealed class KlingClientOptions
     /// <summary>The most bytes the client reads of one answer (default 1 MiB); a larger answer becomes a <see cref="KlingApiException"/>.</summary>
     public int MaxResponseBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// The most TCP connections <c>AddKlingClient</c>'s HttpClient opens to the service at once (default 32); further
+    /// requests wait for a free connection instead of opening new sockets. A bare HttpClient is not affected.
+    /// </summary>
+    public int MaxConnections { get; set; } = 32;
+
     /// <summary>Retries, timeouts and createTask pacing of the pipeline <c>AddKlingClient</c> builds; a bare HttpClient has none.</summary>
     public KlingResilienceOptions Resilience { get; set; } = new();
 
@@ -35,6 +41,11 @@ public sealed class KlingClientOptions
         if (BaseUrl is null || !BaseUrl.IsAbsoluteUri || BaseUrl.Scheme is not ("http" or "https"))
         {
             problems.Add($"KlingClientOptions.BaseUrl must be an absolute http or https URL such as {DefaultBaseUrl}, not '{BaseUrl}'.");
+        }
+
+        if (MaxConnections < 1)
+        {
+            problems.Add($"KlingClientOptions.MaxConnections must be at least 1, not {MaxConnections}.");
         }
 
         if (MaxResponseBytes < 1024)
@@ -61,7 +72,7 @@ public sealed class KlingClientOptions
 
     /// <summary>Describes the settings without the API key.</summary>
     public override string ToString() =>
-        $"KlingClientOptions {{ BaseUrl = {BaseUrl}, ApiKey = {(string.IsNullOrEmpty(ApiKey) ? "(not set)" : "(set, redacted)")}, ValidateRequests = {ValidateRequests}, MaxResponseBytes = {MaxResponseBytes} }}";
+        $"KlingClientOptions {{ BaseUrl = {BaseUrl}, ApiKey = {(string.IsNullOrEmpty(ApiKey) ? "(not set)" : "(set, redacted)")}, ValidateRequests = {ValidateRequests}, MaxResponseBytes = {MaxResponseBytes}, MaxConnections = {MaxConnections} }}";
 
     internal KlingClientOptions Clone() => (KlingClientOptions)MemberwiseClone();
 }

@@ -44,6 +44,13 @@ public static class KlingServiceCollectionExtensions
             http.BaseAddress = provider.GetRequiredService<IOptions<KlingClientOptions>>().Value.BaseUrl;
             http.Timeout = Timeout.InfiniteTimeSpan; // KlingResilienceHandler times attempts and calls; pacing waits are not a timeout.
         });
+        // Connections are pooled and bounded, and recycled every few minutes so DNS changes are seen.
+        builder.ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = provider.GetRequiredService<IOptions<KlingClientOptions>>().Value.MaxConnections,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AutomaticDecompression = System.Net.DecompressionMethods.All,
+        });
         builder.AddHttpMessageHandler(provider => new KlingResilienceHandler(
             provider.GetRequiredService<IOptions<KlingClientOptions>>().Value.Resilience, provider.GetRequiredService<KlingCreateTaskPacer>()));
         builder.AddTypedClient((http, provider) => new KlingClient(http, provider.GetRequiredService<IOptions<KlingClientOptions>>().Value));

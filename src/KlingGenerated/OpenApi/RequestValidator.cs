@@ -8,7 +8,8 @@ namespace KlingGenerated.OpenApi;
 internal static class RequestValidator
 {
     private static readonly JsonDocumentOptions JsonOptions = new() { MaxDepth = 64 };
-    private static readonly ConcurrentDictionary<(string Method, string Path), Operation?> Operations = new();
+    private static readonly ConcurrentDictionary<string, Operation?> Operations = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Operation?>.AlternateLookup<ReadOnlySpan<char>> OperationsBySpan = Operations.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>Returns one sentence per violation; empty when the request is valid.</summary>
     public static IReadOnlyList<string> Validate(string method, string pathAndQuery, string? jsonBody)
@@ -21,11 +22,11 @@ internal static class RequestValidator
     public static IReadOnlyList<string> Validate(string method, string pathAndQuery, Stream? utf8Body)
     {
         var split = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
-        var path = split < 0 ? pathAndQuery : pathAndQuery[..split];
-        var query = split < 0 ? string.Empty : pathAndQuery[(split + 1)..];
-        if (Operations.GetOrAdd((method.ToUpperInvariant(), path.TrimStart('/')), Find) is not { } operation)
+        var path = (split < 0 ? pathAndQuery.AsSpan() : pathAndQuery.AsSpan(0, split)).TrimStart('/');
+        var query = split < 0 ? ReadOnlySpan<char>.Empty : pathAndQuery.AsSpan(split + 1);
+        if (Lookup(method, path) is not { } operation)
         {
-            return [$"{method} /{path.TrimStart('/')} is not an operation of the API."];
+            return [$"{method} /{path} is not an operation of the API."];
         }
 
         List<string>? errors = null;
@@ -82,24 +83,43 @@ internal static class RequestValidator
         }
     }
 
-    private static string? QueryValue(string query, string name)
+    private static string? QueryValue(ReadOnlySpan<char> query, string name)
     {
-        foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var range in query.Split('&'))
         {
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            var key = Uri.UnescapeDataString(equals < 0 ? pair : pair[..equals]);
-            if (key == name)
+            var pair = query[range];
+            var equals = pair.IndexOf('=');
+            var key = equals < 0 ? pair : pair[..equals];
+            if (key.SequenceEqual(name) || (key.Contains('%') && Uri.UnescapeDataString(key.ToString()) == name))
             {
-                return equals < 0 ? string.Empty : Uri.UnescapeDataString(pair[(equals + 1)..].Replace('+', ' '));
+                return equals < 0 ? string.Empty : Uri.UnescapeDataString(pair[(equals + 1)..].ToString().Replace('+', ' '));
             }
         }
 
         return null;
     }
 
-    private static Operation? Find((string Method, string Path) key)
+    // Keyed "METHOD path"; looked up without building the key string when it is cached.
+    private static Operation? Lookup(string method, ReadOnlySpan<char> path)
     {
-        if (KlingOpenApiDocument.Root["paths"]?["/" + key.Path]?[key.Method.ToLowerInvariant()] is not JObject operation)
+        var length = method.Length + 1 + path.Length;
+        Span<char> key = length <= 256 ? stackalloc char[length] : new char[length];
+        method.AsSpan().ToUpperInvariant(key);
+        key[method.Length] = ' ';
+        path.CopyTo(key[(method.Length + 1)..]);
+        if (OperationsBySpan.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var found = Find(method.ToUpperInvariant(), path.ToString());
+        Operations.TryAdd(key.ToString(), found);
+        return found;
+    }
+
+    private static Operation? Find(string method, string path)
+    {
+        if (KlingOpenApiDocument.Root["paths"]?["/" + path]?[method.ToLowerInvariant()] is not JObject operation)
         {
             return null;
         }
