@@ -4,9 +4,20 @@ using KlingGenerated.Benchmarks;
 // dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- --filter '*'     (BenchmarkDotNet)
 // dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- quick            (seconds: bytes and time per call)
 // dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- load             (1,000 tasks against the standalone simulator)
+// dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- ratios           (the CI guard's figures)
 if (args is ["load"])
 {
     await LoadTest.RunAsync();
+    return;
+}
+
+if (args is ["ratios"])
+{
+    foreach (var (operation, allocations, time) in await QuickMeasure.RatiosAsync())
+    {
+        Console.WriteLine(FormattableString.Invariant($"ratio {operation} allocations={allocations:0.000} time={time:0.000}"));
+    }
+
     return;
 }
 

@@ -33,6 +33,36 @@ public static class QuickMeasure
         return new Result(name, bytes, watch.Elapsed.TotalMicroseconds / measured);
     }
 
+    /// <summary>
+    /// The guard's figures: KlingGenerated against the floor, allocations (exact) and time (best of 5 interleaved rounds).
+    /// Prints lines "ratio OPERATION allocations=X time=Y".
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Operation, double Allocations, double Time)>> RatiosAsync()
+    {
+        var c = new Clients();
+        var pairs = new (string, Func<Task>, Func<Task>)[]
+        {
+            ("createTask", () => c.Kling.CreateTaskAsync(c.KlingRequest, CancellationToken.None), () => c.Floor.CreateTaskAsync(c.FloorRequest, CancellationToken.None)),
+            ("recordInfo", () => c.Kling.GetTaskRecordAsync(Clients.TaskId, CancellationToken.None), () => c.Floor.GetTaskRecordAsync(Clients.TaskId, CancellationToken.None)),
+        };
+        var results = new List<(string, double, double)>();
+        foreach (var (operation, ours, floor) in pairs)
+        {
+            double allocations = double.MaxValue, time = double.MaxValue;
+            for (var round = 0; round < 5; round++)
+            {
+                var a = await RunAsync("KlingGenerated", ours, warmup: 200, measured: 2000).ConfigureAwait(false);
+                var b = await RunAsync("floor", floor, warmup: 200, measured: 2000).ConfigureAwait(false);
+                allocations = Math.Min(allocations, (double)a.BytesPerCall / b.BytesPerCall);
+                time = Math.Min(time, a.MicrosecondsPerCall / b.MicrosecondsPerCall);
+            }
+
+            results.Add((operation, allocations, time));
+        }
+
+        return results;
+    }
+
     public static async Task<IReadOnlyList<Result>> AllAsync()
     {
         var c = new Clients();
