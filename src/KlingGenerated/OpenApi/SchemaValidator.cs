@@ -256,10 +256,16 @@ internal static class SchemaValidator
         // Compiled whole before it is shared, so no thread sees a half-built schema. The document has no recursive schemas.
         private static CompiledSchema For(JToken node, int depth)
         {
-            var resolved = (JObject)KlingOpenApiDocument.Resolve(node);
-            if (Cache.TryGetValue(resolved, out var compiled))
+            // Cached under the node as written ($ref or not), so a hit resolves nothing.
+            if (Cache.TryGetValue(node, out var compiled))
             {
                 return compiled;
+            }
+
+            var resolved = (JObject)KlingOpenApiDocument.Resolve(node);
+            if (Cache.TryGetValue(resolved, out compiled))
+            {
+                return Cache.GetOrAdd(node, compiled);
             }
 
             if (depth > 32)
@@ -272,7 +278,8 @@ internal static class SchemaValidator
                 AllOf = (resolved["allOf"] as JArray)?.Select(n => For(n, depth + 1)).ToArray() ?? [],
                 Properties = (resolved["properties"] as JObject)?.Properties().Select(p => (p.Name, For(p.Value, depth + 1))).ToArray() ?? [],
             };
-            return Cache.GetOrAdd(resolved, compiled);
+            compiled = Cache.GetOrAdd(resolved, compiled);
+            return Cache.GetOrAdd(node, compiled);
         }
     }
 }
