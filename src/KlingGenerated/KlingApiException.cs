@@ -146,16 +146,3 @@ public class KlingApiException : Exception
         _ => "See the message; if it persists, report it with the code",
     };
 }
-
-/// <summary>Typed variant NSwag's generated code names for documented error responses.</summary>
-// CUSTOM: generated code throws this for documented non-2xx responses; ProcessResponseAsync maps every non-2xx first, so it is unreachable in practice.
-internal sealed class KlingApiException<TResult> : KlingApiException
-{
-    internal KlingApiException(string message, int statusCode, string? response, IReadOnlyDictionary<string, IEnumerable<string>> headers, TResult result, Exception? innerException)
-        : base(message, statusCode, response, headers, innerException)
-    {
-        Result = result;
-    }
-
-    public TResult Result { get; }
-}

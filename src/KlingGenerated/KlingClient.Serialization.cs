@@ -14,6 +14,21 @@ public partial class KlingClient
     [ThreadStatic]
     private static JsonSerializer? t_serializer;
 
+    /// <summary>Serializes a request body to exact UTF-8 bytes; see Templates/Client.Class.liquid.</summary>
+    private static ByteArrayContent SerializeBody<T>(T body)
+    {
+        var serializer = t_serializer ??= JsonSerializer.Create(_settings.Value);
+        using var text = new PooledTextWriter();
+        using (var writer = new JsonTextWriter(text) { ArrayPool = PooledChars.Instance, CloseOutput = false })
+        {
+            serializer.Serialize(writer, body, typeof(T));
+        }
+
+        var content = new ByteArrayContent(text.ToUtf8());
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return content;
+    }
+
     /// <summary>Deserializes the buffered body; see Templates/Client.Class.ReadObjectResponse.liquid.</summary>
     private static async Task<T?> DeserializeBodyAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -132,6 +147,62 @@ internal sealed class PooledChars : IArrayPool<char>
         if (array is not null)
         {
             System.Buffers.ArrayPool<char>.Shared.Return(array);
+        }
+    }
+}
+
+/// <summary>A TextWriter into a pooled, growing char buffer, for serializing without intermediate strings.</summary>
+internal sealed class PooledTextWriter : TextWriter
+{
+    private char[] _buffer = System.Buffers.ArrayPool<char>.Shared.Rent(1024);
+    private int _length;
+
+    public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+    public override void Write(char value)
+    {
+        Reserve(1);
+        _buffer[_length++] = value;
+    }
+
+    public override void Write(char[] buffer, int index, int count) => Write(buffer.AsSpan(index, count));
+
+    public override void Write(ReadOnlySpan<char> buffer)
+    {
+        Reserve(buffer.Length);
+        buffer.CopyTo(_buffer.AsSpan(_length));
+        _length += buffer.Length;
+    }
+
+    public override void Write(string? value) => Write(value.AsSpan());
+
+    public byte[] ToUtf8()
+    {
+        var chars = _buffer.AsSpan(0, _length);
+        var bytes = new byte[System.Text.Encoding.UTF8.GetByteCount(chars)];
+        System.Text.Encoding.UTF8.GetBytes(chars, bytes);
+        return bytes;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _buffer.Length > 0)
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void Reserve(int more)
+    {
+        if (_length + more > _buffer.Length)
+        {
+            var larger = System.Buffers.ArrayPool<char>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + more));
+            _buffer.AsSpan(0, _length).CopyTo(larger);
+            System.Buffers.ArrayPool<char>.Shared.Return(_buffer);
+            _buffer = larger;
         }
     }
 }
