@@ -10,8 +10,8 @@ public sealed class Clients
         var seed = JObject.Parse(InMemoryService.SeedRequestJson);
         var input = (JObject)seed["input"]!;
         Kling = new KlingClient(new HttpClient(new InMemoryService()) { BaseAddress = InMemoryService.BaseUrl }, new KlingClientOptions { ApiKey = "bench-key" });
-        Floor = new FloorClient(new HttpClient(new InMemoryService()) { BaseAddress = InMemoryService.BaseUrl });
-        Refit = new RefitClient(new HttpClient(new InMemoryService()) { BaseAddress = InMemoryService.BaseUrl });
+        Floor = new FloorClient(Authenticated(new HttpClient(new InMemoryService()) { BaseAddress = InMemoryService.BaseUrl }));
+        Refit = new RefitClient(Authenticated(new HttpClient(new InMemoryService()) { BaseAddress = InMemoryService.BaseUrl }));
         KlingRequest = new CreateTaskRequest
         {
             CallBackUrl = new Uri((string)seed["callBackUrl"]!),
@@ -29,6 +29,14 @@ public sealed class Clients
     }
 
     public KlingClient Kling { get; }
+
+    /// <summary>The peers send what the service requires too (a Bearer key and a User-Agent), set once on their HttpClient.</summary>
+    private static HttpClient Authenticated(HttpClient http)
+    {
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "bench-key");
+        http.DefaultRequestHeaders.UserAgent.ParseAdd("HandWritten/1.0");
+        return http;
+    }
 
     public FloorClient Floor { get; }
 
