@@ -51,8 +51,8 @@ public static class QuickMeasure
             double allocations = double.MaxValue, time = double.MaxValue;
             for (var round = 0; round < 5; round++)
             {
-                var a = await RunAsync("KlingGenerated", ours, warmup: 200, measured: 2000).ConfigureAwait(false);
-                var b = await RunAsync("floor", floor, warmup: 200, measured: 2000).ConfigureAwait(false);
+                var a = await RunAsync("KlingGenerated", ours, warmup: 3000, measured: 10000).ConfigureAwait(false);
+                var b = await RunAsync("floor", floor, warmup: 3000, measured: 10000).ConfigureAwait(false);
                 allocations = Math.Min(allocations, (double)a.BytesPerCall / b.BytesPerCall);
                 time = Math.Min(time, a.MicrosecondsPerCall / b.MicrosecondsPerCall);
             }
