@@ -300,7 +300,10 @@ public sealed class KlingSimulator : IAsyncDisposable
         try
         {
             await Task.Delay(SimulatedTask.Duration(_options), _options.TimeProvider, _stopping.Token).ConfigureAwait(false);
-            var record = task.ToRecord(Now, _options, BaseUrl);
+
+            // The timer and the wall clock can disagree by a millisecond: describe the task as ended, whatever Now says.
+            var ended = task.CreatedAt + SimulatedTask.Duration(_options);
+            var record = task.ToRecord(Now > ended ? Now : ended, _options, BaseUrl);
             var succeeded = (string?)record["state"] == "success";
             var payload = Envelope(succeeded ? 200 : 501, succeeded ? "Playground task completed successfully." : "Playground task failed.", record).ToJsonString(Json);
 

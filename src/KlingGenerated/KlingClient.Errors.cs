@@ -16,7 +16,7 @@ public partial class KlingClient
         var body = await BufferedBody.ReadAsync(response.Content, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false)
             ?? throw KlingApiException.ForUnreadableBody(status, $"a body larger than the {_options.MaxResponseBytes} bytes this client reads (see KlingClientOptions.MaxResponseBytes)", retryAfter);
 
-        // The generated code reads the body again: hand it the buffered copy, with the same content headers.
+        // The generated code reads the body again: hand it the buffered copy (it read the headers before this hook).
         response.Content.Dispose();
         response.Content = body;
 

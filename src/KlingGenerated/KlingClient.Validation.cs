@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text;
 using KlingGenerated.OpenApi;
 
 namespace KlingGenerated;
@@ -7,9 +6,6 @@ namespace KlingGenerated;
 // CUSTOM: the service reports bad parameters only after a round trip (and sometimes after charging); check them against the document first.
 public partial class KlingClient
 {
-    private static Task PrepareRequestAsync(HttpClient client, HttpRequestMessage request, StringBuilder urlBuilder, CancellationToken cancellationToken) =>
-        Task.CompletedTask; // validation runs in the overload that gets the finished URL, so the URL is not built twice
-
     /// <summary>Checks the request against the document; throws <see cref="ValidationException"/> and sends nothing on a violation.</summary>
     private async Task ValidateAsync(HttpRequestMessage request, string url, CancellationToken cancellationToken)
     {

@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 
 namespace KlingGenerated.Tests;
 
+/// <summary>Tests whose figures depend on the machine not being busy with other tests: they run alone, after the rest.</summary>
 [CollectionDefinition("Performance guard", DisableParallelization = true)]
 public sealed class PerformanceGuardCollection;
 

@@ -13,6 +13,7 @@ namespace KlingGenerated.Tests;
 /// (429, 455, 500 before and after creating, dropped connections before and after creating, slow answers beyond the
 /// attempt timeout). The simulator's own record of created tasks is the ground truth.
 /// </summary>
+[Collection("Performance guard")]
 public sealed class SoakTests(ITestOutputHelper output)
 {
     private const int Submissions = 2000;
