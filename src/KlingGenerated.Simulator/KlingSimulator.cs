@@ -179,14 +179,16 @@ public sealed class KlingSimulator : IAsyncDisposable
             return;
         }
 
-        string? body = null;
+        // Read the body once: the validator reads its bytes, the endpoints its text.
+        using var bytes = new MemoryStream();
         if (context.Request.ContentLength is > 0 || context.Request.Method == "POST")
         {
-            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+            await context.Request.Body.CopyToAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+            bytes.Position = 0;
         }
 
-        var problems = RequestValidator.Validate(context.Request.Method, context.Request.Path.Value!.TrimStart('/') + context.Request.QueryString.Value, body);
+        var body = bytes.Length == 0 ? null : Encoding.UTF8.GetString(bytes.GetBuffer(), 0, (int)bytes.Length);
+        var problems = RequestValidator.Validate(context.Request.Method, context.Request.Path.Value!.TrimStart('/') + context.Request.QueryString.Value, bytes);
         if (problems.Count > 0)
         {
             await Write(context, 200, Envelope(422, problems[0])).ConfigureAwait(false);

@@ -18,8 +18,39 @@ internal sealed class BufferedBody : HttpContent
 
     public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(BufferedBody))).AsMemory(0, _length);
 
+    /// <summary>
+    /// Makes the response's content a <see cref="BufferedBody"/>, reading it at most once: the resilience pipeline and the
+    /// client's error mapping both look at the body, and whichever comes first reads it. Null when it is larger than
+    /// <paramref name="maxBytes"/>.
+    /// </summary>
+    public static async ValueTask<BufferedBody?> ReplaceContentAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (response.Content is BufferedBody already)
+        {
+            return already.Memory.Length <= maxBytes ? already : null;
+        }
+
+        var body = await ReadAsync(response.Content, maxBytes, cancellationToken).ConfigureAwait(false);
+        if (body is not null)
+        {
+            // Readers of this response read the headers already; only the body is swapped.
+            response.Content.Dispose();
+            response.Content = body;
+        }
+
+        return body;
+    }
+
+    /// <summary>The wait a <c>Retry-After</c> header asks for, as a delay or a date; null without one.</summary>
+    public static TimeSpan? RetryAfterOf(System.Net.Http.Headers.RetryConditionHeaderValue? header) => header switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        _ => null,
+    };
+
     /// <summary>Reads <paramref name="content"/> into a pooled buffer, at most <paramref name="maxBytes"/>; null when it is larger.</summary>
-    public static async Task<BufferedBody?> ReadAsync(HttpContent content, int maxBytes, CancellationToken cancellationToken)
+    public static async ValueTask<BufferedBody?> ReadAsync(HttpContent content, int maxBytes, CancellationToken cancellationToken)
     {
         var expected = content.Headers.ContentLength;
         if (expected > maxBytes)
@@ -43,7 +74,7 @@ internal sealed class BufferedBody : HttpContent
                     return null;
                 }
 
-                if (length == buffer.Length && length <= maxBytes)
+                if (length == buffer.Length)
                 {
                     var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
                     buffer.AsSpan(0, length).CopyTo(larger);

@@ -11,29 +11,26 @@ public partial class KlingClient
         (typeof(KlingClient).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0") +
         " (.NET " + Environment.Version.ToString(2) + ")";
 
-    private AuthenticationHeaderValue? _authorization;
-
     private async Task PrepareRequestAsync(HttpClient client, HttpRequestMessage request, string url, CancellationToken cancellationToken)
     {
         await ValidateAsync(request, url, cancellationToken).ConfigureAwait(false);
         if (request.RequestUri is { IsAbsoluteUri: false } relative && client.BaseAddress is null)
         {
-            request.RequestUri = new Uri(WithTrailingSlash(_options.BaseUrl), relative);
+            request.RequestUri = new Uri(_requestBase, relative);
         }
 
-        if (!string.IsNullOrEmpty(_options.ApiKey))
+        if (_authorization is not null)
         {
-            // One header value per client: it is only read by the requests that carry it.
-            request.Headers.Authorization = _authorization ??= new AuthenticationHeaderValue("Bearer", _options.ApiKey);
+            request.Headers.Authorization = _authorization;
         }
 
         if (client.DefaultRequestHeaders.UserAgent.Count == 0)
         {
             request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
         }
-
     }
 
+    /// <summary>The base URL with a trailing slash, so relative operation paths keep any path it has.</summary>
     private static Uri WithTrailingSlash(Uri baseUrl) =>
         baseUrl.AbsoluteUri.EndsWith('/') ? baseUrl : new Uri(baseUrl.AbsoluteUri + "/");
 }

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
@@ -11,14 +10,10 @@ public partial class KlingClient
     {
         _ = client;
         var status = (int)response.StatusCode;
-        var retryAfter = RetryAfterOf(response.Headers.RetryAfter);
+        var retryAfter = BufferedBody.RetryAfterOf(response.Headers.RetryAfter);
         var contentType = response.Content.Headers.ContentType?.MediaType;
-        var body = await BufferedBody.ReadAsync(response.Content, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false)
+        var body = await BufferedBody.ReplaceContentAsync(response, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false)
             ?? throw KlingApiException.ForUnreadableBody(status, $"a body larger than the {_options.MaxResponseBytes} bytes this client reads (see KlingClientOptions.MaxResponseBytes)", retryAfter);
-
-        // The generated code reads the body again: hand it the buffered copy (it read the headers before this hook).
-        response.Content.Dispose();
-        response.Content = body;
 
         if (!ServiceEnvelope.TryRead(body.Memory.Span, out var code, out var message))
         {
@@ -30,13 +25,6 @@ public partial class KlingClient
             throw new KlingApiException(code == 200 ? status : code, status, message, retryAfter);
         }
     }
-
-    private static TimeSpan? RetryAfterOf(RetryConditionHeaderValue? header) => header switch
-    {
-        { Delta: { } delta } => delta,
-        { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
-        _ => null,
-    };
 
     private static string DescribeBody(ReadOnlySpan<byte> body, string? contentType)
     {

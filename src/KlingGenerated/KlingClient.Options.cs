@@ -8,6 +8,10 @@ namespace KlingGenerated;
 public partial class KlingClient
 {
     private readonly KlingClientOptions _options = new();
+    private readonly Uri _requestBase = KlingClientOptions.DefaultBaseUrl;
+
+    // One header value per client, shared by its requests (they only read it); null when the HttpClient brings its own auth.
+    private readonly System.Net.Http.Headers.AuthenticationHeaderValue? _authorization;
 
     /// <summary>
     /// Creates a client that sends through <paramref name="httpClient"/>. If its BaseAddress is null, <see cref="KlingClientOptions.BaseUrl"/> is used.
@@ -25,6 +29,8 @@ public partial class KlingClient
         }
 
         _options = options.Clone();
+        _requestBase = WithTrailingSlash(_options.BaseUrl);
+        _authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _options.ApiKey);
     }
 
     /// <summary>The settings this client runs with (a copy; the API key is never printed by its ToString).</summary>

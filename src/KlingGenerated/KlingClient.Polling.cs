@@ -54,7 +54,8 @@ public partial class KlingClient
                 }
             }
 
-            var remaining = options.Timeout - clock.GetElapsedTime(started);
+            var waited = clock.GetElapsedTime(started);
+            var remaining = options.Timeout - waited;
             if (remaining <= TimeSpan.Zero)
             {
                 throw new TimeoutException(
@@ -64,7 +65,6 @@ public partial class KlingClient
 
             // Wait a constant plus a share of the time waited so far: queries thin out exponentially, while a task that
             // ends is noticed within that share of its length (plus the constant).
-            var waited = clock.GetElapsedTime(started);
             var delay = Min(options.InitialDelay + TimeSpan.FromTicks((long)(waited.Ticks * (options.BackoffFactor - 1))), options.MaxDelay);
             await Task.Delay(Min(Jittered(delay, options.Jitter), remaining), clock, cancellationToken).ConfigureAwait(false);
         }

@@ -14,14 +14,16 @@ public partial class KlingClient
     [ThreadStatic]
     private static JsonSerializer? t_serializer;
 
+    // One serializer per thread: created once instead of per call, and never shared between threads.
+    private static JsonSerializer Serializer => t_serializer ??= JsonSerializer.Create(_settings.Value);
+
     /// <summary>Serializes a request body to exact UTF-8 bytes; see Templates/Client.Class.liquid.</summary>
     private static ByteArrayContent SerializeBody<T>(T body)
     {
-        var serializer = t_serializer ??= JsonSerializer.Create(_settings.Value);
         using var text = new PooledTextWriter();
         using (var writer = new JsonTextWriter(text) { ArrayPool = PooledChars.Instance, CloseOutput = false })
         {
-            serializer.Serialize(writer, body, typeof(T));
+            Serializer.Serialize(writer, body, typeof(T));
         }
 
         var content = new ByteArrayContent(text.ToUtf8());
@@ -43,14 +45,12 @@ public partial class KlingClient
 
     private static T? Deserialize<T>(ReadOnlySpan<byte> utf8)
     {
-        // One serializer per thread: created once instead of per call, and never shared between threads.
-        var serializer = t_serializer ??= JsonSerializer.Create(_settings.Value);
         var chars = System.Buffers.ArrayPool<char>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxCharCount(utf8.Length));
         try
         {
             var count = System.Text.Encoding.UTF8.GetChars(utf8, chars);
             using var reader = new JsonTextReader(new CharSegmentReader(chars, count)) { ArrayPool = PooledChars.Instance, CloseInput = false };
-            return serializer.Deserialize<T>(reader);
+            return Serializer.Deserialize<T>(reader);
         }
         finally
         {
@@ -101,17 +101,32 @@ internal sealed class KlingContractResolver : DefaultContractResolver
     }
 }
 
+/// <summary>The words the document gives a generated enum's members (their <c>EnumMember</c> values), both ways.</summary>
+internal static class WireNames<TEnum>
+    where TEnum : struct, Enum
+{
+    private static readonly Dictionary<TEnum, string> ToWireByValue = Enum.GetValues<TEnum>().ToDictionary(
+        value => value,
+        value => typeof(TEnum).GetField(value.ToString())?.GetCustomAttribute<EnumMemberAttribute>()?.Value ?? value.ToString());
+
+    private static readonly Dictionary<string, TEnum> ByWire = ToWireByValue.ToDictionary(pair => pair.Value, pair => pair.Key, StringComparer.Ordinal);
+
+    /// <summary>Every word, in the document's order.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. ToWireByValue.Values];
+
+    public static string ToWire(TEnum value) => ToWireByValue.TryGetValue(value, out var wire) ? wire : value.ToString();
+
+    public static TEnum? Parse(string? wire) => wire is not null && ByWire.TryGetValue(wire, out var value) ? value : null;
+}
+
 /// <summary>Converts task states to and from the service's words.</summary>
 public static class TaskStates
 {
-    private static readonly Dictionary<string, TaskState> ByWire = Enum.GetValues<TaskState>().ToDictionary(ToWire, StringComparer.Ordinal);
-
     /// <summary>The service's word for <paramref name="state"/>, such as <c>queuing</c>.</summary>
-    public static string ToWire(TaskState state) =>
-        typeof(TaskState).GetField(state.ToString())?.GetCustomAttribute<EnumMemberAttribute>()?.Value ?? state.ToString();
+    public static string ToWire(TaskState state) => WireNames<TaskState>.ToWire(state);
 
     /// <summary>The state for the service's word, or null for a word this client does not know.</summary>
-    public static TaskState? Parse(string? wire) => wire is not null && ByWire.TryGetValue(wire, out var state) ? state : null;
+    public static TaskState? Parse(string? wire) => WireNames<TaskState>.Parse(wire);
 
     /// <summary>True for <see cref="TaskState.Success"/> and <see cref="TaskState.Fail"/>; unknown states count as still running.</summary>
     public static bool IsTerminal(this TaskState? state) => state is TaskState.Success or TaskState.Fail;

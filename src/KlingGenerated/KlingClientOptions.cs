@@ -74,5 +74,10 @@ public sealed class KlingClientOptions
     public override string ToString() =>
         $"KlingClientOptions {{ BaseUrl = {BaseUrl}, ApiKey = {(string.IsNullOrEmpty(ApiKey) ? "(not set)" : "(set, redacted)")}, ValidateRequests = {ValidateRequests}, MaxResponseBytes = {MaxResponseBytes}, MaxConnections = {MaxConnections} }}";
 
-    internal KlingClientOptions Clone() => (KlingClientOptions)MemberwiseClone();
+    internal KlingClientOptions Clone()
+    {
+        var copy = (KlingClientOptions)MemberwiseClone();
+        copy.Resilience = Resilience?.Clone()!;
+        return copy;
+    }
 }

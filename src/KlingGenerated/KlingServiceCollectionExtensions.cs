@@ -24,7 +24,7 @@ public static class KlingServiceCollectionExtensions
         return services.AddKlingClient(services.AddOptions<KlingClientOptions>().Configure(configure));
     }
 
-    /// <summary>Registers the client with options bound from a configuration section (ApiKey, BaseUrl, ValidateRequests, MaxResponseBytes).</summary>
+    /// <summary>Registers the client with options bound from a configuration section (the properties of <see cref="KlingClientOptions"/>, such as ApiKey and BaseUrl).</summary>
     /// <returns>The HttpClient builder, to add handlers of your own.</returns>
     public static IHttpClientBuilder AddKlingClient(this IServiceCollection services, IConfiguration section)
     {
@@ -37,24 +37,25 @@ public static class KlingServiceCollectionExtensions
     {
         options.ValidateOnStart();
         services.AddSingleton<IValidateOptions<KlingClientOptions>, KlingClientOptionsValidator>();
+        static KlingClientOptions Options(IServiceProvider provider) => provider.GetRequiredService<IOptions<KlingClientOptions>>().Value;
 
-        services.TryAddSingleton(provider => new KlingCreateTaskPacer(provider.GetRequiredService<IOptions<KlingClientOptions>>().Value.Resilience));
+        services.TryAddSingleton(provider => new KlingCreateTaskPacer(Options(provider).Resilience));
         var builder = services.AddHttpClient(HttpClientName, (provider, http) =>
         {
-            http.BaseAddress = provider.GetRequiredService<IOptions<KlingClientOptions>>().Value.BaseUrl;
+            http.BaseAddress = Options(provider).BaseUrl;
             http.Timeout = Timeout.InfiniteTimeSpan; // KlingResilienceHandler times attempts and calls; pacing waits are not a timeout.
         });
+
         // Connections are pooled and bounded, and recycled every few minutes so DNS changes are seen.
         builder.ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
         {
-            MaxConnectionsPerServer = provider.GetRequiredService<IOptions<KlingClientOptions>>().Value.MaxConnections,
+            MaxConnectionsPerServer = Options(provider).MaxConnections,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             AutomaticDecompression = System.Net.DecompressionMethods.All,
         });
-        builder.AddHttpMessageHandler(provider => new KlingResilienceHandler(
-            provider.GetRequiredService<IOptions<KlingClientOptions>>().Value.Resilience, provider.GetRequiredService<KlingCreateTaskPacer>()));
-        builder.AddTypedClient((http, provider) => new KlingClient(http, provider.GetRequiredService<IOptions<KlingClientOptions>>().Value));
-        builder.AddTypedClient<IKlingClient>((http, provider) => new KlingClient(http, provider.GetRequiredService<IOptions<KlingClientOptions>>().Value));
+        builder.AddHttpMessageHandler(provider => new KlingResilienceHandler(Options(provider).Resilience, provider.GetRequiredService<KlingCreateTaskPacer>()));
+        builder.AddTypedClient((http, provider) => new KlingClient(http, Options(provider)));
+        services.AddTransient<IKlingClient>(provider => provider.GetRequiredService<KlingClient>());
         return builder;
     }
 

@@ -54,9 +54,11 @@ public static class KlingWebhook
     {
         ArgumentNullException.ThrowIfNull(taskId);
         ArgumentException.ThrowIfNullOrEmpty(hmacKey);
-        var message = Encoding.UTF8.GetBytes(taskId + "." + timestampSeconds.ToString(CultureInfo.InvariantCulture));
-        return Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(hmacKey), message));
+        return Convert.ToBase64String(Signature(taskId, timestampSeconds, hmacKey));
     }
+
+    private static byte[] Signature(string taskId, long timestampSeconds, string hmacKey) =>
+        HMACSHA256.HashData(Encoding.UTF8.GetBytes(hmacKey), Encoding.UTF8.GetBytes(taskId + "." + timestampSeconds.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>
     /// Verifies a signed callback and reads it. Throws for a missing header, a timestamp outside
@@ -107,8 +109,7 @@ public static class KlingWebhook
         }
 
         var callback = Parse(body);
-        var expected = Convert.FromBase64String(ComputeSignature(callback.TaskId, timestamp, hmacKey));
-        if (!CryptographicOperations.FixedTimeEquals(expected, given))
+        if (!CryptographicOperations.FixedTimeEquals(Signature(callback.TaskId, timestamp, hmacKey), given))
         {
             throw new KlingWebhookException($"The signature of the callback for task {callback.TaskId} does not match: it was forged, altered or signed with another key. Reject it.");
         }

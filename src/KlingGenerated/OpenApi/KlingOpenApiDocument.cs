@@ -24,25 +24,11 @@ internal static class KlingOpenApiDocument
         return reader.ReadToEnd();
     }
 
-    /// <summary>Finds an operation by its operationId; returns its HTTP method and path too.</summary>
-    public static (string Method, string Path, JObject Operation) FindOperation(string operationId)
-    {
-        foreach (var path in ((JObject)Root["paths"]!).Properties())
-        {
-            foreach (var method in ((JObject)path.Value).Properties())
-            {
-                if (method.Value is JObject op && (string?)op["operationId"] == operationId)
-                {
-                    return (method.Name.ToUpperInvariant(), path.Name, op);
-                }
-            }
-        }
-
-        throw new KeyNotFoundException($"The OpenAPI document has no operation '{operationId}'.");
-    }
-
     /// <summary>Follows a local <c>$ref</c> such as <c>#/components/schemas/TaskRecord</c>.</summary>
-    public static JToken Resolve(JToken node)
+    public static JToken Resolve(JToken node) => Resolve(Root, node);
+
+    /// <summary>Follows a local <c>$ref</c> within <paramref name="root"/>.</summary>
+    public static JToken Resolve(JObject root, JToken node)
     {
         var guard = 0;
         while (node is JObject obj && obj["$ref"] is JValue { Value: string reference })
@@ -52,7 +38,7 @@ internal static class KlingOpenApiDocument
                 throw new InvalidOperationException($"Unsupported $ref '{reference}' in the OpenAPI document.");
             }
 
-            node = Root.SelectToken(
+            node = root.SelectToken(
                 "$" + string.Concat(reference[2..].Split('/').Select(p => "['" + p.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal) + "']")))
                 ?? throw new InvalidOperationException($"The $ref '{reference}' points nowhere in the OpenAPI document.");
         }

@@ -11,13 +11,6 @@ internal static class RequestValidator
     private static readonly ConcurrentDictionary<string, Operation?> Operations = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, Operation?>.AlternateLookup<ReadOnlySpan<char>> OperationsBySpan = Operations.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    /// <summary>Returns one sentence per violation; empty when the request is valid.</summary>
-    public static IReadOnlyList<string> Validate(string method, string pathAndQuery, string? jsonBody)
-    {
-        using var body = string.IsNullOrWhiteSpace(jsonBody) ? null : new MemoryStream(System.Text.Encoding.UTF8.GetBytes(jsonBody), writable: false);
-        return Validate(method, pathAndQuery, body);
-    }
-
     /// <summary>Returns one sentence per violation; empty when the request is valid. Reads <paramref name="utf8Body"/> without copying it.</summary>
     public static IReadOnlyList<string> Validate(string method, string pathAndQuery, Stream? utf8Body)
     {

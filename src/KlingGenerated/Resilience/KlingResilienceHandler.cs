@@ -21,6 +21,9 @@ public sealed class KlingResilienceHandler : DelegatingHandler
 {
     private static readonly ResiliencePropertyKey<HttpRequestMessage> RequestKey = new("KlingGenerated.Request");
     private static readonly ResiliencePropertyKey<bool> SentKey = new("KlingGenerated.Sent");
+
+    // The body code of an HTTP 200 is read for the retry decision only when Content-Length says it is at most this.
+    private const int PeekLimit = 64 * 1024;
     private readonly KlingResilienceOptions _options;
     private readonly KlingCreateTaskPacer _pacer;
     private readonly bool _ownsPacer;
@@ -63,7 +66,7 @@ public sealed class KlingResilienceHandler : DelegatingHandler
                 UseJitter = true,
                 Delay = options.BaseDelay,
                 MaxDelay = options.MaxDelay,
-                ShouldHandle = args => ShouldRetryAsync(args.Outcome, args.Context.Properties.GetValue(RequestKey, null!)),
+                ShouldHandle = args => ShouldRetryAsync(args.Outcome, args.Context.Properties.GetValue(RequestKey, null!), args.Context.CancellationToken),
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome)),
             });
         }
@@ -131,7 +134,7 @@ public sealed class KlingResilienceHandler : DelegatingHandler
         request.Method == HttpMethod.Post && request.RequestUri?.AbsolutePath.EndsWith("/api/v1/jobs/createTask", StringComparison.Ordinal) == true;
 
     /// <summary>The retry rule: what is transient, and for createTask what surely created nothing.</summary>
-    internal async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, HttpRequestMessage request)
+    internal static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var creates = IsCreateTask(request);
         switch (outcome.Exception)
@@ -156,22 +159,18 @@ public sealed class KlingResilienceHandler : DelegatingHandler
             return !creates;
         }
 
-        if (status is < 200 or > 299 || response.Content.Headers.ContentLength is not { } length || length > 64 * 1024)
+        if (status is < 200 or > 299 || response.Content.Headers.ContentLength is not { } length || length > PeekLimit)
         {
             return false;
         }
 
-        await response.Content.LoadIntoBufferAsync().ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-        return ServiceEnvelope.TryRead(body, out var code, out _) && (code is 429 or 455 || (code == 500 && !creates));
+        // Read once into the buffer the client's error mapping then reuses.
+        var body = await BufferedBody.ReplaceContentAsync(response, PeekLimit, cancellationToken).ConfigureAwait(false);
+        return body is not null && ServiceEnvelope.TryRead(body.Memory.Span, out var code, out _) && (code is 429 or 455 || (code == 500 && !creates));
     }
 
-    private TimeSpan? RetryAfter(Outcome<HttpResponseMessage> outcome) => outcome.Result?.Headers.RetryAfter switch
-    {
-        { Delta: { } delta } => delta < _options.MaxDelay ? delta : _options.MaxDelay,
-        { Date: { } date } when date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero => wait < _options.MaxDelay ? wait : _options.MaxDelay,
-        _ => null,
-    };
+    private TimeSpan? RetryAfter(Outcome<HttpResponseMessage> outcome) =>
+        BufferedBody.RetryAfterOf(outcome.Result?.Headers.RetryAfter) is { } wait ? (wait < _options.MaxDelay ? wait : _options.MaxDelay) : null;
 
     private static bool IsRefusedBeforeSending(HttpRequestException exception) =>
         exception.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };

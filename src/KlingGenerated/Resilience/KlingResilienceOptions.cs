@@ -33,6 +33,8 @@ public sealed class KlingResilienceOptions
     /// <summary>Extra spacing added to the pacing window for network jitter between this client and the service (default 0.5 s).</summary>
     public TimeSpan CreateTaskPacingMargin { get; set; } = TimeSpan.FromSeconds(0.5);
 
+    internal KlingResilienceOptions Clone() => (KlingResilienceOptions)MemberwiseClone();
+
     internal void Validate()
     {
         if (MaxRetries < 0 || BaseDelay < TimeSpan.Zero || MaxDelay < BaseDelay || AttemptTimeout <= TimeSpan.Zero || TotalTimeout < AttemptTimeout

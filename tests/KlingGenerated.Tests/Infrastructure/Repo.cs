@@ -13,21 +13,16 @@ public static class Repo
     /// <summary>The seed document, beside the repository in ../shared as CI provides it.</summary>
     public static string SeedPath => Path.Combine(Root, "..", "shared", "seed", "000_fa940cb62edc04fe.txt");
 
+    /// <summary>What the service does beyond the seed, beside the repository in ../shared as CI provides it.</summary>
+    public static string ReferencePath => Path.Combine(Root, "..", "shared", "reference", "kie-api.md");
+
     private static readonly Lazy<JObject> LazySpec = new(() => KlingOpenApiDocument.Parse(File.ReadAllText(SpecPath)));
 
     /// <summary>openapi/kling.openapi.yaml as read from disk now, not the copy embedded in the client.</summary>
     public static JObject Spec => LazySpec.Value;
 
     /// <summary>Follows local $refs in the on-disk spec.</summary>
-    public static JToken Resolve(JToken node)
-    {
-        while (node is JObject obj && (string?)obj["$ref"] is { } reference)
-        {
-            node = Spec.SelectToken("$" + string.Concat(reference[2..].Split('/').Select(p => $"['{p}']")))!;
-        }
-
-        return node;
-    }
+    public static JToken Resolve(JToken node) => KlingOpenApiDocument.Resolve(Spec, node);
 
     /// <summary>The named examples of a media type, $refs resolved.</summary>
     public static IReadOnlyDictionary<string, JObject> Examples(string jsonPath) =>
