@@ -22,7 +22,11 @@ internal sealed class Endpoint : IAsyncDisposable
 
     public HttpClient Downloads => _services.GetRequiredService<IHttpClientFactory>().CreateClient("downloads");
 
-    public static async Task<Endpoint> OpenAsync(string? apiKey, string? baseUrl, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>Opens the endpoint the global options and environment choose.</summary>
+    public static Task<Endpoint> OpenAsync(System.CommandLine.ParseResult parse, TextWriter error, CancellationToken cancellationToken) =>
+        OpenAsync(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.BaseUrl), error, cancellationToken);
+
+    private static async Task<Endpoint> OpenAsync(string? apiKey, string? baseUrl, TextWriter error, CancellationToken cancellationToken)
     {
         apiKey = string.IsNullOrWhiteSpace(apiKey) ? Environment.GetEnvironmentVariable("KIE_API_KEY") : apiKey;
         baseUrl = string.IsNullOrWhiteSpace(baseUrl) ? Environment.GetEnvironmentVariable("KIE_BASE_URL") : baseUrl;

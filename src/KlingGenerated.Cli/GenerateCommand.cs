@@ -10,10 +10,11 @@ internal static class GenerateCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var prompt = new Argument<string>("prompt") { Description = "What the video shows (at most 2500 characters)." };
-        var duration = new Option<string>("--duration") { Description = "Length in seconds: 5 or 10.", DefaultValueFactory = _ => "5" };
-        duration.AcceptOnlyFromAmong("5", "10");
-        var aspectRatio = new Option<string>("--aspect-ratio") { Description = "Frame shape: 16:9, 9:16 or 1:1.", DefaultValueFactory = _ => "16:9" };
-        aspectRatio.AcceptOnlyFromAmong("16:9", "9:16", "1:1");
+        // The allowed words come from the generated enums, so they follow openapi/kling.openapi.yaml.
+        var duration = new Option<string?>("--duration") { Description = $"Length in seconds: {string.Join(" or ", WireNames<VideoDuration>.All)}; omitted, the service picks its default." };
+        duration.AcceptOnlyFromAmong([.. WireNames<VideoDuration>.All]);
+        var aspectRatio = new Option<string?>("--aspect-ratio") { Description = $"Frame shape: {string.Join(", ", WireNames<AspectRatio>.All)}; omitted, the service picks its default." };
+        aspectRatio.AcceptOnlyFromAmong([.. WireNames<AspectRatio>.All]);
         var negativePrompt = new Option<string?>("--negative-prompt") { Description = "What the video should avoid." };
         var cfgScale = new Option<double?>("--cfg-scale") { Description = "How closely to follow the prompt: 0 to 1 in steps of 0.1 (service default 0.5)." };
         var callbackUrl = new Option<string?>("--callback-url") { Description = "An absolute URL the service POSTs to when the task ends." };
@@ -26,91 +27,83 @@ internal static class GenerateCommand
             prompt, duration, aspectRatio, negativePrompt, cfgScale, callbackUrl, outDir, noWait, timeout,
         };
 
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, error, async () =>
         {
             var json = parse.GetValue(GlobalOptions.Json);
+            Uri? callBack = null;
+            if (parse.GetValue(callbackUrl) is { } text && !Uri.TryCreate(text, UriKind.RelativeOrAbsolute, out callBack))
+            {
+                throw new UsageException($"--callback-url is not a URL: '{text}'.");
+            }
+
+            if (parse.GetValue(timeout) is var minutes && (!double.IsFinite(minutes) || minutes <= 0))
+            {
+                throw new UsageException($"--timeout must be a positive number of minutes, not {minutes.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
+            var request = new CreateTaskRequest
+            {
+                CallBackUrl = callBack,
+                Input = new CreateTaskInput
+                {
+                    Prompt = parse.GetValue(prompt)!,
+                    Duration = WireNames<VideoDuration>.Parse(parse.GetValue(duration)),
+                    AspectRatio = WireNames<AspectRatio>.Parse(parse.GetValue(aspectRatio)),
+                    NegativePrompt = parse.GetValue(negativePrompt),
+                    CfgScale = parse.GetValue(cfgScale),
+                },
+            };
+
+            await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
+            var created = await endpoint.Client.CreateTaskAsync(request, cancellationToken);
+            var taskId = created.Data!.TaskId;
+            if (parse.GetValue(noWait))
+            {
+                await output.WriteLineAsync(json ? JsonConvert.SerializeObject(new { taskId }) : taskId);
+                return;
+            }
+
+            await error.WriteLineAsync($"Submitted task {taskId}; waiting for it (Ctrl+C stops waiting, the task keeps running).");
+            var progress = new ProgressDisplay(error);
+            TaskRecord record;
             try
             {
-                Uri? callBack = null;
-                if (parse.GetValue(callbackUrl) is { } text && !Uri.TryCreate(text, UriKind.RelativeOrAbsolute, out callBack))
+                record = await endpoint.Client.WaitForCompletionAsync(taskId, new KlingPollingOptions
                 {
-                    throw new UsageException($"--callback-url is not a URL: '{text}'.");
-                }
-
-                if (parse.GetValue(timeout) is var minutes && (!double.IsFinite(minutes) || minutes <= 0))
-                {
-                    throw new UsageException($"--timeout must be a positive number of minutes, not {minutes.ToString(CultureInfo.InvariantCulture)}.");
-                }
-
-                var request = new CreateTaskRequest
-                {
-                    CallBackUrl = callBack,
-                    Input = new CreateTaskInput
-                    {
-                        Prompt = parse.GetValue(prompt)!,
-                        Duration = parse.GetValue(duration) == "10" ? VideoDuration.TenSeconds : VideoDuration.FiveSeconds,
-                        AspectRatio = parse.GetValue(aspectRatio) switch { "9:16" => AspectRatio.Portrait9x16, "1:1" => AspectRatio.Square1x1, _ => AspectRatio.Landscape16x9 },
-                        NegativePrompt = parse.GetValue(negativePrompt),
-                        CfgScale = parse.GetValue(cfgScale),
-                    },
-                };
-
-                await using var endpoint = await Endpoint.OpenAsync(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.BaseUrl), error, cancellationToken);
-                var created = await endpoint.Client.CreateTaskAsync(request, cancellationToken);
-                var taskId = created.Data!.TaskId;
-                if (parse.GetValue(noWait))
-                {
-                    await output.WriteLineAsync(json ? JsonConvert.SerializeObject(new { taskId }) : taskId);
-                    return ExitCodes.Success;
-                }
-
-                await error.WriteLineAsync($"Submitted task {taskId}; waiting for it (Ctrl+C stops waiting, the task keeps running).");
-                var progress = new ProgressDisplay(error);
-                TaskRecord record;
-                try
-                {
-                    record = await endpoint.Client.WaitForCompletionAsync(taskId, new KlingPollingOptions
-                    {
-                        Timeout = TimeSpan.FromMinutes(minutes),
-                        InitialDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(0.25) : new KlingPollingOptions().InitialDelay,
-                        MaxDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(1) : new KlingPollingOptions().MaxDelay,
-                    }, progress, cancellationToken);
-                }
-                finally
-                {
-                    progress.Done();
-                }
-
-                var urls = record.GetResultUrls();
-                if (urls.Count == 0)
-                {
-                    throw new KlingApiException(200, 200, $"Task {taskId} succeeded without a result URL.");
-                }
-
-                var path = Path.GetFullPath(Path.Combine(parse.GetValue(outDir)!, taskId + ".mp4"));
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                await error.WriteLineAsync($"Downloading {urls[0]}");
-                using (var response = await endpoint.Downloads.GetAsync(urls[0], HttpCompletionOption.ResponseHeadersRead, cancellationToken))
-                {
-                    if (!response.IsSuccessStatusCode)
-                    {
-                        throw new HttpRequestException($"downloading the result failed with HTTP {(int)response.StatusCode}; result URLs expire after about 24 hours, query the task again for a fresh one");
-                    }
-
-                    await using var file = File.Create(path);
-                    await response.Content.CopyToAsync(file, cancellationToken);
-                }
-
-                await output.WriteLineAsync(json
-                    ? JsonConvert.SerializeObject(new { taskId, state = record.RawState, file = path, resultUrls = urls })
-                    : path);
-                return ExitCodes.Success;
+                    Timeout = TimeSpan.FromMinutes(minutes),
+                    InitialDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(0.25) : new KlingPollingOptions().InitialDelay,
+                    MaxDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(1) : new KlingPollingOptions().MaxDelay,
+                }, progress, cancellationToken);
             }
-            catch (Exception exception)
+            finally
             {
-                return ExitCodes.Report(exception, parse.GetValue(GlobalOptions.Verbose), error);
+                progress.Done();
             }
-        });
+
+            var urls = record.GetResultUrls();
+            if (urls.Count == 0)
+            {
+                throw new KlingApiException(200, 200, $"Task {taskId} succeeded without a result URL.");
+            }
+
+            var path = Path.GetFullPath(Path.Combine(parse.GetValue(outDir)!, taskId + ".mp4"));
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await error.WriteLineAsync($"Downloading {urls[0]}");
+            using (var response = await endpoint.Downloads.GetAsync(urls[0], HttpCompletionOption.ResponseHeadersRead, cancellationToken))
+            {
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new HttpRequestException($"downloading the result failed with HTTP {(int)response.StatusCode}; result URLs expire after about 24 hours, query the task again for a fresh one");
+                }
+
+                await using var file = File.Create(path);
+                await response.Content.CopyToAsync(file, cancellationToken);
+            }
+
+            await output.WriteLineAsync(json
+                ? JsonConvert.SerializeObject(new { taskId, state = record.RawState, file = path, resultUrls = urls })
+                : path);
+        }));
         return command;
     }
 }

@@ -10,9 +10,10 @@ internal static class QueryCommands
     {
         var taskId = new Argument<string>("taskId") { Description = "The task id printed by `kling generate`." };
         var command = new Command("status", "Show a task's state and result.") { taskId };
-        command.SetAction((parse, cancellationToken) => Run(parse, error, async client =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, error, async () =>
         {
-            var record = (await client.GetTaskRecordAsync(parse.GetValue(taskId)!, cancellationToken)).Data!;
+            await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
+            var record = (await endpoint.Client.GetTaskRecordAsync(parse.GetValue(taskId)!, cancellationToken)).Data!;
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await output.WriteLineAsync(JsonConvert.SerializeObject(record));
@@ -26,32 +27,19 @@ internal static class QueryCommands
                 _ => string.Empty,
             };
             await output.WriteLineAsync($"{record.TaskId}: {record.RawState}{detail}");
-        }, cancellationToken));
+        }));
         return command;
     }
 
     public static Command Credits(TextWriter output, TextWriter error)
     {
         var command = new Command("credits", "Show the account's remaining credits.");
-        command.SetAction((parse, cancellationToken) => Run(parse, error, async client =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, error, async () =>
         {
-            var credits = (await client.GetRemainingCreditsAsync(cancellationToken)).Data;
+            await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
+            var credits = (await endpoint.Client.GetRemainingCreditsAsync(cancellationToken)).Data;
             await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? JsonConvert.SerializeObject(new { credits }) : $"{credits}");
-        }, cancellationToken));
+        }));
         return command;
-    }
-
-    private static async Task<int> Run(ParseResult parse, TextWriter error, Func<IKlingClient, Task> action, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var endpoint = await Endpoint.OpenAsync(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.BaseUrl), error, cancellationToken);
-            await action(endpoint.Client);
-            return ExitCodes.Success;
-        }
-        catch (Exception exception)
-        {
-            return ExitCodes.Report(exception, parse.GetValue(GlobalOptions.Verbose), error);
-        }
     }
 }
