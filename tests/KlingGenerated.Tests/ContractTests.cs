@@ -67,6 +67,12 @@ public sealed class ContractTests(WireMockFixture wireMock)
         var documented = ErrorExamples().Select(e => (int)e.Body["code"]!).ToHashSet();
         documented.Should().Contain(seedCodes.Where(c => c != 200));
         documented.Should().Contain(433, "kie-api.md documents 433 on the createTask page");
+
+        // kie-api.md's table of the createTask page's codes: every row, 433 among them.
+        var referenceCodes = Regex.Matches(File.ReadAllText(Repo.ReferencePath), @"^\s*\|\s*(\d{3})\s*\|", RegexOptions.Multiline)
+            .Select(m => int.Parse(m.Groups[1].Value)).ToHashSet();
+        referenceCodes.Should().Contain(433).And.HaveCountGreaterThan(seedCodes.Count, "the reference adds codes to the seed's list");
+        documented.Should().Contain(referenceCodes.Where(c => c != 200));
     }
 
     [Fact]

@@ -79,4 +79,20 @@ public sealed class PollingCostTests(ITestOutputHelper output)
 
         polls.Should().Be(33, "the least number of requests that covers 10 minutes within the latency goal");
     }
+
+    [Fact]
+    public async Task The_default_policy_spends_at_most_15_percent_more_requests_than_the_least_any_schedule_needs()
+    {
+        var least = 1;
+        for (var t = 0.0; t < 600; t = (1.1 * t) + 3)
+        {
+            least++;
+        }
+
+        var (requests, noticed) = await Measure(TimeSpan.FromMinutes(10), new KlingPollingOptions { Jitter = 0 });
+
+        output.WriteLine($"10-minute task: {requests} requests against the least possible {least}, noticed after {noticed.TotalSeconds:0.0} s");
+        requests.Should().BeGreaterThanOrEqualTo(least, "no schedule that keeps the latency goal uses fewer");
+        requests.Should().BeLessThanOrEqualTo((int)(least * 1.15));
+    }
 }
