@@ -20,7 +20,9 @@ internal sealed class Endpoint : IAsyncDisposable
     /// <summary>True when requests go to the built-in simulator, whose tasks take seconds.</summary>
     public bool IsSimulator => _simulator is not null;
 
-    public HttpClient Downloads => _services.GetRequiredService<IHttpClientFactory>().CreateClient("downloads");
+    /// <summary>The client whose safe download saves results (it never sends the API key to the result host).</summary>
+    public KlingClient Downloads => _services.GetRequiredService<IKlingClient>() as KlingClient
+        ?? throw new InvalidOperationException("AddKlingClient registered no KlingClient.");
 
     /// <summary>Opens the endpoint the global options and environment choose.</summary>
     public static Task<Endpoint> OpenAsync(System.CommandLine.ParseResult parse, TextWriter error, CancellationToken cancellationToken) =>
@@ -70,7 +72,6 @@ internal sealed class Endpoint : IAsyncDisposable
             o.Resilience.MaxRetries = 3; // a person is waiting: give up on an unreachable service within seconds
             o.Resilience.BaseDelay = TimeSpan.FromSeconds(0.5);
         });
-        services.AddHttpClient("downloads", http => http.DefaultRequestHeaders.UserAgent.ParseAdd(KlingClient.UserAgent));
         return new Endpoint(services.BuildServiceProvider(), simulator);
     }
 

@@ -69,7 +69,7 @@ internal static class ExitCodes
             HttpRequestException e => (ServiceError, "service-error", $"could not reach the service ({e.Message}). Check --base-url / KIE_BASE_URL and the network, then try again."),
             OperationCanceledException when context.CancellationToken.IsCancellationRequested => (Cancelled, "cancelled", CancelledLine(context)),
             OperationCanceledException e => (ServiceError, "service-error", $"the request was abandoned ({e.Message}). Check the network and try again."),
-            CliServiceException e => (ServiceError, "service-error", e.Message),
+            CliServiceException e => (ServiceError, e.Kind, e.Message),
             OutputFolderException e => (ServiceError, "service-error", e.Message),
             IOException e => (ServiceError, "service-error", $"could not write the result ({e.Message}). Check --out and the free disk space."),
             _ => (ServiceError, "service-error", $"{exception.Message} (run with --verbose for details and report it)."),

@@ -20,11 +20,12 @@ internal static class GenerateCommand
         var callbackUrl = new Option<string?>("--callback-url") { Description = "An absolute URL the service POSTs to when the task ends." };
         var outDir = new Option<string>("--out") { Description = "The folder to save the video in, as <taskId>.mp4; checked to be writable before anything is sent.", DefaultValueFactory = _ => "out" };
         var noWait = new Option<bool>("--no-wait") { Description = "Print the task id and exit without waiting." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing <taskId>.mp4 (only once the new one is complete)." };
         var timeout = NumberOption.Create("--timeout", "Minutes to wait for the task before giving up (the task keeps running).", "a positive number of minutes such as 15", 15);
 
         var command = new Command("generate", "Generate a video from text, wait for it and download it.")
         {
-            prompt, duration, aspectRatio, negativePrompt, cfgScale, callbackUrl, outDir, noWait, timeout,
+            prompt, duration, aspectRatio, negativePrompt, cfgScale, callbackUrl, outDir, noWait, overwrite, timeout,
         };
 
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
@@ -52,7 +53,7 @@ internal static class GenerateCommand
             // 3. Wait, then 4. download.
             using var progress = new ProgressDisplay(error, terminal);
             var record = await WaitAsync(context, endpoint, taskId, minutes, progress);
-            var (path, urls) = await DownloadAsync(context, endpoint, record, folder!, progress);
+            var (path, urls) = await DownloadAsync(context, endpoint, record, folder!, parse.GetValue(overwrite), progress);
             progress.Done();
 
             await output.WriteLineAsync(context.Json
@@ -146,7 +147,7 @@ internal static class GenerateCommand
         }
     }
 
-    private static async Task<(string Path, IReadOnlyList<Uri> Urls)> DownloadAsync(CommandContext context, Endpoint endpoint, TaskRecord record, string folder, ProgressDisplay progress)
+    private static async Task<(string Path, IReadOnlyList<Uri> Urls)> DownloadAsync(CommandContext context, Endpoint endpoint, TaskRecord record, string folder, bool overwrite, ProgressDisplay progress)
     {
         var urls = record.GetResultUrls();
         if (urls.Count == 0)
@@ -154,10 +155,14 @@ internal static class GenerateCommand
             throw new CliServiceException($"task {TerminalText.Safe(context.TaskId)} succeeded without a result URL. Query it again later with `kling status {TerminalText.Safe(context.TaskId)}`.");
         }
 
-        var path = await ResultDownload.ToFolderAsync(endpoint, context.TaskId!, urls[0], folder, progress, context.CancellationToken);
+        var path = await ResultDownload.ToFolderAsync(endpoint, context.TaskId!, urls[0], folder, overwrite, progress, context.CancellationToken);
         return (path, urls);
     }
 }
 
 /// <summary>An answer of the service the CLI cannot use; says what may have happened and what to do.</summary>
-internal sealed class CliServiceException(string message) : Exception(message);
+internal sealed class CliServiceException(string message, string kind = "service-error", Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The failure's kind in --json errors.</summary>
+    public string Kind { get; } = kind;
+}

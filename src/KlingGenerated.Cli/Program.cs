@@ -32,7 +32,7 @@ namespace KlingGenerated.Cli
             root.Subcommands.Add(GlobalOptions.AddTo(GenerateCommand.Create(output, error, terminal)));
             root.Subcommands.Add(GlobalOptions.AddTo(QueryCommands.Status(output, error)));
             root.Subcommands.Add(GlobalOptions.AddTo(QueryCommands.Credits(output, error)));
-            root.Subcommands.Add(SimulatorCommand.Create(output, error)); // takes its own options: the service options would be ignored
+            root.Subcommands.Add(GlobalOptions.AddToSimulator(SimulatorCommand.Create(output, error))); // not --base-url, --json, --api-key-file: it would ignore them
 
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)

@@ -7,7 +7,7 @@ namespace KlingGenerated.Cli;
 /// Shows a task's state, the elapsed time and the download on stderr: on a terminal one live line, redrawn every second
 /// and kept within its width; otherwise one line per change.
 /// </summary>
-internal sealed class ProgressDisplay : IProgress<TaskRecord>, IDisposable
+internal sealed class ProgressDisplay : IProgress<TaskRecord>, IProgress<KlingDownloadProgress>, IDisposable
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private readonly object _gate = new();
@@ -63,6 +63,8 @@ internal sealed class ProgressDisplay : IProgress<TaskRecord>, IDisposable
             }
         }
     }
+
+    public void Report(KlingDownloadProgress value) => ReportDownload(value.BytesReceived, value.TotalBytes);
 
     /// <summary>Shows the download's bytes so far (and of how many, when the server said).</summary>
     public void ReportDownload(long received, long? total)

@@ -1,30 +1,23 @@
 namespace KlingGenerated.Cli;
 
-/// <summary>Saves a task's result into --out under a safe name, showing the bytes as they arrive.</summary>
+/// <summary>Saves a task's result into --out with the library's safe download, under a name safe to build from service text.</summary>
 internal static class ResultDownload
 {
-    public static async Task<string> ToFolderAsync(Endpoint endpoint, string taskId, Uri url, string folder, ProgressDisplay progress, CancellationToken cancellationToken)
+    public static async Task<string> ToFolderAsync(Endpoint endpoint, string taskId, Uri url, string folder, bool overwrite, ProgressDisplay progress, CancellationToken cancellationToken)
     {
-        // INTERIM until lib-hardening's DownloadResultToFileAsync is merged.
-        var path = Path.Combine(folder, Safe(taskId) + ".mp4");
-        var temp = path + ".part";
+        // The task id is service text: KlingFileNames turns it into a plain file name and checks the path stays in --out.
+        var path = KlingFileNames.InsideDirectory(folder, KlingFileNames.ForTask(taskId));
         try
         {
-            using var response = await endpoint.Downloads.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            response.EnsureSuccessStatusCode();
-            await using (var file = File.Create(temp))
-            {
-                await response.Content.CopyToAsync(file, cancellationToken);
-            }
-
-            File.Move(temp, path, overwrite: false);
-            return path;
+            return await endpoint.Downloads.DownloadResultToFileAsync(url, path, new KlingDownloadOptions { Overwrite = overwrite }, progress, cancellationToken);
         }
-        finally
+        catch (KlingDownloadException exception)
         {
-            File.Delete(temp);
+            var id = TerminalText.Safe(taskId);
+            var advice = exception.Reason == KlingDownloadFailure.FileExists
+                ? $"{path} already exists and was left as it is; nothing was downloaded. Run again with --overwrite to replace it, or choose another --out."
+                : $"{exception.Message.TrimEnd('.')}. Task {id} succeeded: `kling status {id}` shows its result URL (valid about 24 hours).";
+            throw new CliServiceException($"downloading the result of task {id} failed: {advice}", "download-failed", exception);
         }
     }
-
-    private static string Safe(string id) => new(id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_').ToArray());
 }

@@ -109,13 +109,16 @@ public sealed class CliHardeningTests
         await using var server = Service("task_good", video: HostileServer.Truncate(declared: Video.Length, sent: Video[..3]));
         await using var fresh = Service("task_fresh", video: HostileServer.Truncate(declared: Video.Length, sent: Video[..3]));
 
-        var overExisting = await KlingProcess.RunAsync(dir, Against(server, "generate", "x", "--out", outDir));
+        var notAsked = await KlingProcess.RunAsync(dir, Against(server, "generate", "x", "--out", outDir));
+        var overwriting = await KlingProcess.RunAsync(dir, Against(server, "generate", "x", "--out", outDir, "--overwrite"));
         var newFile = await KlingProcess.RunAsync(dir, Against(fresh, "generate", "x", "--out", outDir));
 
-        overExisting.ExitCode.Should().Be(3, overExisting.Stderr);
+        notAsked.ExitCode.Should().Be(3, notAsked.Stderr);
+        ErrorLines(notAsked.Stderr).Should().ContainSingle().Which.Should().Contain("already exists and was left as it is").And.Contain("--overwrite");
+        overwriting.ExitCode.Should().Be(3, overwriting.Stderr);
+        server.Requests.Where(r => r.Path == "/video.mp4").Should().ContainSingle("only the run with --overwrite downloads");
         newFile.ExitCode.Should().Be(3, newFile.Stderr);
-        server.Requests.Should().Contain(r => r.Path == "/video.mp4", "the download was tried");
-        ErrorLines(newFile.Stderr).Should().ContainSingle().Which.Should().Contain("task_fresh");
+        ErrorLines(newFile.Stderr).Should().ContainSingle().Which.Should().Contain("task_fresh").And.Contain("kling status task_fresh");
         (await File.ReadAllBytesAsync(existing)).Should().Equal(Video, "the good file is untouched");
         Directory.GetFiles(outDir).Should().Equal([existing], "no partial or temporary file is left");
     }
@@ -271,7 +274,7 @@ public sealed class CliHardeningTests
         {
             progress.Report(Waiting("task_" + new string('7', 60)));
             clock.Advance(TimeSpan.FromSeconds(1));
-            progress.Report(Waiting("task_" + new string('7', 60)) with { });
+            progress.Report(Waiting("task_" + new string('7', 60)));
             progress.ReportDownload(3 * 1024 * 1024, 12 * 1024 * 1024);
             clock.Advance(TimeSpan.FromSeconds(1));
             progress.ReportDownload(12 * 1024 * 1024, 12 * 1024 * 1024);
@@ -319,10 +322,9 @@ public sealed class CliHardeningTests
     {
         await using var server = Service(HostileId, failMsg: "bad\u001b[31m\r\nerror: forged failMsg", state: "fail");
         var dir = KlingProcess.NewDirectory();
-        var command = string.Join(' ', new[] { "stty cols 50;", "exec", "dotnet", Path.Combine(AppContext.BaseDirectory, "kling.dll") }
-            .Concat(Against(server, "generate", "x")).Select(a => a.EndsWith(';') || a == "exec" || a == "stty" ? a : "'" + a + "'"));
+        var kling = string.Join(' ', new[] { "dotnet", Path.Combine(AppContext.BaseDirectory, "kling.dll") }.Concat(Against(server, "generate", "x")).Select(a => $"'{a}'"));
 
-        var (exitCode, terminal) = await UnderScript(dir, "stty cols 50; " + command.Replace("stty cols 50; ", string.Empty, StringComparison.Ordinal));
+        var (exitCode, terminal) = await UnderScript(dir, $"stty cols 50; exec {kling}");
 
         exitCode.Should().Be(4, terminal);
         terminal.Should().NotContain("\u001b[2J").And.NotContain("\u001b]0;").And.NotContain("\u001b[31m").And.NotContain("malformed");
