@@ -63,6 +63,8 @@ internal static class ExitCodes
                 $"task {taskId} was not found ({e.ServerMessage ?? e.Message}). Check the task id (a task just created can take a few seconds to appear) and that --base-url / KIE_BASE_URL is the service's root, such as https://api.kie.ai/."),
             KlingApiException { InnerException: HttpRequestException inner } e when e.Message.StartsWith("Could not reach", StringComparison.Ordinal)
                 => (ServiceError, "service-error", $"could not reach the service ({inner.Message}). Check --base-url / KIE_BASE_URL and the network, then try again."),
+            KlingApiException { HttpStatus: null, Kind: not KlingErrorKind.TaskFailed } e when e.Message.StartsWith("Could not connect", StringComparison.Ordinal)
+                => (ServiceError, "service-error", "could not reach the service: " + e.Message.Replace("Check the base URL", "Check --base-url / KIE_BASE_URL", StringComparison.Ordinal)),
             KlingApiException e => (ServiceError, "service-error", e.Message),
             CliTimeoutException e => (TimedOut, "timed-out", e.Message),
             TimeoutException e => (TimedOut, "timed-out", e.Message),
