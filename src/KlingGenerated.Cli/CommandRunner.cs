@@ -52,6 +52,9 @@ internal sealed class CommandContext(ParseResult? parse, TextWriter output, Text
 
     public CommandStage Stage { get; set; }
 
+    /// <summary>True when the task lives in the built-in simulator, which stops with the command.</summary>
+    public bool OnBuiltInSimulator { get; set; }
+
     /// <summary>The task the command works on, once known (service text: print it through <see cref="TerminalText"/>).</summary>
     public string? TaskId { get; set; }
 }

@@ -85,6 +85,7 @@ internal static class ExitCodes
     private static string CancelledLine(CommandContext context) => context.Stage switch
     {
         CommandStage.Submitting => "cancelled while the task was being submitted: it may or may not have been created. Check the task list in the kie.ai console before submitting again.",
+        CommandStage.Submitted when context.OnBuiltInSimulator => $"cancelled. Task {context.TaskId} was on the built-in simulator, which stopped with kling; nothing runs on.",
         CommandStage.Submitted => $"cancelled. Task {context.TaskId} keeps running on the service; follow it with `kling status {context.TaskId}`.",
         _ => "cancelled; nothing was submitted.",
     };

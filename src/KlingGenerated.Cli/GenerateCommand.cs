@@ -43,6 +43,7 @@ internal static class GenerateCommand
 
             // 2. Submit.
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
+            context.OnBuiltInSimulator = endpoint.IsSimulator;
             var taskId = await SubmitAsync(context, endpoint, request);
             if (!wait)
             {

@@ -145,7 +145,7 @@ internal sealed class ProgressDisplay : IProgress<TaskRecord>, IProgress<KlingDo
 
     private string DownloadText() => _download switch
     {
-        { Total: { } total } d when total > 0 => $"  {Bytes(d.Received)} of {Bytes(total)} ({Math.Min(100, d.Received * 100 / total)}%)",
+        { Total: { } total } d when total > 0 => $"  {Bytes(d.Received)}/{Bytes(total)} {Math.Min(100, d.Received * 100 / total)}%",
         { } d => $"  {Bytes(d.Received)}",
         null => string.Empty,
     };

@@ -284,7 +284,7 @@ public sealed class CliHardeningTests
         text.TrimEnd('\n').Should().NotContain("\n", "the live line is redrawn in place, never wrapped onto new lines");
         var frames = text.TrimEnd('\n').Split('\r', StringSplitOptions.RemoveEmptyEntries);
         frames.Should().HaveCountGreaterThanOrEqualTo(5).And.OnlyContain(f => f.Length <= 49, "a 50-column terminal wraps a line that reaches its last column");
-        frames.Should().Contain(f => f.Contains("3.0 MiB of 12.0 MiB (25%)")).And.Contain(f => f.Contains("12.0 MiB of 12.0 MiB (100%)"));
+        frames.Should().Contain(f => f.Contains("3.0 MiB/12.0 MiB 25%")).And.Contain(f => f.Contains("12.0 MiB/12.0 MiB 100%"));
     }
 
     [Fact]
