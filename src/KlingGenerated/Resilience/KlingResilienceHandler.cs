@@ -25,7 +25,7 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     // The body code of an HTTP 200 is read for the retry decision only when Content-Length says it is at most this.
     private const int PeekLimit = 64 * 1024;
     private readonly KlingResilienceOptions _options;
-    private readonly KlingCreateTaskPacer _pacer;
+    private readonly IKlingCreateTaskPacer _pacer;
     private readonly bool _ownsPacer;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
 
@@ -41,13 +41,13 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     {
     }
 
-    /// <summary>Creates the handler with a shared pacer (one per API key).</summary>
-    public KlingResilienceHandler(KlingResilienceOptions options, KlingCreateTaskPacer pacer)
+    /// <summary>Creates the handler with a shared pacer (one per API key): <see cref="KlingCreateTaskPacer"/>, or one shared across processes.</summary>
+    public KlingResilienceHandler(KlingResilienceOptions options, IKlingCreateTaskPacer pacer)
         : this(options, pacer, ownsPacer: false)
     {
     }
 
-    private KlingResilienceHandler(KlingResilienceOptions options, KlingCreateTaskPacer pacer, bool ownsPacer)
+    private KlingResilienceHandler(KlingResilienceOptions options, IKlingCreateTaskPacer pacer, bool ownsPacer)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(pacer);
@@ -116,9 +116,9 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        if (disposing && _ownsPacer)
+        if (disposing && _ownsPacer && _pacer is IDisposable pacer)
         {
-            _pacer.Dispose();
+            pacer.Dispose();
         }
 
         base.Dispose(disposing);

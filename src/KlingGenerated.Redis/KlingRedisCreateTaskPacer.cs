@@ -1,0 +1,208 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace KlingGenerated.Redis;
+
+/// <summary>
+/// Paces createTask for every process on one API key: a sliding-window log in Redis, so no window of
+/// <see cref="KlingResilienceOptions.CreateTaskWindow"/> (plus the jitter margin) ever holds more than
+/// <see cref="KlingResilienceOptions.CreateTaskPermitLimit"/> permits, whichever process took them.
+/// A full window waits (it does not fail) for the earliest free slot, within the call's total timeout.
+/// </summary>
+/// <remarks>
+/// Why StackExchange.Redis and a script rather than the RedisRateLimiting package: its window limiters reject at once
+/// without queueing (its issue #202), its synchronous AttemptAcquire always fails (#66), and its rejection does not say
+/// when the earliest slot frees, so waiting on it would mean polling blind. A token bucket is not an option either: it
+/// lets a full bucket plus a window's refill through in one window. The log below is exact: the script reads the clock
+/// with Redis's own TIME, so the hosts' clocks never enter, and trims, counts and adds atomically.
+/// </remarks>
+public sealed class KlingRedisCreateTaskPacer : IKlingCreateTaskPacer, IDisposable
+{
+    // KEYS[1]: the account's log (a sorted set of permits scored by Redis time in µs).
+    // ARGV[1]: the window in µs; ARGV[2]: the limit; ARGV[3]: a unique member for this permit.
+    // Returns {1, 0} with the permit recorded, or {0, µs until the oldest permit leaves the window}.
+    private const string AcquireScript = """
+        if redis.replicate_commands then redis.replicate_commands() end
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local window = tonumber(ARGV[1])
+        local limit = tonumber(ARGV[2])
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+        if redis.call('ZCARD', KEYS[1]) < limit then
+          redis.call('ZADD', KEYS[1], now, ARGV[3])
+          redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+          return {1, 0}
+        end
+        local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+        return {0, tonumber(oldest[2]) + window - now}
+        """;
+
+    private static readonly Action<ILogger, string, Exception?> LogFallback = LoggerMessage.Define<string>(LogLevel.Warning, new EventId(1, "RedisPacingFallback"),
+        "Redis is unreachable for createTask pacing ({Reason}); pacing with this process's own pacer until it is back. Other processes on the same API key are not counted meanwhile, so the service may answer 429, which is retried.");
+
+    private static readonly Action<ILogger, Exception?> LogRecovered = LoggerMessage.Define(LogLevel.Information, new EventId(2, "RedisPacingRecovered"),
+        "Redis is reachable again; createTask pacing is shared across processes again.");
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisKey _key;
+    private readonly long _windowMicros;
+    private readonly int _limit;
+    private readonly KlingRedisPacingOptions _options;
+    private readonly IKlingCreateTaskPacer _fallback;
+    private readonly bool _ownsFallback;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _head = new(1, 1);
+    private int _degraded;
+
+    /// <summary>
+    /// Creates a pacer for the account of <paramref name="apiKey"/>, with the limit and window of <paramref name="resilience"/>
+    /// (the window stretched by its jitter margin, as the local pacer does).
+    /// </summary>
+    /// <param name="redis">The connection; best made with <c>AbortOnConnectFail = false</c> so it reconnects by itself.</param>
+    /// <param name="apiKey">The API key; only a keyed hash of it names the Redis key.</param>
+    /// <param name="resilience">The limit, window and margin.</param>
+    /// <param name="options">Key prefix, Redis timeout and what to do when Redis is unreachable.</param>
+    /// <param name="fallback">The pacer used while Redis is unreachable (default: a new <see cref="KlingCreateTaskPacer"/>).</param>
+    /// <param name="logger">Where the fallback warning goes.</param>
+    /// <param name="timeProvider">The timer for the waits (the window's clock is Redis's).</param>
+    public KlingRedisCreateTaskPacer(IConnectionMultiplexer redis, string apiKey, KlingResilienceOptions resilience, KlingRedisPacingOptions? options = null,
+        IKlingCreateTaskPacer? fallback = null, ILogger? logger = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentException.ThrowIfNullOrEmpty(apiKey);
+        ArgumentNullException.ThrowIfNull(resilience);
+        _options = options?.Clone() ?? new KlingRedisPacingOptions();
+        _options.Validate();
+        _redis = redis;
+        _key = _options.KeyPrefix + "pacing:" + AccountHash(apiKey);
+        _limit = resilience.CreateTaskPermitLimit;
+        _windowMicros = (resilience.CreateTaskWindow + resilience.CreateTaskPacingMargin).Ticks / 10;
+        _ownsFallback = fallback is null;
+        _fallback = fallback ?? new KlingCreateTaskPacer(resilience);
+        _logger = logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The Redis key of the account's log: the prefix and a keyed SHA-256 of the API key.</summary>
+    public string Key => _key!;
+
+    /// <summary>The account's name in Redis: HMAC-SHA256 of the API key under a fixed label, so the key is neither stored nor guessable from it.</summary>
+    internal static string AccountHash(string apiKey) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes("KlingGenerated.Redis account"), Encoding.UTF8.GetBytes(apiKey)));
+
+    /// <inheritdoc />
+    public async ValueTask<RateLimitLease> AcquireAsync(CancellationToken cancellationToken)
+    {
+        if (_limit == 0)
+        {
+            return await _fallback.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        Exception? unreachable;
+        // One waiter per process asks Redis at a time; the others queue here in order, so a busy process does not
+        // flood Redis with polls while the window is full.
+        await _head.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (true)
+            {
+                var (acquired, wait, failure) = await TryAcquireAsync(cancellationToken).ConfigureAwait(false);
+                if (failure is not null)
+                {
+                    unreachable = failure;
+                    break;
+                }
+
+                if (acquired)
+                {
+                    if (Interlocked.Exchange(ref _degraded, 0) == 1)
+                    {
+                        LogRecovered(_logger, null);
+                    }
+
+                    return Granted.Instance;
+                }
+
+                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _head.Release();
+        }
+
+        if (_options.WhenUnavailable == RedisUnavailableMode.Fail)
+        {
+            throw new KlingRedisPacingException(
+                $"createTask was not sent: the shared createTask pacer in Redis could not be reached ({unreachable.Message}). Nothing was created. " +
+                "Check that Redis is running and reachable, then submit again; or set KlingRedisPacingOptions.WhenUnavailable to FallBackToLocalPacer.", unreachable);
+        }
+
+        if (Interlocked.Exchange(ref _degraded, 1) == 0)
+        {
+            LogFallback(_logger, unreachable.Message, null);
+        }
+
+        return await _fallback.AcquireAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _head.Dispose();
+        if (_ownsFallback && _fallback is IDisposable fallback)
+        {
+            fallback.Dispose();
+        }
+    }
+
+    private async Task<(bool Acquired, TimeSpan Wait, Exception? Failure)> TryAcquireAsync(CancellationToken cancellationToken)
+    {
+        if (!_redis.IsConnected)
+        {
+            // A disconnected multiplexer would hold the command in its backlog until its own timeout; do not wait for that.
+            return (false, TimeSpan.Zero, new RedisConnectionException(ConnectionFailureType.UnableToConnect, "not connected"));
+        }
+
+        RedisResult result;
+        try
+        {
+            result = await _redis.GetDatabase()
+                .ScriptEvaluateAsync(AcquireScript, [_key], [_windowMicros, _limit, Guid.NewGuid().ToString("N")])
+                .WaitAsync(_options.RedisTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            return (false, TimeSpan.Zero, exception);
+        }
+
+        var values = (RedisResult[])result!;
+        if ((long)values[0] == 1)
+        {
+            return (true, TimeSpan.Zero, null);
+        }
+
+        // Wake when the oldest permit leaves the window (at least 1 ms, so a rounding never spins).
+        return (false, TimeSpan.FromTicks(Math.Max(10_000, (long)values[1] * 10)), null);
+    }
+
+    private sealed class Granted : RateLimitLease
+    {
+        public static readonly Granted Instance = new();
+
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
+}
