@@ -51,7 +51,12 @@ public sealed partial class StandaloneSimulator : IAsyncDisposable
     /// <summary>Every create the simulator accepted: task id, prompt and the exact time it was accepted.</summary>
     public async Task<IReadOnlyList<AcceptedCreate>> AcceptedCreatesAsync()
     {
-        using var document = JsonDocument.Parse(await _http.GetStringAsync(new Uri(BaseUrl, "_simulator/tasks")).ConfigureAwait(false));
+        // The control endpoints take the simulator's API key.
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(BaseUrl, "_simulator/tasks"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+        using var response = await _http.SendAsync(request).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
         var root = document.RootElement;
         var tasks = root.ValueKind == JsonValueKind.Array ? root : root.TryGetProperty("tasks", out var t) ? t : root.GetProperty("data");
         var accepted = new List<AcceptedCreate>();
