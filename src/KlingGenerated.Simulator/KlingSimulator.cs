@@ -144,7 +144,7 @@ public sealed class KlingSimulator : IAsyncDisposable
 
         if (fault.Delay > TimeSpan.Zero)
         {
-            await Task.Delay(fault.Delay, context.RequestAborted).ConfigureAwait(false);
+            await Task.Delay(fault.Delay, _options.TimeProvider, context.RequestAborted).ConfigureAwait(false);
         }
 
         if (fault.Drop && !fault.AfterCreate)
