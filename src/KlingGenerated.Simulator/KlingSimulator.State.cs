@@ -128,7 +128,7 @@ public sealed partial class KlingSimulator
         var now = Now;
         foreach (var task in _tasks.Values.Where(t => t.CallBackUrl is not null && t.CreatedAt + SimulatedTask.Duration(_options) > now))
         {
-            _callbacks.Add(Task.Run(() => DeliverCallbackAsync(task)));
+            ScheduleCallback(task);
         }
     }
 

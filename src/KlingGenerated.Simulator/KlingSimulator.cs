@@ -32,7 +32,8 @@ public sealed partial class KlingSimulator : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Lock _persistGate = new();
     private readonly Dictionary<string, Queue<DateTimeOffset>> _windows = new(StringComparer.Ordinal);
-    private readonly ConcurrentBag<Task> _callbacks = [];
+    // Callbacks in flight only: a finished one removes itself, so 50,000 tasks with callbacks do not pin 50,000 Tasks.
+    private readonly ConcurrentDictionary<Task, byte> _callbacks = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly HttpClient _callbackClient = new() { Timeout = TimeSpan.FromSeconds(15) };
     private readonly byte[] _video;
@@ -136,7 +137,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
     }
 
     /// <summary>Waits until every callback scheduled so far was delivered or gave up.</summary>
-    public Task CallbacksDrainedAsync() => Task.WhenAll(_callbacks.ToArray());
+    public Task CallbacksDrainedAsync() => Task.WhenAll(_callbacks.Keys.ToArray());
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -327,7 +328,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         Persist();
         if (callBack is not null)
         {
-            _callbacks.Add(Task.Run(() => DeliverCallbackAsync(task)));
+            ScheduleCallback(task);
         }
 
         return Task.FromResult(new Answer(200, Envelope(200, "success", new JsonObject { ["taskId"] = task.TaskId })));
@@ -455,6 +456,13 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         {
             // The simulator stopped.
         }
+    }
+
+    private void ScheduleCallback(SimulatedTask task)
+    {
+        var delivery = Task.Run(() => DeliverCallbackAsync(task));
+        _callbacks.TryAdd(delivery, 0);
+        delivery.ContinueWith(done => _callbacks.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Writes non-ASCII text as is, like the service, instead of \u escapes.</summary>
