@@ -13,9 +13,8 @@ internal static class SimulatorCommand
     {
         var command = new Command("simulator", "Run the local simulator of the service (accepts the API key 'simulator-key' unless --api-key says otherwise).");
 
-        // --api-key is the CLI's global option; the simulator takes its value as the key to accept.
+        // Every option of the one parser, --api-key included: here it is the key the simulator accepts, not a kie.ai key.
         var options = KlingSimulatorCommandLine.Options
-            .Where(o => o.Name != "--api-key")
             .Select(o => (Definition: o, Symbol: o.ValueName is null ? (Option)new Option<bool>(o.Name) { Description = o.Description } : new Option<string?>(o.Name) { Description = o.Description, HelpName = o.ValueName }))
             .ToList();
         foreach (var (_, symbol) in options)
@@ -61,11 +60,6 @@ internal static class SimulatorCommand
     private static List<string> Arguments(ParseResult parse, List<(KlingSimulatorOption Definition, Option Symbol)> options)
     {
         var args = new List<string>();
-        if (parse.GetValue(GlobalOptions.ApiKey) is { } key)
-        {
-            args.AddRange(["--api-key", key]);
-        }
-
         foreach (var (definition, symbol) in options)
         {
             if (parse.GetResult(symbol) is null)
