@@ -165,7 +165,7 @@ public static class ScaleOutRun
 
     /// <summary>One Markdown table row.</summary>
     public static string Row(ScenarioResult r, string? label = null) => string.Create(CultureInfo.InvariantCulture,
-        $"| {label ?? (r.Scenario.UseRedis ? "Redis" : "per process")} | {r.Scenario.Processes} | {r.Submitted} | {r.Created} | {r.RateLimited} | {r.MaxInWindow} / {r.Scenario.Limit} | {(double.IsNaN(r.ThroughputFraction) ? "n/a" : $"{r.ThroughputFraction:P0}")} | {r.Duplicates} | {r.Lost} | {(r.Failures.Count == 0 ? "0" : string.Join(", ", r.Failures.Select(f => $"{f.Value} {f.Key}")))} | {r.Elapsed.TotalSeconds:0.0} s |");
+        $"| {label ?? (r.Scenario.UseRedis ? "Redis" : "per process")} | {r.Scenario.Processes} | {r.Submitted} | {r.Created} | {r.RateLimited} | {r.MaxInWindow} / {r.Scenario.Limit} | {(double.IsNaN(r.ThroughputFraction) || r.Failures.Count > 0 ? "n/a" : $"{r.ThroughputFraction:P0}")} | {r.Duplicates} | {r.Lost} | {(r.Failures.Count == 0 ? "0" : string.Join(", ", r.Failures.Select(f => $"{f.Value} {f.Key}")))} | {r.Elapsed.TotalSeconds:0.0} s |");
 
     public const string Header = """
         | pacing | processes | submitted | created | HTTP 429s | most creates in any window | throughput / limit | duplicates | lost | failed (not sent) | time |

@@ -141,18 +141,22 @@ public sealed class RedisPacingTests(RedisFixture redis)
     public async Task A_createTask_whose_total_timeout_ends_while_waiting_for_a_Redis_slot_is_not_sent_and_says_so()
     {
         await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { RateLimit = 100 });
-        await using var provider = Provider(simulator, limit: 1, window: TimeSpan.FromMinutes(5), margin: TimeSpan.Zero, configure: r =>
+        var window = TimeSpan.FromMinutes(5);
+        await using var provider = Provider(simulator, limit: 1, window: window, margin: TimeSpan.Zero, configure: r =>
         {
             r.AttemptTimeout = TimeSpan.FromMilliseconds(500);
             r.TotalTimeout = TimeSpan.FromMilliseconds(500);
         });
-        var client = provider.GetRequiredService<IKlingClient>();
-        await client.CreateTaskAsync(Request("first"), CancellationToken.None);
+        // Another process on the same key took the window's only permit.
+        using var connection = await redis.ConnectAsync();
+        using var otherProcess = new KlingRedisCreateTaskPacer(connection, simulator.ApiKey, new KlingResilienceOptions { CreateTaskPermitLimit = 1, CreateTaskWindow = window, CreateTaskPacingMargin = TimeSpan.Zero });
+        (await otherProcess.AcquireAsync(CancellationToken.None)).Dispose();
 
-        var second = async () => await client.CreateTaskAsync(Request("second"), CancellationToken.None);
+        var create = async () => await provider.GetRequiredService<IKlingClient>().CreateTaskAsync(Request("waits"), CancellationToken.None);
 
-        (await second.Should().ThrowAsync<TimeoutException>()).Which.Message.Should().Contain("was not sent").And.Contain("nothing was created");
-        simulator.CreatedTasks.Values.Should().ContainSingle().Which.Should().Contain("first");
+        (await create.Should().ThrowAsync<TimeoutException>()).Which.Message.Should().Contain("was not sent").And.Contain("nothing was created");
+        simulator.RequestCount.Should().Be(0, "the create never left the client");
+        simulator.TaskCount.Should().Be(0);
     }
 
     [Fact]
