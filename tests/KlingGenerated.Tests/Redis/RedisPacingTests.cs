@@ -102,6 +102,38 @@ public sealed class RedisPacingTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task Hosts_whose_clocks_disagree_by_hours_still_share_one_exact_window()
+    {
+        var connections = await Task.WhenAll(redis.ConnectAsync(), redis.ConnectAsync());
+        var apiKey = "key-" + Guid.NewGuid().ToString("N");
+        var resilience = new KlingResilienceOptions { CreateTaskPermitLimit = 2, CreateTaskWindow = TimeSpan.FromMilliseconds(200), CreateTaskPacingMargin = TimeSpan.Zero };
+        using var ahead = new KlingRedisCreateTaskPacer(connections[0], apiKey, resilience, timeProvider: new SkewedClock(TimeSpan.FromHours(3)));
+        using var behind = new KlingRedisCreateTaskPacer(connections[1], apiKey, resilience, timeProvider: new SkewedClock(TimeSpan.FromHours(-5)));
+        var scores = new List<long>();
+        try
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                using var lease = await (i % 2 == 0 ? ahead : behind).AcquireAsync(CancellationToken.None);
+                var newest = await connections[0].GetDatabase().SortedSetRangeByRankWithScoresAsync(ahead.Key, -1, -1);
+                scores.Add((long)newest[0].Score);
+            }
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+
+        for (var i = 2; i < scores.Count; i++)
+        {
+            (scores[i] - scores[i - 2]).Should().BeGreaterThanOrEqualTo(200_000, "the window runs on Redis's clock, so the hosts' clocks never enter");
+        }
+    }
+
+    [Fact]
     public async Task The_API_key_never_reaches_Redis_only_a_keyed_hash_of_it()
     {
         using var connection = await redis.ConnectAsync();
@@ -238,6 +270,12 @@ public sealed class RedisPacingTests(RedisFixture redis)
             configure?.Invoke(o.Resilience);
         }).AddRedisPacing(redisConfiguration ?? redis.Server.Configuration, o => o.WhenUnavailable = mode);
         return services.BuildServiceProvider();
+    }
+
+    /// <summary>A host clock off by <paramref name="skew"/>; timers and durations stay real.</summary>
+    private sealed class SkewedClock(TimeSpan skew) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + skew;
     }
 
     private sealed class ListLoggerProvider(ConcurrentQueue<string> warnings) : ILoggerProvider
