@@ -48,6 +48,14 @@ public sealed class KlingRedisCreateTaskPacer : IKlingCreateTaskPacer, IDisposab
         return {0, score + window - now, inflight_oldest}
         """;
 
+    // KEYS[1]: the log; ARGV[1]: a permit; ARGV[2]: its new score. Moves a permit still in the log, and only earlier
+    // (as ZADD XX LT would, on Redis older than 6.2 too).
+    private const string LowerScript = """
+        local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+        if score and tonumber(ARGV[2]) < tonumber(score) then redis.call('ZADD', KEYS[1], 'XX', ARGV[2], ARGV[1]) end
+        return 0
+        """;
+
     private static readonly Action<ILogger, string, Exception?> LogFallback = LoggerMessage.Define<string>(LogLevel.Warning, new EventId(1, "RedisPacingFallback"),
         "Redis is unreachable for createTask pacing ({Reason}); pacing with this process's own pacer until it is back. Other processes on the same API key are not counted meanwhile, so the service may answer 429, which is retried.");
 
@@ -224,8 +232,7 @@ public sealed class KlingRedisCreateTaskPacer : IKlingCreateTaskPacer, IDisposab
             if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0 && pacer._redis.IsConnected)
             {
                 var latest = grantedAtMicros + pacer._time.GetElapsedTime(askedAt).Ticks / 10;
-                // XX LT: only moves a permit still in the log, and only earlier than its in-flight score.
-                pacer._redis.GetDatabase().SortedSetAdd(pacer._key, member, latest, SortedSetWhen.Exists | SortedSetWhen.LessThan, CommandFlags.FireAndForget);
+                pacer._redis.GetDatabase().ScriptEvaluate(LowerScript, [pacer._key], [member, latest], CommandFlags.FireAndForget);
             }
 
             base.Dispose(disposing);

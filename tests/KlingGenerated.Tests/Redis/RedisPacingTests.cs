@@ -134,6 +134,32 @@ public sealed class RedisPacingTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_permit_counts_from_the_end_of_the_attempt_timeout_while_in_flight_and_from_the_attempt_end_after()
+    {
+        using var connection = await redis.ConnectAsync();
+        var db = connection.GetDatabase();
+        var resilience = new KlingResilienceOptions { AttemptTimeout = TimeSpan.FromSeconds(30) };
+        using var pacer = new KlingRedisCreateTaskPacer(connection, "key-" + Guid.NewGuid().ToString("N"), resilience);
+
+        var lease = await pacer.AcquireAsync(CancellationToken.None);
+        var inFlight = (await db.SortedSetRangeByRankWithScoresAsync(pacer.Key)).Single().Score;
+        var redisNow = await RedisMicrosAsync(db);
+        inFlight.Should().BeGreaterThan(redisNow + 29_000_000, "while the attempt runs, the create may still arrive until the attempt timeout");
+
+        lease.Dispose();
+        var ended = (await db.SortedSetRangeByRankWithScoresAsync(pacer.Key)).Single().Score;
+        // The grant plus the time since just before asking for it: an upper bound of the arrival, far below the in-flight one.
+        ended.Should().BeLessThan(inFlight - 20_000_000, "once the attempt ended, the permit moved down to the attempt's end");
+        ended.Should().BeGreaterThan(redisNow - 10_000_000);
+    }
+
+    private static async Task<long> RedisMicrosAsync(IDatabase db)
+    {
+        var time = (RedisResult[])(await db.ExecuteAsync("TIME"))!;
+        return (long)time[0] * 1_000_000 + (long)time[1];
+    }
+
+    [Fact]
     public async Task The_API_key_never_reaches_Redis_only_a_keyed_hash_of_it()
     {
         using var connection = await redis.ConnectAsync();
