@@ -15,8 +15,8 @@ namespace KlingGenerated.Redis;
 /// </summary>
 /// <remarks>
 /// Why StackExchange.Redis and a script rather than the RedisRateLimiting package: its window limiters reject at once
-/// without queueing (its issue #202), its synchronous AttemptAcquire always fails (#66), and its rejection does not say
-/// when the earliest slot frees, so waiting on it would mean polling blind. A token bucket is not an option either: it
+/// without queueing (its issue #202) and its synchronous AttemptAcquire always fails (#66), so waiting on it would mean
+/// polling it blind; this script says when the earliest slot frees. A token bucket is not an option either: it
 /// lets a full bucket plus a window's refill through in one window. The log below is exact: the script reads the clock
 /// with Redis's own TIME, so the hosts' clocks never enter, and trims, counts and adds atomically.
 /// </remarks>
