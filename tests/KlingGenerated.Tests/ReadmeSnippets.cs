@@ -1,11 +1,11 @@
 using System.Text.RegularExpressions;
 using KlingGenerated.Redis;
+using StackExchange.Redis;
 using KlingGenerated.Simulator;
 using KlingGenerated.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using StackExchange.Redis;
 
 namespace KlingGenerated.Tests;
 
