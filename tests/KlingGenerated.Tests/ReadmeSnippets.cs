@@ -1,5 +1,6 @@
-using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using KlingGenerated.Redis;
+using StackExchange.Redis;
 using KlingGenerated.Simulator;
 using KlingGenerated.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -165,7 +166,8 @@ public sealed class ReadmeSnippets
     private static void WebhookReceiver(WebApplication app, string hmacKey)
     {
         #region Snippet:WebhookReceiver
-        var seen = new ConcurrentDictionary<string, bool>(); // use a shared store when you run several instances
+        // One instance: in memory (bounded, 24 h). Several: new KlingRedisCallbackDeduplicator(redis) from KlingGenerated.Redis.
+        IKlingCallbackDeduplicator seen = new KlingMemoryCallbackDeduplicator();
 
         app.MapPost("/kling/callback", async (HttpRequest request) =>
         {
@@ -187,14 +189,26 @@ public sealed class ReadmeSnippets
                 return Results.Unauthorized(); // forged, replayed or malformed: do not act on it
             }
 
-            if (seen.TryAdd(callback.TaskId, true))
+            if (await seen.TryBeginAsync(callback.TaskId, request.HttpContext.RequestAborted))
             {
-                // First delivery: queue the work and answer at once (the service waits at most 15 s).
+                // First delivery: queue the work and answer at once (the service waits at most 15 s). If queueing
+                // fails, call seen.ForgetAsync(callback.TaskId) and answer 500, so the service delivers it again.
                 // The signature covers only the task id: query the task for the authoritative result.
             }
 
             return Results.Json(new { code = 200, msg = "success" });
         });
+        #endregion
+    }
+
+    private static async Task RedisScaleOut(WebApplicationBuilder builder)
+    {
+        #region Snippet:RedisScaleOut
+        // In every process that uses the same API key (workers, web instances, batch machines):
+        var redis = await ConnectionMultiplexer.ConnectAsync("redis.internal:6379,abortConnect=false");
+        builder.Services.AddKlingClient(builder.Configuration.GetSection("Kling"))
+            .AddRedisPacing(redis, o => o.WhenUnavailable = RedisUnavailableMode.FallBackToLocalPacer); // the default
+        builder.Services.AddSingleton<IKlingCallbackDeduplicator>(new KlingRedisCallbackDeduplicator(redis));
         #endregion
     }
 

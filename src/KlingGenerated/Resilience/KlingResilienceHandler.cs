@@ -27,7 +27,7 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     private static readonly ResiliencePropertyKey<int> AttemptsKey = new("KlingGenerated.Attempts");
 
     private readonly KlingResilienceOptions _options;
-    private readonly KlingCreateTaskPacer _pacer;
+    private readonly IKlingCreateTaskPacer _pacer;
     private readonly bool _ownsPacer;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
 
@@ -43,13 +43,13 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     {
     }
 
-    /// <summary>Creates the handler with a shared pacer (one per API key).</summary>
-    public KlingResilienceHandler(KlingResilienceOptions options, KlingCreateTaskPacer pacer)
+    /// <summary>Creates the handler with a shared pacer (one per API key): <see cref="KlingCreateTaskPacer"/>, or one shared across processes.</summary>
+    public KlingResilienceHandler(KlingResilienceOptions options, IKlingCreateTaskPacer pacer)
         : this(options, pacer, ownsPacer: false)
     {
     }
 
-    private KlingResilienceHandler(KlingResilienceOptions options, KlingCreateTaskPacer pacer, bool ownsPacer)
+    private KlingResilienceHandler(KlingResilienceOptions options, IKlingCreateTaskPacer pacer, bool ownsPacer)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(pacer);
@@ -133,9 +133,9 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        if (disposing && _ownsPacer)
+        if (disposing && _ownsPacer && _pacer is IDisposable pacer)
         {
-            _pacer.Dispose();
+            pacer.Dispose();
         }
 
         base.Dispose(disposing);
