@@ -136,6 +136,9 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         return simulator;
     }
 
+    /// <summary>Callback deliveries not finished yet.</summary>
+    internal int CallbacksInFlight => _callbacks.Count;
+
     /// <summary>Waits until every callback scheduled so far was delivered or gave up.</summary>
     public Task CallbacksDrainedAsync() => Task.WhenAll(_callbacks.Keys.ToArray());
 
