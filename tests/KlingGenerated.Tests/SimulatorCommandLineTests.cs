@@ -154,7 +154,7 @@ public sealed class SimulatorCommandLineTests
         var stateFile = Path.Combine(KlingProcess.NewDirectory(), "simulator.json");
         string[] host = ["KlingGenerated.Simulator.dll"];
         string taskId;
-        using (var first = Process.Start(Start(host, "--urls", "http://127.0.0.1:0", "--state-file", stateFile, "--generating-ms", "600000"))!)
+        using (var first = Process.Start(Start(host, "--urls", "http://127.0.0.1:0", "--state-file", stateFile, "--waiting-ms", "0", "--queuing-ms", "0", "--generating-ms", "600000"))!)
         {
             var baseUrl = await BaseUrlAsync(first);
             taskId = (string)(await SendAsync(baseUrl, HttpMethod.Post, "api/v1/jobs/createTask", """{"model":"kling/v2-5-turbo-text-to-video-pro","input":{"prompt":"a boat"}}"""))["data"]!["taskId"]!;
@@ -162,7 +162,7 @@ public sealed class SimulatorCommandLineTests
             await first.WaitForExitAsync();
         }
 
-        using var second = Process.Start(Start(host, "--urls", "http://127.0.0.1:0", "--state-file", stateFile, "--generating-ms", "600000"))!;
+        using var second = Process.Start(Start(host, "--urls", "http://127.0.0.1:0", "--state-file", stateFile, "--waiting-ms", "0", "--queuing-ms", "0", "--generating-ms", "600000"))!;
         try
         {
             var baseUrl = await BaseUrlAsync(second);
@@ -170,7 +170,7 @@ public sealed class SimulatorCommandLineTests
             var tasks = await SendAsync(baseUrl, HttpMethod.Get, "_simulator/tasks");
 
             ((int)record["code"]!).Should().Be(200, "the task was on disk before its id was answered");
-            ((string)record["data"]!["state"]!).Should().Be("generating");
+            ((string)record["data"]!["state"]!).Should().Be("generating", "it continues from its creation: no waiting or queuing, 10 minutes of generating");
             tasks["tasks"]!.Select(t => (string)t["taskId"]!).Should().Equal(taskId);
         }
         finally
