@@ -54,7 +54,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         _random = new Random(options.RandomFaultSeed);
         _callbackClient.DefaultRequestHeaders.UserAgent.ParseAdd("KlingGenerated.Simulator/1.0");
         var sweepEvery = TimeSpan.FromTicks(Math.Clamp(options.TaskRetention.Ticks / 10, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromMinutes(1).Ticks));
-        _sweeper = options.TimeProvider.CreateTimer(_ => RemoveExpiredTasks(), null, sweepEvery, sweepEvery);
+        _sweeper = options.TimeProvider.CreateTimer(_ => SweepSafely(), null, sweepEvery, sweepEvery);
         if (options.StateFile is { } path)
         {
             _stateFile = new SimulatorStateFile(path);
@@ -135,6 +135,9 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         simulator.ResumeCallbacks();
         return simulator;
     }
+
+    /// <summary>Callback deliveries not finished yet.</summary>
+    internal int CallbacksInFlight => _callbacks.Count;
 
     /// <summary>Waits until every callback scheduled so far was delivered or gave up.</summary>
     public Task CallbacksDrainedAsync() => Task.WhenAll(_callbacks.Keys.ToArray());
@@ -330,8 +333,17 @@ public sealed partial class KlingSimulator : IAsyncDisposable
             _tasks[taskId] = task;
         }
 
-        // The task is on disk before its id is answered.
-        Persist();
+        // The task is on disk before its id is answered. If the disk refuses, the task exists but its id is not given:
+        // the caller sees a 500 after the create, as from a service that may have created it.
+        try
+        {
+            Persist();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return Task.FromResult(new Answer(500, Envelope(500, $"Internal server error: the simulator could not write its state file ({exception.Message}); the task may exist.")));
+        }
+
         if (callBack is not null)
         {
             ScheduleCallback(task);

@@ -147,4 +147,51 @@ public sealed class SimulatorCommandLineTests
         FluentActions.Invoking(() => KlingSimulatorCommandLine.Parse(["--wating-ms", "5"])).Should().Throw<KlingSimulatorCommandLineException>().WithMessage("*did you mean --waiting-ms*");
         FluentActions.Invoking(() => KlingSimulatorCommandLine.Parse(["--api-key", ""])).Should().Throw<KlingSimulatorCommandLineException>().WithMessage("*--no-auth*");
     }
+
+    [Fact]
+    public async Task StateFile_a_paid_task_survives_kill_9_of_the_standalone_simulator_and_a_restart()
+    {
+        var stateFile = Path.Combine(KlingProcess.NewDirectory(), "simulator.json");
+        string[] host = ["KlingGenerated.Simulator.dll"];
+        string taskId;
+        using (var first = Process.Start(Start(host, "--urls", "http://127.0.0.1:0", "--state-file", stateFile, "--waiting-ms", "0", "--queuing-ms", "0", "--generating-ms", "600000"))!)
+        {
+            var baseUrl = await BaseUrlAsync(first);
+            taskId = (string)(await SendAsync(baseUrl, HttpMethod.Post, "api/v1/jobs/createTask", """{"model":"kling/v2-5-turbo-text-to-video-pro","input":{"prompt":"a boat"}}"""))["data"]!["taskId"]!;
+            first.Kill();
+            await first.WaitForExitAsync();
+        }
+
+        using var second = Process.Start(Start(host, "--urls", "http://127.0.0.1:0", "--state-file", stateFile, "--waiting-ms", "0", "--queuing-ms", "0", "--generating-ms", "600000"))!;
+        try
+        {
+            var baseUrl = await BaseUrlAsync(second);
+            var record = await SendAsync(baseUrl, HttpMethod.Get, $"api/v1/jobs/recordInfo?taskId={taskId}");
+            var tasks = await SendAsync(baseUrl, HttpMethod.Get, "_simulator/tasks");
+
+            ((int)record["code"]!).Should().Be(200, "the task was on disk before its id was answered");
+            ((string)record["data"]!["state"]!).Should().Be("generating", "it continues from its creation: no waiting or queuing, 10 minutes of generating");
+            tasks["tasks"]!.Select(t => (string)t["taskId"]!).Should().Equal(taskId);
+        }
+        finally
+        {
+            second.Kill();
+            await second.WaitForExitAsync();
+        }
+    }
+
+    private static async Task<Uri> BaseUrlAsync(Process process)
+    {
+        var banner = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return new Uri(Regex.Match(banner ?? string.Empty, @"http://127\.0\.0\.1:\d+/").Value);
+    }
+
+    private static async Task<JObject> SendAsync(Uri baseUrl, HttpMethod method, string path, string? body = null)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(method, new Uri(baseUrl, path));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "simulator-key");
+        request.Content = body is null ? null : new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        return JObject.Parse(await (await http.SendAsync(request)).Content.ReadAsStringAsync());
+    }
 }
