@@ -56,6 +56,13 @@ public sealed class ReadmeSnippets
         printed.AbsolutePath.Should().EndWith(".mp4");
     }
 
+    [Fact]
+    public void The_KlingGenerated_package_README_shows_the_same_quick_start_as_the_README()
+    {
+        ReadmeProgram.Snippet("QuickStart", Path.Combine("src", "KlingGenerated", "README.md"))
+            .Should().Be(ReadmeProgram.Snippet("QuickStart"), "the package README's program is the one this file compiles and runs");
+    }
+
     private static void DependencyInjection(WebApplicationBuilder builder)
     {
         #region Snippet:DependencyInjection

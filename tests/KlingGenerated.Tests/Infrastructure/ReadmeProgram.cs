@@ -24,12 +24,12 @@ public static class ReadmeProgram
 
     private static readonly SemaphoreSlim ConsoleGate = new(1, 1);
 
-    /// <summary>The text of the README's C# block marked <c>&lt;!-- snippet: name --&gt;</c>, as written.</summary>
-    public static string Snippet(string name)
+    /// <summary>The text of a README's C# block marked <c>&lt;!-- snippet: name --&gt;</c>, as written.</summary>
+    public static string Snippet(string name, string readmePath = "README.md")
     {
-        var readme = File.ReadAllText(Path.Combine(Repo.Root, "README.md")).ReplaceLineEndings("\n");
+        var readme = File.ReadAllText(Path.Combine(Repo.Root, readmePath)).ReplaceLineEndings("\n");
         var match = Regex.Match(readme, $@"<!-- snippet: {Regex.Escape(name)} -->\n```csharp\n(.*?)```", RegexOptions.Singleline);
-        match.Success.Should().BeTrue($"README.md has a C# block marked <!-- snippet: {name} -->");
+        match.Success.Should().BeTrue($"{readmePath} has a C# block marked <!-- snippet: {name} -->");
         return match.Groups[1].Value;
     }
 
