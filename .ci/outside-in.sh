@@ -41,18 +41,27 @@ listening_url() {
   return 1
 }
 
-# A valid MP4: ffprobe finds an H.264 video stream with a positive duration (or, without ffprobe, an ftyp box).
+# A valid MP4: ffprobe finds an H.264 video stream with a positive duration and ffmpeg decodes every packet without
+# an error (a truncated file fails); without ffmpeg, at least an ftyp box.
 valid_mp4() {
   local file=$1
   [ -s "$file" ] || return 1
-  if command -v ffprobe >/dev/null 2>&1; then
-    local probe
+  if command -v ffprobe >/dev/null 2>&1 && command -v ffmpeg >/dev/null 2>&1; then
+    local probe errors
     probe=$(ffprobe -v error -show_entries stream=codec_type,codec_name:format=duration -of default=nw=1 "$file") || return 1
-    echo "$probe" | grep -q '^codec_name=h264$' && echo "$probe" | grep -Eq '^duration=0*[1-9]|^duration=0\.[0-9]*[1-9]'
+    echo "$probe" | grep -q '^codec_name=h264$' && echo "$probe" | grep -Eq '^duration=0*[1-9]|^duration=0\.[0-9]*[1-9]' || return 1
+    errors=$(ffmpeg -nostdin -v error -xerror -i "$file" -f null - 2>&1) && [ -z "$errors" ]
   else
     [ "$(dd if="$file" bs=1 skip=4 count=4 2>/dev/null)" = "ftyp" ]
   fi
 }
+
+# ffmpeg checks the videos that come out; install it when missing (else only the MP4 header is checked).
+if ! command -v ffprobe >/dev/null 2>&1 || ! command -v ffmpeg >/dev/null 2>&1; then
+  echo "Installing ffmpeg to check the videos..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg) >/dev/null 2>&1 \
+    || echo "warning: could not install ffmpeg; checking only the MP4 header"
+fi
 
 cat > "$work/nuget.config" <<EOF
 <?xml version="1.0" encoding="utf-8"?>
