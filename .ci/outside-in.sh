@@ -16,8 +16,6 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 work=$(mktemp -d /tmp/kling-outside-in.XXXXXX)
 feed="$work/feed"
-# A packages folder of its own: a package restored by an earlier run never stands in for the one just packed.
-export NUGET_PACKAGES="$work/packages"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
@@ -92,8 +90,10 @@ if dotnet pack KlingGenerated.sln -c Release -o "$feed" >"$work/pack.log" 2>&1; 
     pass "dotnet pack prints no warnings"
   fi
   missing=""
-  for id in KlingGenerated KlingGenerated.Simulator KlingGenerated.Cli; do
-    ls "$feed/$id".[0-9]*.nupkg >/dev/null 2>&1 && ls "$feed/$id".[0-9]*.snupkg >/dev/null 2>&1 || missing="$missing $id"
+  # KlingGenerated.Cli is the tool's pointer package (no code, so no symbols); its code is in .linux-x64 and .any.
+  for id in KlingGenerated KlingGenerated.Simulator KlingGenerated.Cli KlingGenerated.Cli.linux-x64 KlingGenerated.Cli.any; do
+    ls "$feed/$id".[0-9]*.nupkg >/dev/null 2>&1 || missing="$missing $id"
+    [ "$id" = KlingGenerated.Cli ] || ls "$feed/$id".[0-9]*.snupkg >/dev/null 2>&1 || missing="$missing $id.snupkg"
     for entry in README.md LICENSE; do
       # A zip keeps entry names in plain text, so grep finds them without unzip.
       LC_ALL=C grep -aq -- "$entry" "$feed/$id".[0-9]*.nupkg 2>/dev/null || missing="$missing $id:$entry"
@@ -106,12 +106,21 @@ else
   fail "dotnet pack prints no warnings" "dotnet pack failed (log above)"
 fi
 
+# From here on, a packages folder of its own: a package restored by an earlier run never stands in for the one just packed.
+export NUGET_PACKAGES="$work/packages"
+
 # 2. The kling tool from the feed, and the packaged simulator it carries ----------------------------------------------------
 section "dotnet tool install --tool-path from the feed"
 tools="$work/tools"
 if (cd "$work" && timeout 300 dotnet tool install --tool-path "$tools" KlingGenerated.Cli --configfile "$work/nuget.config") >"$work/tool.log" 2>&1 \
   && "$tools/kling" --help >/dev/null 2>&1; then
   pass "the kling tool installs from the feed and runs"
+  # On linux-x64 the pointer package must resolve to the ReadyToRun package.
+  if [ "$(uname -m)" = x86_64 ]; then
+    ls -d "$tools"/.store/klinggenerated.cli/*/klinggenerated.cli.linux-x64 >/dev/null 2>&1 \
+      && pass "dotnet tool install picks the ReadyToRun linux-x64 tool package" \
+      || fail "dotnet tool install picks the ReadyToRun linux-x64 tool package" "$(ls "$tools"/.store/klinggenerated.cli/*/ 2>&1 | tr '\n' ' ')"
+  fi
 else
   cat "$work/tool.log"
   fail "the kling tool installs from the feed and runs" "see the log above"
