@@ -59,7 +59,8 @@ export function createKlingClient(options: KlingClientOptions) {
     },
     async getRemainingCredits(): Promise<number> {
       const { data } = await http.GET('/api/v1/chat/credit');
-      return data?.data ?? 0;
+      if (typeof data?.data !== 'number') throw new KlingApiError('Unknown', 200, 200, undefined, undefined, 'The credits answer has no number.');
+      return data.data;
     },
     async getDownloadUrl(url: string): Promise<string> {
       const { data } = await http.POST('/api/v1/common/download-url', { body: { url } });

@@ -25,7 +25,11 @@ export function computeSignature(taskId: string, timestamp: string, key: string)
   return createHmac('sha256', Buffer.from(key, 'utf8')).update(Buffer.from(`${taskId}.${timestamp}`, 'utf8')).digest('base64');
 }
 
+/** Callbacks are small; a larger body is refused before parsing. */
+export const maxBodyLength = 1024 * 1024;
+
 export function parseCallback(body: string): VerifiedCallback {
+  if (body.length > maxBodyLength) throw new WebhookError('body', `The callback body is longer than ${maxBodyLength} characters.`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
