@@ -9,11 +9,18 @@ internal sealed class Endpoint : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly KlingSimulator? _simulator;
 
-    private Endpoint(ServiceProvider services, KlingSimulator? simulator)
+    private Endpoint(ServiceProvider services, KlingSimulator? simulator, Uri url)
     {
         _services = services;
         _simulator = simulator;
+        Url = url;
     }
+
+    /// <summary>The service address in use (never the key); the ledger records it.</summary>
+    public Uri Url { get; }
+
+    /// <summary>How the ledger names this endpoint: its address, or "simulator" for the built-in one (its port changes each run).</summary>
+    public string LedgerName => IsSimulator ? "simulator" : Url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 
     public IKlingClient Client => _services.GetRequiredService<IKlingClient>();
 
@@ -23,10 +30,10 @@ internal sealed class Endpoint : IAsyncDisposable
     public HttpClient Downloads => _services.GetRequiredService<IHttpClientFactory>().CreateClient("downloads");
 
     /// <summary>Opens the endpoint the global options and environment choose.</summary>
-    public static Task<Endpoint> OpenAsync(System.CommandLine.ParseResult parse, TextWriter error, CancellationToken cancellationToken) =>
-        OpenAsync(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.BaseUrl), error, cancellationToken);
+    public static Task<Endpoint> OpenAsync(System.CommandLine.ParseResult parse, TextWriter error, CancellationToken cancellationToken, Action<KlingClientOptions>? configure = null) =>
+        OpenAsync(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.BaseUrl), error, configure, cancellationToken);
 
-    private static async Task<Endpoint> OpenAsync(string? apiKey, string? baseUrl, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<Endpoint> OpenAsync(string? apiKey, string? baseUrl, TextWriter error, Action<KlingClientOptions>? configure, CancellationToken cancellationToken)
     {
         apiKey = string.IsNullOrWhiteSpace(apiKey) ? Environment.GetEnvironmentVariable("KIE_API_KEY") : apiKey;
         baseUrl = string.IsNullOrWhiteSpace(baseUrl) ? Environment.GetEnvironmentVariable("KIE_BASE_URL") : baseUrl;
@@ -67,9 +74,10 @@ internal sealed class Endpoint : IAsyncDisposable
             o.BaseUrl = url;
             o.Resilience.MaxRetries = 3; // a person is waiting: give up on an unreachable service within seconds
             o.Resilience.BaseDelay = TimeSpan.FromSeconds(0.5);
-        });
+            configure?.Invoke(o); // a command's own policy (kling batch: the account's pace, patient retries)
+        }).AddHttpMessageHandler(() => new Ledger.LedgerSendingHandler()); // innermost: the ledger marks a createTask "sending" as it leaves
         services.AddHttpClient("downloads", http => http.DefaultRequestHeaders.UserAgent.ParseAdd(KlingClient.UserAgent));
-        return new Endpoint(services.BuildServiceProvider(), simulator);
+        return new Endpoint(services.BuildServiceProvider(), simulator, url);
     }
 
     public async ValueTask DisposeAsync()
