@@ -18,6 +18,7 @@ internal static class ExitCodes
         {
             ValidationException e => (InvalidInput, $"error: invalid input, nothing was sent. {Problems(e.Message)} Fix it and run again."),
             UsageException e => (InvalidInput, $"error: {e.Message}"),
+            Ledger.LedgerException or Ledger.ResultExpiredException => (ServiceError, $"error: {exception.Message}"),
             KlingApiException { Kind: KlingErrorKind.TaskFailed } e => (TaskFailed, $"error: {e.Message}"),
             KlingApiException { InnerException: HttpRequestException inner } e when e.Message.StartsWith("Could not reach", StringComparison.Ordinal)
                 => (ServiceError, $"error: could not reach the service ({inner.Message}). Check --base-url / KIE_BASE_URL and the network, then try again."),

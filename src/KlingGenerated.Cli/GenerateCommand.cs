@@ -54,9 +54,9 @@ internal static class GenerateCommand
                 },
             };
 
+            using var ledger = Ledger.LedgerLocation.Open(parse); // recorded before it is sent, and after the answer
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
-            var created = await endpoint.Client.CreateTaskAsync(request, cancellationToken);
-            var taskId = created.Data!.TaskId;
+            var taskId = await Ledger.LedgeredCreate.CreateTaskAsync(ledger, endpoint.LedgerName, endpoint.Client, request, cancellationToken);
             if (parse.GetValue(noWait))
             {
                 await output.WriteLineAsync(json ? JsonConvert.SerializeObject(new { taskId }) : taskId);
@@ -73,7 +73,7 @@ internal static class GenerateCommand
                     Timeout = TimeSpan.FromMinutes(minutes),
                     InitialDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(0.25) : new KlingPollingOptions().InitialDelay,
                     MaxDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(1) : new KlingPollingOptions().MaxDelay,
-                }, progress, cancellationToken);
+                }, new Ledger.LedgerProgress(ledger, endpoint.LedgerName, progress), cancellationToken);
             }
             finally
             {
@@ -100,6 +100,7 @@ internal static class GenerateCommand
                 await response.Content.CopyToAsync(file, cancellationToken);
             }
 
+            ledger.RecordFile(endpoint.LedgerName, taskId, path);
             await output.WriteLineAsync(json
                 ? JsonConvert.SerializeObject(new { taskId, state = record.RawState, file = path, resultUrls = urls })
                 : path);

@@ -12,12 +12,15 @@ namespace KlingGenerated.Cli
         {
             var root = new RootCommand("kling: generate videos with Kling V2.5 Turbo Pro (kie.ai). Without a key or base URL it runs offline against the built-in simulator.")
             {
-                GlobalOptions.ApiKey, GlobalOptions.BaseUrl, GlobalOptions.Json, GlobalOptions.Verbose,
+                GlobalOptions.ApiKey, GlobalOptions.BaseUrl, GlobalOptions.Json, GlobalOptions.Verbose, Ledger.LedgerLocation.Option,
             };
             root.Subcommands.Add(GenerateCommand.Create(output, error));
             root.Subcommands.Add(QueryCommands.Status(output, error));
             root.Subcommands.Add(QueryCommands.Credits(output, error));
             root.Subcommands.Add(SimulatorCommand.Create(output, error));
+            root.Subcommands.Add(Ledger.TaskCommands.Tasks(output, error));
+            root.Subcommands.Add(Ledger.TaskCommands.Wait(output, error));
+            root.Subcommands.Add(Ledger.TaskCommands.Download(output, error));
 
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)

@@ -14,6 +14,7 @@ internal static class QueryCommands
         {
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
             var record = (await endpoint.Client.GetTaskRecordAsync(parse.GetValue(taskId)!, cancellationToken)).Data!;
+            Ledger.TaskCommands.RecordStatus(parse, endpoint, record); // the ledger follows the task
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await output.WriteLineAsync(JsonConvert.SerializeObject(record));

@@ -357,8 +357,10 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
     }
 }
 
-/// <summary>One createTask (or a task the ledger follows) as the ledger knows it.</summary>
-/// <param name="Outcome">queued (not sent), sending (sent, no answer yet), created, uncertain (may exist), rejected (nothing created).</param>
+/// <summary>
+/// One createTask (or a task the ledger follows) as the ledger knows it. Outcome is queued (not sent), sending (sent,
+/// no answer recorded), created, uncertain (may exist) or rejected (nothing created).
+/// </summary>
 internal sealed record LedgerEntry(
     long Id, string Endpoint, string? Request, string? Batch, string? LineKey, int? LineNumber,
     DateTimeOffset QueuedAt, DateTimeOffset? SentAt, DateTimeOffset? AnsweredAt, string Outcome, string? Message,
