@@ -21,6 +21,7 @@ namespace KlingGenerated.Cli
             root.Subcommands.Add(Ledger.TaskCommands.Tasks(output, error));
             root.Subcommands.Add(Ledger.TaskCommands.Wait(output, error));
             root.Subcommands.Add(Ledger.TaskCommands.Download(output, error));
+            root.Subcommands.Add(Batch.BatchCommand.Create(output, error));
 
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)

@@ -11,14 +11,21 @@ internal sealed class LedgerSendingHandler : DelegatingHandler
     /// <summary>Makes createTask calls made in this async flow mark <paramref name="submission"/> as sending.</summary>
     public static Submission Track(TaskLedger ledger, long submission) => Current.Value = new Submission(ledger, submission);
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (Current.Value is { } submission && KlingResilienceHandler.IsCreateTask(request))
+        if (Current.Value is not { } submission || !KlingResilienceHandler.IsCreateTask(request))
         {
-            submission.MarkSending();
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        return base.SendAsync(request, cancellationToken);
+        submission.MarkSending();
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
+        {
+            submission.MarkNotCreated(); // HTTP 429 creates nothing; the pipeline may retry, which marks it again
+        }
+
+        return response;
     }
 
     /// <summary>One createTask being tracked; <see cref="Sent"/> says whether any attempt left.</summary>
@@ -34,6 +41,15 @@ internal sealed class LedgerSendingHandler : DelegatingHandler
             {
                 ledger.MarkSending(id); // committed before the bytes go out
                 Sent = true;
+            }
+        }
+
+        public void MarkNotCreated()
+        {
+            if (Sent)
+            {
+                ledger.MarkQueuedAgain(id);
+                Sent = false;
             }
         }
     }

@@ -20,8 +20,20 @@ internal static class LedgeredCreate
         return await CreateRecordedAsync(ledger, id, client, request, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Sends the createTask of submission <paramref name="id"/> (already recorded as queued) and records the answer.</summary>
+    /// <summary>Sends the createTask of submission <paramref name="id"/> (already recorded as queued) and records the answer; throws what the client threw.</summary>
     public static async Task<string> CreateRecordedAsync(TaskLedger ledger, long id, IKlingClient client, CreateTaskRequest request, CancellationToken cancellationToken)
+    {
+        var result = await TryCreateRecordedAsync(ledger, id, client, request, cancellationToken).ConfigureAwait(false);
+        if (result.Error is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(result.Error);
+        }
+
+        return result.TaskId!;
+    }
+
+    /// <summary>Sends the createTask of submission <paramref name="id"/> and records the answer: created, uncertain (may exist) or rejected (nothing created).</summary>
+    public static async Task<CreateResult> TryCreateRecordedAsync(TaskLedger ledger, long id, IKlingClient client, CreateTaskRequest request, CancellationToken cancellationToken)
     {
         var tracked = LedgerSendingHandler.Track(ledger, id);
         CreateTaskResponse created;
@@ -31,27 +43,26 @@ internal static class LedgeredCreate
         }
         catch (Exception exception) when (exception is not LedgerException)
         {
+            var message = ExitCodes.OneLine(exception.Message);
             if (!tracked.Sent || SurelyCreatedNothing(exception))
             {
-                ledger.RecordRejected(id, ExitCodes.OneLine(exception.Message));
-            }
-            else
-            {
-                ledger.RecordUncertain(id, ExitCodes.OneLine(exception.Message));
+                ledger.RecordRejected(id, (tracked.Sent ? string.Empty : "not sent: ") + message);
+                return new CreateResult(null, "rejected", exception);
             }
 
-            throw;
+            ledger.RecordUncertain(id, message);
+            return new CreateResult(null, "uncertain", exception);
         }
 
         var taskId = created.Data?.TaskId;
         if (string.IsNullOrEmpty(taskId))
         {
             ledger.RecordUncertain(id, "the service accepted the task but returned no task id");
-            throw new KlingApiException(created.Code, 200, "The service accepted the task but returned no task id; the ledger keeps it as uncertain (see `kling tasks --state uncertain`).");
+            return new CreateResult(null, "uncertain", new KlingApiException(created.Code, 200, "The service accepted the task but returned no task id; the ledger keeps it as uncertain (see `kling tasks --state uncertain`)."));
         }
 
         ledger.RecordCreated(id, taskId);
-        return taskId;
+        return new CreateResult(taskId, "created", null);
     }
 
     /// <summary>True when the service's answer says no task was created, so sending again cannot pay twice.</summary>
@@ -64,3 +75,6 @@ internal static class LedgeredCreate
         _ => false,
     };
 }
+
+/// <summary>What became of one createTask: its task id, or the outcome the ledger recorded and the error.</summary>
+internal sealed record CreateResult(string? TaskId, string Outcome, Exception? Error);

@@ -140,6 +140,10 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
     public void MarkSending(long submission) =>
         Update(submission, "sending", "sent_at = $now, outcome = CASE WHEN outcome = 'queued' THEN 'sending' ELSE outcome END", null, null);
 
+    /// <summary>Records that the service refused the request with HTTP 429, which creates nothing: safe to send again.</summary>
+    public void MarkQueuedAgain(long submission) =>
+        Update(submission, "refused", "sent_at = NULL, outcome = CASE WHEN outcome = 'sending' THEN 'queued' ELSE outcome END", null, "HTTP 429");
+
     /// <summary>Records the task id the service answered.</summary>
     public void RecordCreated(long submission, string taskId) =>
         Update(submission, "created", "answered_at = $now, outcome = 'created', task_id = $detail, state = COALESCE(state, 'created'), message = NULL", taskId, taskId);
