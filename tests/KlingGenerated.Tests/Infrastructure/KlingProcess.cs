@@ -18,6 +18,7 @@ public static class KlingProcess
 
         start.Environment.Remove("KIE_API_KEY");
         start.Environment.Remove("KIE_BASE_URL");
+        start.Environment["KLING_LEDGER"] = Path.Combine(workingDirectory, "ledger", "tasks.db"); // never the user's own ledger
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
