@@ -116,6 +116,5 @@ public sealed class SoakTests(ITestOutputHelper output)
         lost.Should().Be(0);
         outcomes.Should().HaveCount(Submissions, "every submission ended, one way or the other");
         queryFailures.Should().Be(0, "queries are safe to retry and were retried");
-        watch.Elapsed.Should().BeLessThan(TimeSpan.FromMinutes(2));
     }
 }
