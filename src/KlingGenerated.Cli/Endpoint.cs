@@ -31,9 +31,9 @@ internal sealed class Endpoint : IAsyncDisposable
 
     /// <summary>Opens the endpoint the global options and environment choose.</summary>
     public static Task<Endpoint> OpenAsync(System.CommandLine.ParseResult parse, TextWriter error, CancellationToken cancellationToken, Action<KlingClientOptions>? configure = null) =>
-        OpenAsync(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.BaseUrl), error, configure, cancellationToken);
+        OpenAsync(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.BaseUrl), error, configure, () => Ledger.LedgerLocation.SimulatorStateFile(parse), cancellationToken);
 
-    private static async Task<Endpoint> OpenAsync(string? apiKey, string? baseUrl, TextWriter error, Action<KlingClientOptions>? configure, CancellationToken cancellationToken)
+    private static async Task<Endpoint> OpenAsync(string? apiKey, string? baseUrl, TextWriter error, Action<KlingClientOptions>? configure, Func<string> simulatorStateFile, CancellationToken cancellationToken)
     {
         apiKey = string.IsNullOrWhiteSpace(apiKey) ? Environment.GetEnvironmentVariable("KIE_API_KEY") : apiKey;
         baseUrl = string.IsNullOrWhiteSpace(baseUrl) ? Environment.GetEnvironmentVariable("KIE_BASE_URL") : baseUrl;
@@ -49,6 +49,7 @@ internal sealed class Endpoint : IAsyncDisposable
                 WaitingFor = TimeSpan.FromSeconds(0.5),
                 QueuingFor = TimeSpan.FromSeconds(0.5),
                 GeneratingFor = TimeSpan.FromSeconds(2),
+                StateFile = simulatorStateFile(), // beside the ledger: tasks outlive this command, so status/wait/download work offline
             }, cancellationToken).ConfigureAwait(false);
             apiKey = simulator.ApiKey;
             url = simulator.BaseUrl;

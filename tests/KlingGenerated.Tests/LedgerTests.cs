@@ -107,6 +107,30 @@ public sealed class LedgerTests
     }
 
     [Fact]
+    public async Task Issue11_offline_generate_no_wait_then_status_wait_and_download_work_with_the_built_in_simulator()
+    {
+        var dir = KlingProcess.NewDirectory();
+
+        var created = await KlingProcess.RunAsync(dir, "generate", "An offline origami crane", "--no-wait");
+        var taskId = created.Stdout.Trim();
+        var status = await KlingProcess.RunAsync(dir, "status", taskId);
+        var waited = await KlingProcess.RunAsync(dir, "wait", taskId);
+        var downloaded = await KlingProcess.RunAsync(dir, "download", taskId, "--out", "v");
+
+        created.ExitCode.Should().Be(0, created.Stderr);
+        created.Stderr.Should().Contain("built-in simulator");
+        status.ExitCode.Should().Be(0, status.Stderr);
+        status.Stdout.Should().StartWith(taskId + ": ");
+        waited.ExitCode.Should().Be(0, waited.Stderr);
+        waited.Stdout.Should().StartWith($"{taskId}: success");
+        downloaded.ExitCode.Should().Be(0, downloaded.Stderr);
+        (await File.ReadAllBytesAsync(downloaded.Stdout.Trim())).Should().Equal(KlingSimulator.SampleVideo());
+        File.Exists(Path.Combine(dir, "ledger", "simulator-state.json")).Should().BeTrue("the built-in simulator keeps its tasks beside the ledger");
+        Rows(Path.Combine(dir, "ledger", "tasks.db"), "SELECT endpoint, state, file FROM submissions").Should().ContainSingle()
+            .Which.Should().Contain(new Dictionary<string, object?> { ["endpoint"] = "simulator", ["state"] = "success", ["file"] = downloaded.Stdout.Trim() });
+    }
+
+    [Fact]
     public async Task Issue11_download_says_clearly_when_the_result_URL_has_expired()
     {
         Uri? fileUrl = null;
