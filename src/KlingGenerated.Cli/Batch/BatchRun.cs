@@ -11,6 +11,7 @@ namespace KlingGenerated.Cli.Batch;
 /// </summary>
 internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error)
 {
+    private const int MaxSubmitters = 8;
     private readonly BatchTotals _totals = new(settings.RateLimit, TimeSpan.FromSeconds(settings.RateWindowSeconds));
     private readonly ConcurrentBag<Task> _waits = [];
     private BatchDisplay _display = null!;
@@ -36,9 +37,10 @@ internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batc
                 _waits.Add(FollowAsync(status, cancellationToken));
             }
 
-            // As many submitters as the window allows: the client's pacer holds each until its permit is due.
+            // A few submitters keep the client's pacer busy (it holds each until its permit is due) while few createTasks
+            // are in flight at once: a request in flight when the process dies can only be recorded as uncertain.
             var queue = new ConcurrentQueue<LineStatus>(statuses.Where(s => s.Phase == Phase.Queued));
-            var submitters = Enumerable.Range(0, Math.Min(settings.RateLimit, Math.Max(1, queue.Count)))
+            var submitters = Enumerable.Range(0, Math.Min(Math.Min(settings.RateLimit, MaxSubmitters), Math.Max(1, queue.Count)))
                 .Select(_ => Task.Run(() => SubmitAllAsync(queue, cancellationToken), CancellationToken.None)).ToArray();
             await Task.WhenAll(submitters).ConfigureAwait(false);
             while (true)

@@ -1,8 +1,12 @@
+using System.Net;
+
 namespace KlingGenerated.Cli.Ledger;
 
 /// <summary>
-/// The innermost handler of the CLI's client: marks a ledger submission "sending" right before its createTask leaves,
-/// after pacing and retry decisions. A submission still "queued" was surely never sent, so it may be sent again.
+/// The innermost handler of the CLI's client: marks a ledger submission "sending" at the moment its createTask body
+/// starts going onto the connection, after pacing, retry decisions and the wait for a free connection. The service
+/// cannot act on a request whose body it never received, so a submission still "queued" was surely not created and may
+/// be sent again; one marked "sending" without a recorded answer may exist.
 /// </summary>
 internal sealed class LedgerSendingHandler : DelegatingHandler
 {
@@ -13,14 +17,18 @@ internal sealed class LedgerSendingHandler : DelegatingHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (Current.Value is not { } submission || !KlingResilienceHandler.IsCreateTask(request))
+        if (Current.Value is not { } submission || !KlingResilienceHandler.IsCreateTask(request) || request.Content is null)
         {
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        submission.MarkSending();
+        if (request.Content is not MarkingContent)
+        {
+            request.Content = new MarkingContent(request.Content, submission);
+        }
+
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
+        if (response.StatusCode == HttpStatusCode.TooManyRequests)
         {
             submission.MarkNotCreated(); // HTTP 429 creates nothing; the pipeline may retry, which marks it again
         }
@@ -28,29 +36,79 @@ internal sealed class LedgerSendingHandler : DelegatingHandler
         return response;
     }
 
-    /// <summary>One createTask being tracked; <see cref="Sent"/> says whether any attempt left.</summary>
+    /// <summary>One createTask being tracked; <see cref="Sent"/> says whether any attempt's body started to leave.</summary>
     internal sealed class Submission(TaskLedger ledger, long id)
     {
+        private readonly Lock _gate = new();
+
         public long Id => id;
 
         public bool Sent { get; private set; }
 
         public void MarkSending()
         {
-            if (!Sent)
+            lock (_gate)
             {
-                ledger.MarkSending(id); // committed before the bytes go out
-                Sent = true;
+                if (!Sent)
+                {
+                    ledger.MarkSending(id); // committed before the first body byte goes out
+                    Sent = true;
+                }
             }
         }
 
         public void MarkNotCreated()
         {
-            if (Sent)
+            lock (_gate)
             {
-                ledger.MarkQueuedAgain(id);
-                Sent = false;
+                if (Sent)
+                {
+                    ledger.MarkQueuedAgain(id);
+                    Sent = false;
+                }
             }
+        }
+    }
+
+    /// <summary>The request body, unchanged, with the ledger mark written just before it is serialized onto the connection.</summary>
+    private sealed class MarkingContent : HttpContent
+    {
+        private readonly HttpContent _inner;
+        private readonly Submission _submission;
+
+        public MarkingContent(HttpContent inner, Submission submission)
+        {
+            _inner = inner;
+            _submission = submission;
+            foreach (var header in inner.Headers)
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            _submission.MarkSending();
+            await _inner.CopyToAsync(stream, context, cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _inner.Headers.ContentLength ?? -1;
+            return length >= 0;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _inner.Dispose();
+            }
+
+            base.Dispose(disposing);
         }
     }
 }

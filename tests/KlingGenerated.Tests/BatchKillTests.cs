@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using KlingGenerated.Simulator;
+using KlingGenerated.Tests.Infrastructure;
+using Newtonsoft.Json.Linq;
+using Xunit.Abstractions;
+
+namespace KlingGenerated.Tests;
+
+/// <summary>
+/// Issue 11 §5: `kling batch` against the standalone simulator, as separate processes. The simulator's own task list
+/// (GET /_simulator/tasks) is the truth; the ledger must account for every task it holds, and no line may be paid twice.
+/// </summary>
+public sealed class BatchKillTests(ITestOutputHelper output)
+{
+    private const string Key = "kill-test-key";
+    private const int Lines = 200;
+    private const int RatePer10Seconds = 100; // scaled (the service allows 20) so the 200 lines take about 15 s instead of 100 s
+
+    [Fact]
+    public async Task Issue11_kill_test_a_200_line_batch_killed_with_SIGKILL_three_times_and_resumed_pays_no_line_twice_and_loses_no_task()
+    {
+        await using var simulator = await StandaloneSimulator.StartAsync(["--api-key", Key, "--waiting-ms", "100", "--queuing-ms", "100", "--generating-ms", "300", "--rate-limit", RatePer10Seconds.ToString(CultureInfo.InvariantCulture), "--credits", "100000000"]);
+        var dir = KlingProcess.NewDirectory();
+        var ledger = Path.Combine(dir, "tasks.db");
+        await File.WriteAllLinesAsync(Path.Combine(dir, "lines.jsonl"), Enumerable.Range(1, Lines).Select(i => new JObject { ["id"] = $"clip-{i:000}", ["prompt"] = $"Kill test clip {i:000}: a paper boat, take {i}", ["duration"] = "5" }.ToString(Newtonsoft.Json.Formatting.None)));
+        string[] batch = ["batch", "lines.jsonl", "--out", "videos", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString(), "--rate-limit", RatePer10Seconds.ToString(CultureInfo.InvariantCulture), "--rate-window", "10", "--json"];
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        output.WriteLine($"seed {seed}");
+
+        for (var kill = 1; kill <= 3; kill++)
+        {
+            var after = TimeSpan.FromMilliseconds(random.Next(1500, 9000));
+            var killed = await RunAndKillAsync(dir, batch, after);
+            var readable = await KlingProcess.RunAsync(dir, "tasks", "--json", "--ledger", ledger);
+            readable.ExitCode.Should().Be(0, $"the ledger is readable after kill -9 number {kill}: {readable.Stderr}");
+            output.WriteLine($"kill {kill} after {after.TotalSeconds:0.0} s (exited {killed}): the ledger lists {JArray.Parse(readable.Stdout).Count} createTasks; the simulator holds {(await simulator.TasksAsync()).Count} tasks");
+        }
+
+        var final = await KlingProcess.RunAsync(dir, batch);
+        var summary = JObject.Parse(final.Stdout);
+        var truth = await simulator.TasksAsync();
+        var rows = LedgerTests.Rows(ledger, "SELECT task_id, line_key, outcome, request FROM submissions");
+
+        // Duplicates: a line (its unique prompt) created more than once by the service.
+        var byPrompt = truth.GroupBy(t => (string)t["request"]!["input"]!["prompt"]!).ToList();
+        var duplicates = byPrompt.Sum(g => g.Count() - 1);
+        // Lost: a task the service created that the ledger knows neither by id nor as an uncertain createTask of that request.
+        var ledgerIds = rows.Where(r => r["task_id"] is not null).Select(r => (string)r["task_id"]!).ToHashSet(StringComparer.Ordinal);
+        var notById = truth.Where(t => !ledgerIds.Contains((string)t["taskId"]!)).ToList();
+        var uncertainPrompts = rows.Where(r => (string)r["outcome"]! is "uncertain" or "sending").Select(r => (string)JObject.Parse((string)r["request"]!)["input"]!["prompt"]!).ToList();
+        var lost = notById.Count(t => !uncertainPrompts.Remove((string)t["request"]!["input"]!["prompt"]!));
+        var fraction = (double?)summary["throughput"]!["fractionOfLimit"];
+        var accepted = truth.Select(t => (long)t["acceptedAtUnixNanoseconds"]!).Order().ToList();
+        output.WriteLine($"duplicates {duplicates}; lost {lost}; tasks created {truth.Count} for {Lines} lines; known to the ledger by id {truth.Count - notById.Count}, as uncertain (request recorded, answer lost to the kill) {notById.Count - lost}");
+        output.WriteLine($"final run: {summary["done"]} done ({summary["skippedAsDone"]} from earlier runs), {summary["uncertain"]} uncertain, {summary["created"]} created; throughput {(fraction is { } f ? (f * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %" : "-")} of the limit");
+        output.WriteLine($"all runs: {accepted.Count} creates over {(accepted[^1] - accepted[0]) / 1e9:0.0} s of simulator time including 3 restarts");
+
+        final.ExitCode.Should().BeOneOf([0, 3], final.Stderr);
+        duplicates.Should().Be(0, "no line may be paid twice");
+        lost.Should().Be(0, "every task the service created is in the ledger");
+        ((int)summary["done"]! + (int)summary["uncertain"]!).Should().Be(Lines, "every line ends done, or reported uncertain (not resubmitted)");
+        ((int)summary["failed"]!).Should().Be(0);
+        summary["lines"]!.Where(l => (string)l["state"]! == "done").Select(l => (string)l["taskId"]!).Should().BeSubsetOf(truth.Select(t => (string)t["taskId"]!), "every done line names a task the service created");
+        foreach (var line in summary["lines"]!.Where(l => (string)l["state"]! == "done"))
+        {
+            File.Exists((string)line["file"]!).Should().BeTrue();
+        }
+
+        (await File.ReadAllBytesAsync((string)summary["lines"]!.First(l => (string)l["state"]! == "done")["file"]!)).Should().Equal(KlingSimulator.SampleVideo());
+    }
+
+    [Fact]
+    public async Task Issue11_a_batch_with_invalid_lines_sends_nothing_and_names_each_bad_line()
+    {
+        await using var simulator = await LedgerTests.StartSimulatorAsync();
+        var dir = KlingProcess.NewDirectory();
+        await File.WriteAllLinesAsync(Path.Combine(dir, "mixed.jsonl"),
+        [
+            """{"id":"ok-1","prompt":"A valid line"}""",
+            """{"id":"bad-cfg","prompt":"Too strong","cfg_scale":3}""",
+            "",
+            """{"id":"ok-2","prompt":"Another valid line","aspect_ratio":"9:16"}""",
+            "this is not JSON",
+            """{"id":"no-prompt","duration":"5"}""",
+            """{"id":"bad-duration","prompt":"x","duration":"7"}""",
+        ]);
+        string[] common = ["--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", simulator.BaseUrl.ToString()];
+
+        var refused = await KlingProcess.RunAsync(dir, ["batch", "mixed.jsonl", .. common]);
+
+        refused.ExitCode.Should().Be(2, refused.Stderr);
+        simulator.RequestCount.Should().Be(0, "nothing is sent while a line is invalid");
+        var problems = refused.Stderr.Split('\n').Where(l => l.StartsWith("mixed.jsonl:", StringComparison.Ordinal)).ToList();
+        problems.Select(l => l.Split(':')[1]).Should().Equal("2", "5", "6", "7");
+        problems[0].Should().Contain("cfg_scale");
+        problems[2].Should().Contain("prompt");
+        problems[3].Should().Contain("duration");
+        refused.Stderr.Should().Contain("nothing was sent").And.Contain("--skip-invalid");
+
+        var skipped = await KlingProcess.RunAsync(dir, ["batch", "mixed.jsonl", "--skip-invalid", "--json", "--out", "v", .. common]);
+
+        skipped.ExitCode.Should().Be(0, skipped.Stderr);
+        simulator.CreatedTasks.Values.Select(body => (string)JObject.Parse(body)["input"]!["prompt"]!).Should().BeEquivalentTo("A valid line", "Another valid line");
+        var summary = JObject.Parse(skipped.Stdout);
+        ((int)summary["done"]!).Should().Be(2);
+        summary["invalid"]!.Select(e => (int)e["line"]!).Should().Equal(2, 5, 6, 7);
+    }
+
+    [Fact]
+    public async Task Issue11_running_a_finished_batch_again_sends_nothing_and_a_CSV_batch_works()
+    {
+        await using var simulator = await LedgerTests.StartSimulatorAsync();
+        var dir = KlingProcess.NewDirectory();
+        await File.WriteAllLinesAsync(Path.Combine(dir, "shots.csv"), ["id,prompt,aspect_ratio", "a,\"A harbour, at dawn\",16:9", "b,A harbour at dusk,"]);
+        string[] run = ["batch", "shots.csv", "--json", "--out", "v", "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", simulator.BaseUrl.ToString()];
+
+        var first = await KlingProcess.RunAsync(dir, run);
+        var createsAfterFirst = simulator.CreatedTasks.Count;
+        var second = await KlingProcess.RunAsync(dir, run);
+
+        first.ExitCode.Should().Be(0, first.Stderr);
+        createsAfterFirst.Should().Be(2);
+        var bodies = simulator.CreatedTasks.Values.Select(JObject.Parse).ToList();
+        bodies.Select(b => (string)b["input"]!["prompt"]!).Should().BeEquivalentTo("A harbour, at dawn", "A harbour at dusk");
+        bodies.Single(b => (string)b["input"]!["prompt"]! == "A harbour at dusk")["input"]!["aspect_ratio"].Should().BeNull("an empty cell leaves the field to the service");
+        second.ExitCode.Should().Be(0, second.Stderr);
+        simulator.CreatedTasks.Count.Should().Be(2, "a resumed batch skips done lines");
+        ((int)JObject.Parse(second.Stdout)["skippedAsDone"]!).Should().Be(2);
+    }
+
+    private async Task<int> RunAndKillAsync(string dir, string[] args, TimeSpan after)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "kling.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("KIE_API_KEY");
+        start.Environment.Remove("KIE_BASE_URL");
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(after));
+        var exited = process.HasExited;
+        if (!exited)
+        {
+            process.Kill(); // SIGKILL: no handler, no flush, no cleanup
+        }
+
+        await process.WaitForExitAsync();
+        _ = await stdout;
+        var errors = await stderr;
+        if (exited)
+        {
+            output.WriteLine($"the run ended by itself before the kill: {errors}");
+        }
+
+        return process.ExitCode;
+    }
+
+    /// <summary>The standalone simulator, started as its own process on a free loopback port, stopped at the end.</summary>
+    private sealed class StandaloneSimulator : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly HttpClient _http = new();
+
+        private StandaloneSimulator(Process process, Uri baseUrl)
+        {
+            _process = process;
+            BaseUrl = baseUrl;
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        }
+
+        public Uri BaseUrl { get; }
+
+        public static async Task<StandaloneSimulator> StartAsync(string[] args)
+        {
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "KlingGenerated.Simulator.dll"));
+            start.ArgumentList.Add("--urls");
+            start.ArgumentList.Add("http://127.0.0.1:0");
+            foreach (var arg in args)
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            var process = Process.Start(start)!;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                var at = line.IndexOf("listening on ", StringComparison.Ordinal);
+                if (at >= 0)
+                {
+                    var url = line[(at + "listening on ".Length)..].Split(' ')[0];
+                    _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+                    _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
+                    return new StandaloneSimulator(process, new Uri(url));
+                }
+            }
+
+            process.Kill();
+            throw new InvalidOperationException($"the standalone simulator did not start: {await process.StandardError.ReadToEndAsync()}");
+        }
+
+        /// <summary>The simulator's own list of the tasks it created.</summary>
+        public async Task<List<JObject>> TasksAsync() =>
+            ((JArray)JObject.Parse(await _http.GetStringAsync(new Uri(BaseUrl, "_simulator/tasks")))["tasks"]!).Cast<JObject>().ToList();
+
+        public async ValueTask DisposeAsync()
+        {
+            _http.Dispose();
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync();
+            }
+
+            _process.Dispose();
+        }
+    }
+}
