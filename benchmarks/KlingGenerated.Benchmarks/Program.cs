@@ -7,6 +7,13 @@ using KlingGenerated.Benchmarks;
 // dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- ratios           (time and allocation ratios to the floor, for the README)
 // dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- allocations      (the test suite's guard: bytes per call only, no time)
 // dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- simulator-memory (the simulator's memory after 50,000 tasks and after retention)
+// dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- ledger           (issue 11: the task ledger's cost per task, kling batch throughput)
+if (args is ["ledger"])
+{
+    await LedgerCost.RunAsync();
+    return;
+}
+
 if (args is ["load"])
 {
     await LoadTest.RunAsync();

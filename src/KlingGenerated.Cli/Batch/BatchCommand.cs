@@ -69,6 +69,8 @@ internal static class BatchCommand
                 // Submit at the account's pace, and be patient: nobody is watching each request.
                 o.Resilience.CreateTaskPermitLimit = settings.RateLimit;
                 o.Resilience.CreateTaskWindow = TimeSpan.FromSeconds(settings.RateWindowSeconds);
+                // The jitter margin scales with a shortened window (5 %), up to the library's default for the real one.
+                o.Resilience.CreateTaskPacingMargin = TimeSpan.FromTicks(Math.Min(new KlingResilienceOptions().CreateTaskPacingMargin.Ticks, o.Resilience.CreateTaskWindow.Ticks / 20));
                 o.Resilience.MaxRetries = new KlingResilienceOptions().MaxRetries;
                 o.Resilience.BaseDelay = new KlingResilienceOptions().BaseDelay;
             });

@@ -9,8 +9,10 @@ namespace KlingGenerated.Cli.Ledger;
 /// then the task's states, result URLs and downloaded file. The service cannot list tasks; this file can.
 /// </summary>
 /// <remarks>
-/// WAL journal, synchronous FULL and one short IMMEDIATE transaction per change, so a kill -9 at any moment leaves the
-/// last committed change readable; a busy timeout lets concurrent kling processes share one file. No secret is stored:
+/// WAL journal and one short IMMEDIATE transaction per change, so a kill -9 at any moment leaves the last committed
+/// change readable; a busy timeout lets concurrent kling processes share one file. The writes that decide whether a
+/// request may be sent again ("sending", and the answer: task id or uncertain) are synced to disk (synchronous FULL)
+/// before they return, so they survive a power cut too; the others are synced with the next of those. No secret is stored:
 /// only the endpoint's address.
 /// </remarks>
 internal sealed class TaskLedger : IAsyncDisposable, IDisposable
@@ -19,6 +21,7 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
     private static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private bool _durable;
 
     private TaskLedger(string path, SqliteConnection connection)
     {
@@ -59,7 +62,7 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
             connection.Open();
             Execute(connection, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
             Execute(connection, "PRAGMA journal_mode = WAL;");
-            Execute(connection, "PRAGMA synchronous = FULL;"); // a paid task id is on disk before anything else happens
+            Execute(connection, "PRAGMA synchronous = NORMAL;"); // WAL + NORMAL survives any process crash; FULL is set per write below
             using (var transaction = connection.BeginTransaction(deferred: false))
             {
                 Execute(connection, """
@@ -138,23 +141,23 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
 
     /// <summary>Records that the request is leaving for the service now: from here on, a task may exist.</summary>
     public void MarkSending(long submission) =>
-        Update(submission, "sending", "sent_at = $now, outcome = CASE WHEN outcome = 'queued' THEN 'sending' ELSE outcome END", null, null);
+        Update(submission, durable: true, "sending", "sent_at = $now, outcome = CASE WHEN outcome = 'queued' THEN 'sending' ELSE outcome END", null, null);
 
     /// <summary>Records that the service refused the request with HTTP 429, which creates nothing: safe to send again.</summary>
     public void MarkQueuedAgain(long submission) =>
-        Update(submission, "refused", "sent_at = NULL, outcome = CASE WHEN outcome = 'sending' THEN 'queued' ELSE outcome END", null, "HTTP 429");
+        Update(submission, durable: false, "refused", "sent_at = NULL, outcome = CASE WHEN outcome = 'sending' THEN 'queued' ELSE outcome END", null, "HTTP 429");
 
     /// <summary>Records the task id the service answered.</summary>
     public void RecordCreated(long submission, string taskId) =>
-        Update(submission, "created", "answered_at = $now, outcome = 'created', task_id = $detail, state = COALESCE(state, 'created'), message = NULL", taskId, taskId);
+        Update(submission, durable: true, "created", "answered_at = $now, outcome = 'created', task_id = $detail, state = COALESCE(state, 'created'), message = NULL", taskId, taskId);
 
     /// <summary>Records a createTask whose outcome is unknown: the task may exist and may be charged.</summary>
     public void RecordUncertain(long submission, string message) =>
-        Update(submission, "uncertain", "answered_at = $now, outcome = 'uncertain', message = $detail", message, message);
+        Update(submission, durable: true, "uncertain", "answered_at = $now, outcome = 'uncertain', message = $detail", message, message);
 
     /// <summary>Records a createTask that surely created nothing (not sent, or refused by the service).</summary>
     public void RecordRejected(long submission, string message) =>
-        Update(submission, "rejected", "answered_at = $now, outcome = 'rejected', message = $detail", message, message);
+        Update(submission, durable: false, "rejected", "answered_at = $now, outcome = 'rejected', message = $detail", message, message);
 
     /// <summary>Records what a query said about a task; a task unknown to the ledger is added.</summary>
     public void RecordState(string endpoint, TaskRecord record)
@@ -230,8 +233,8 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    private void Update(long submission, string kind, string set, string? detail, string? eventDetail) =>
-        Write(connection =>
+    private void Update(long submission, bool durable, string kind, string set, string? detail, string? eventDetail) =>
+        Write(durable, connection =>
         {
             var now = Now();
             using var command = connection.CreateCommand();
@@ -280,11 +283,19 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
         command.ExecuteNonQuery();
     }
 
-    private T Write<T>(Func<SqliteConnection, T> change)
+    private T Write<T>(Func<SqliteConnection, T> change) => Write(durable: false, change);
+
+    private T Write<T>(bool durable, Func<SqliteConnection, T> change)
     {
         _gate.Wait();
         try
         {
+            if (durable != _durable)
+            {
+                Execute(_connection, durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
+                _durable = durable;
+            }
+
             using var transaction = _connection.BeginTransaction(deferred: false);
             var result = change(_connection);
             transaction.Commit();
