@@ -52,6 +52,7 @@ public static class KlingServiceCollectionExtensions
             MaxConnectionsPerServer = Options(provider).MaxConnections,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             AutomaticDecompression = System.Net.DecompressionMethods.All,
+            AllowAutoRedirect = false, // the API never redirects: a 3xx becomes a KlingApiException naming its location
         });
         builder.AddHttpMessageHandler(provider => new KlingResilienceHandler(Options(provider).Resilience, provider.GetRequiredService<KlingCreateTaskPacer>()));
         builder.AddTypedClient((http, provider) => new KlingClient(http, Options(provider)));

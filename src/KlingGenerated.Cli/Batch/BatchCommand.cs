@@ -9,9 +9,9 @@ namespace KlingGenerated.Cli.Batch;
 internal static class BatchCommand
 {
     /// <summary>Ctrl+C: the batch stopped submitting and recorded everything.</summary>
-    public const int Interrupted = 130;
+    public const int Interrupted = ExitCodes.Cancelled;
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, CliTerminal terminal)
     {
         var file = new Argument<string>("file") { Description = "JSON Lines (.jsonl: one object of createTask input fields per line, plus an optional \"id\") or CSV (.csv, with a 'prompt' column)." };
         var outDir = new Option<string>("--out") { Description = "Where to save each video as <taskId>.mp4.", DefaultValueFactory = _ => "out" };
@@ -25,16 +25,16 @@ internal static class BatchCommand
             file, outDir, skipInvalid, resubmitUncertain, rateLimit, rateWindow, timeout,
         };
 
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, output, error, cancellationToken, new BatchSettings(
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, output, error, terminal, cancellationToken, new BatchSettings(
             parse.GetValue(file)!, parse.GetValue(outDir)!, parse.GetValue(skipInvalid), parse.GetValue(resubmitUncertain),
             parse.GetValue(rateLimit), parse.GetValue(rateWindow), parse.GetValue(timeout))));
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, TextWriter output, TextWriter error, CancellationToken cancellationToken, BatchSettings settings)
+    private static async Task<int> RunAsync(ParseResult parse, TextWriter output, TextWriter error, CliTerminal terminal, CancellationToken cancellationToken, BatchSettings settings)
     {
         var code = ExitCodes.Success;
-        var run = await CommandRunner.RunAsync(parse, error, async () =>
+        var run = await CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
             if (settings.RateLimit < 1 || !double.IsFinite(settings.RateWindowSeconds) || settings.RateWindowSeconds <= 0)
             {
@@ -75,7 +75,7 @@ internal static class BatchCommand
                 o.Resilience.BaseDelay = new KlingResilienceOptions().BaseDelay;
             });
 
-            var batch = new BatchRun(ledger, endpoint, path, settings, error);
+            var batch = new BatchRun(ledger, endpoint, path, settings, error, terminal.Live && terminal.Ansi);
             var result = await batch.RunAsync(lines, cancellationToken);
             var json = parse.GetValue(GlobalOptions.Json);
             if (json)

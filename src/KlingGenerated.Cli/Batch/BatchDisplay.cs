@@ -103,7 +103,7 @@ internal sealed class BatchDisplay : IAsyncDisposable
             _error.Write($"\u001b[{_drawnLines}F\u001b[J"); // back to the block's first line, clear below
         }
 
-        var width = Console.IsErrorRedirected ? 120 : Math.Max(40, Console.WindowWidth - 1);
+        var width = Console.IsErrorRedirected ? 120 : Math.Max(40, Console.WindowWidth - 1); // only drawn live on a terminal
         foreach (var line in lines)
         {
             _error.WriteLine(line.Length > width ? line[..width] : line);

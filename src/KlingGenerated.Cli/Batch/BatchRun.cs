@@ -9,7 +9,7 @@ namespace KlingGenerated.Cli.Batch;
 /// One run of a batch: resumes from the ledger (done lines skipped, created tasks waited on and downloaded, uncertain
 /// lines reported), submits the rest through the client's pacing, waits concurrently and downloads each result as it ends.
 /// </summary>
-internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error)
+internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error, bool live)
 {
     private const int MaxSubmitters = 8;
     private readonly BatchTotals _totals = new(settings.RateLimit, TimeSpan.FromSeconds(settings.RateWindowSeconds));
@@ -19,7 +19,6 @@ internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batc
     public async Task<BatchResult> RunAsync(IReadOnlyList<BatchLine> lines, CancellationToken cancellationToken)
     {
         var statuses = Plan(lines);
-        var live = !Console.IsErrorRedirected && ReferenceEquals(error, Console.Error) && Environment.GetEnvironmentVariable("TERM") is not "dumb";
         _display = new BatchDisplay(error, _totals, live);
         var skipped = statuses.Count(s => s.Phase == Phase.Done);
         await error.WriteLineAsync($"Batch {Text.Safe(Path.GetFileName(batchPath))}: {lines.Count} line(s); {skipped} already done, {statuses.Count(s => s.Phase == Phase.Uncertain)} uncertain, "

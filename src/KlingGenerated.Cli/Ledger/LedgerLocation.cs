@@ -8,8 +8,14 @@ internal static class LedgerLocation
     public static readonly Option<string?> Option = new("--ledger")
     {
         Description = "The task ledger file (default: KLING_LEDGER, else $XDG_DATA_HOME/kling/tasks.db, else ~/.local/share/kling/tasks.db).",
-        Recursive = true,
     };
+
+    /// <summary>Adds --ledger to a command that records in the ledger.</summary>
+    public static System.CommandLine.Command AddTo(System.CommandLine.Command command)
+    {
+        command.Options.Add(Option);
+        return command;
+    }
 
     /// <summary>The ledger path the options and environment choose.</summary>
     public static string Resolve(ParseResult parse)

@@ -57,8 +57,11 @@ internal static class LedgeredCreate
         var taskId = created.Data?.TaskId;
         if (string.IsNullOrEmpty(taskId))
         {
-            ledger.RecordUncertain(id, "the service accepted the task but returned no task id");
-            return new CreateResult(null, "uncertain", new KlingApiException(created.Code, 200, "The service accepted the task but returned no task id; the ledger keeps it as uncertain (see `kling tasks --state uncertain`)."));
+            var what = created.Data is null ? "no data" : "an empty task id";
+            ledger.RecordUncertain(id, $"the service accepted the task (code {created.Code}) but answered {what}");
+            return new CreateResult(null, "uncertain", new CliServiceException(
+                $"the service accepted the task (code {created.Code}) but answered {what}, so it cannot be followed. A task may have been created and charged: " +
+                "the ledger keeps this request as uncertain (`kling tasks --state uncertain`); check the task list in the kie.ai console before submitting again."));
         }
 
         ledger.RecordCreated(id, taskId);

@@ -17,7 +17,7 @@ internal static class ResultFiles
 
         Directory.CreateDirectory(directory);
         var path = KlingFileNames.InsideDirectory(directory, KlingFileNames.ForTask(taskId));
-        var client = endpoint.Client as KlingClient ?? throw new InvalidOperationException("the CLI's client is not a KlingClient.");
+        var client = endpoint.Downloads;
         try
         {
             // Overwrite: "download again" replaces the file, but only once the new copy is complete.
@@ -41,18 +41,13 @@ internal sealed class ResultExpiredException(string taskId, int status, DateTime
         + (finishedAt is { } at ? $"; this task was last seen finished at {at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC" : string.Empty)
         + "). The video is gone from the service; generate it again if you still need it.", inner);
 
-/// <summary>Text from the service made safe for a terminal line.</summary>
+/// <summary>Text from the service made safe for a terminal line, and bounded.</summary>
 internal static class Text
 {
-    /// <summary>Drops control characters (escape sequences, newlines) and bounds the length.</summary>
+    /// <summary>The text through <see cref="TerminalText.Safe"/>, cut at <paramref name="max"/> characters.</summary>
     public static string Safe(string? value, int max = 200)
     {
-        if (string.IsNullOrEmpty(value))
-        {
-            return string.Empty;
-        }
-
-        var clean = new string(value.Where(c => !char.IsControl(c) && c is not ('\u200e' or '\u200f' or '\u202a' or '\u202b' or '\u202c' or '\u202d' or '\u202e' or '\u2066' or '\u2067' or '\u2068' or '\u2069')).ToArray());
+        var clean = TerminalText.Safe(value);
         return clean.Length <= max ? clean : clean[..max] + "…";
     }
 }

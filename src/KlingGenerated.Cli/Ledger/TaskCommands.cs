@@ -16,7 +16,7 @@ internal static class TaskCommands
         state.AcceptOnlyFromAmong(States);
         var since = new Option<string?>("--since") { Description = "Only createTasks since a time: a duration back from now (30m, 12h, 7d) or a date (2026-11-25 or 2026-11-25T10:00Z)." };
         var command = new Command("tasks", "List the tasks the local ledger knows (the service cannot list them).") { state, since };
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, error, async () =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
             var from = ParseSince(parse.GetValue(since));
             using var ledger = LedgerLocation.Open(parse);
@@ -45,14 +45,15 @@ internal static class TaskCommands
         return command;
     }
 
-    public static Command Wait(TextWriter output, TextWriter error)
+    public static Command Wait(TextWriter output, TextWriter error, CliTerminal terminal)
     {
         var taskId = new Argument<string>("taskId") { Description = "The task to wait for (see `kling tasks`)." };
         var timeout = new Option<double>("--timeout") { Description = "Minutes to wait before giving up.", DefaultValueFactory = _ => 15 };
         var command = new Command("wait", "Wait for a task to end, showing its progress, and record it in the ledger.") { taskId, timeout };
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, error, async () =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
             var id = parse.GetValue(taskId)!;
+            context.TaskId = id;
             var minutes = parse.GetValue(timeout);
             if (!double.IsFinite(minutes) || minutes <= 0)
             {
@@ -61,15 +62,21 @@ internal static class TaskCommands
 
             using var ledger = LedgerLocation.Open(parse);
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
-            var progress = new ProgressDisplay(error);
+            context.OnBuiltInSimulator = endpoint.IsSimulator;
+            context.Stage = CommandStage.Submitted;
             TaskRecord record;
-            try
+            using (var progress = new ProgressDisplay(error, terminal))
             {
-                record = await endpoint.Client.WaitForCompletionAsync(id, Polling(endpoint, minutes), new LedgerProgress(ledger, endpoint.LedgerName, progress), cancellationToken);
-            }
-            finally
-            {
-                progress.Done();
+                try
+                {
+                    record = await endpoint.Client.WaitForCompletionAsync(id, Polling(endpoint, minutes), new LedgerProgress(ledger, endpoint.LedgerName, progress), cancellationToken);
+                }
+                catch (KlingTimeoutException exception)
+                {
+                    throw new CliTimeoutException(
+                        $"task {Text.Safe(id)} did not finish within {minutes.ToString("0.##", CultureInfo.InvariantCulture)} minutes (last state: {Text.Safe(exception.LastState ?? "not visible yet")}). " +
+                        $"It keeps running on the service: run `kling wait {Text.Safe(id)}` again, with a larger --timeout if needed.", exception);
+                }
             }
 
             await PrintAsync(output, parse, record);
@@ -82,9 +89,10 @@ internal static class TaskCommands
         var taskId = new Argument<string>("taskId") { Description = "A task that succeeded (see `kling tasks --state success`)." };
         var outDir = new Option<string>("--out") { Description = "Where to save the video as <taskId>.mp4.", DefaultValueFactory = _ => "out" };
         var command = new Command("download", "Download (or download again) a finished task's video, while its result URL is valid.") { taskId, outDir };
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, error, async () =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
             var id = parse.GetValue(taskId)!;
+            context.TaskId = id;
             using var ledger = LedgerLocation.Open(parse);
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
             var known = ledger.Find(id);
