@@ -125,8 +125,8 @@ public sealed class LedgerTests
         waited.Stdout.Should().StartWith($"{taskId}: success");
         downloaded.ExitCode.Should().Be(0, downloaded.Stderr);
         (await File.ReadAllBytesAsync(downloaded.Stdout.Trim())).Should().Equal(KlingSimulator.SampleVideo());
-        File.Exists(Path.Combine(dir, "ledger", "simulator-state.json")).Should().BeTrue("the built-in simulator keeps its tasks beside the ledger");
-        Rows(Path.Combine(dir, "ledger", "tasks.db"), "SELECT endpoint, state, file FROM submissions").Should().ContainSingle()
+        File.Exists(Path.Combine(Path.GetDirectoryName(KlingProcess.LedgerFor(dir))!, "simulator-state.json")).Should().BeTrue("the built-in simulator keeps its tasks beside the ledger");
+        Rows(KlingProcess.LedgerFor(dir), "SELECT endpoint, state, file FROM submissions").Should().ContainSingle()
             .Which.Should().Contain(new Dictionary<string, object?> { ["endpoint"] = "simulator", ["state"] = "success", ["file"] = downloaded.Stdout.Trim() });
     }
 

@@ -86,7 +86,8 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
                         file         TEXT,
                         updated_at   TEXT NOT NULL
                     );
-                    CREATE UNIQUE INDEX IF NOT EXISTS submissions_task ON submissions(task_id) WHERE task_id IS NOT NULL;
+                    DROP INDEX IF EXISTS submissions_task;
+                    CREATE INDEX IF NOT EXISTS submissions_task_id ON submissions(task_id) WHERE task_id IS NOT NULL;
                     CREATE INDEX IF NOT EXISTS submissions_batch ON submissions(batch, line_key);
                     CREATE TABLE IF NOT EXISTS events (
                         id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -207,7 +208,7 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
 
     /// <summary>The entry of a task, or null when the ledger does not know it.</summary>
     public LedgerEntry? Find(string taskId) =>
-        Read("WHERE task_id = $p0", [taskId]).FirstOrDefault();
+        Read("WHERE task_id = $p0 ORDER BY id DESC LIMIT 1", [taskId]).FirstOrDefault();
 
     /// <summary>Entries, newest first, optionally only in <paramref name="state"/> (a task state or an outcome) and since a time.</summary>
     public IReadOnlyList<LedgerEntry> List(string? state, DateTimeOffset? since) =>
@@ -250,7 +251,8 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
     private static long EnsureTask(SqliteConnection connection, string endpoint, string taskId, string? param, string now)
     {
         using var find = connection.CreateCommand();
-        find.CommandText = "SELECT id FROM submissions WHERE task_id = $task;";
+        // Not unique: a test server (or a buggy service) may answer the same id twice; the newest row follows the task.
+        find.CommandText = "SELECT id FROM submissions WHERE task_id = $task ORDER BY id DESC LIMIT 1;";
         find.Parameters.AddWithValue("$task", taskId);
         if (find.ExecuteScalar() is long id)
         {
