@@ -178,17 +178,20 @@ internal sealed class BatchTotals(int limit, TimeSpan window)
         }
     }
 
-    /// <summary>Tasks created per limit window, over the span from the first to the last creation of this run.</summary>
+    /// <summary>
+    /// Tasks created per limit window since this run's first creation, not counting the first window's burst (the limit
+    /// allows <c>limit</c> at once): null until more than a burst has been created.
+    /// </summary>
     public double? SubmitRatePerWindow()
     {
         lock (_gate)
         {
-            if (_submittedAt.Count < 2 || _submittedAt[^1] - _submittedAt[0] <= TimeSpan.Zero)
+            if (_submittedAt.Count <= limit || _submittedAt[^1] - _submittedAt[0] <= TimeSpan.Zero)
             {
                 return null;
             }
 
-            return (_submittedAt.Count - 1) / (_submittedAt[^1] - _submittedAt[0]).TotalSeconds * window.TotalSeconds;
+            return (_submittedAt.Count - limit) / (_submittedAt[^1] - _submittedAt[0]).TotalSeconds * window.TotalSeconds;
         }
     }
 

@@ -221,13 +221,13 @@ internal sealed class BatchResult(IReadOnlyList<LineStatus> lines, bool interrup
     /// <summary>0 when every line is done; 4 when a task failed; 3 when lines are uncertain, unsent or unfinished.</summary>
     public int ExitCode => AllDone ? ExitCodes.Success : lines.Any(l => l.Phase == Phase.Failed) ? ExitCodes.TaskFailed : ExitCodes.ServiceError;
 
-    /// <summary>Tasks created per window over this run's submissions, as a fraction of the limit; null with fewer than two.</summary>
-    public double? ThroughputFraction => created < 2 || submitSpan <= TimeSpan.Zero ? null : (created - 1) / submitSpan.TotalSeconds * windowSeconds / limit;
+    /// <summary>The sustained creation rate as a fraction of the limit, after the first window's burst; null when all fit in one burst.</summary>
+    public double? ThroughputFraction => created <= limit || submitSpan <= TimeSpan.Zero ? null : (created - limit) / submitSpan.TotalSeconds * windowSeconds / limit;
 
     public string Closing(int invalid, string ledgerPath)
     {
         int Count(Phase phase) => lines.Count(l => l.Phase == phase);
-        var throughput = ThroughputFraction is { } f ? $" Throughput {(f * 100).ToString("0", CultureInfo.InvariantCulture)} % of the limit ({created} created in {submitSpan.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)." : string.Empty;
+        var throughput = ThroughputFraction is { } f ? $" Sustained throughput {(f * 100).ToString("0", CultureInfo.InvariantCulture)} % of the limit ({created} created in {submitSpan.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)." : string.Empty;
         var verdict = AllDone ? "All lines are done." : Count(Phase.Uncertain) > 0
             ? $"{Count(Phase.Uncertain)} line(s) are uncertain: their tasks may exist and be charged; check `kling tasks --state uncertain`, then run again with --resubmit-uncertain only if you accept paying twice."
             : "Run the same command again to retry what failed to be created and to wait for what is unfinished.";
