@@ -14,10 +14,11 @@ namespace KlingGenerated.Benchmarks;
 /// </summary>
 internal static class LedgerCost
 {
-    public static async Task RunAsync()
+    /// <summary>The ledger's cost, then a batch of <paramref name="lines"/> at <paramref name="limit"/> per <paramref name="windowSeconds"/>.</summary>
+    public static async Task RunAsync(int lines = 200, int limit = 20, double windowSeconds = 1)
     {
         Cost(500);
-        await ThroughputAsync(lines: 200, limit: 20, window: TimeSpan.FromSeconds(1));
+        await ThroughputAsync(lines, limit, TimeSpan.FromSeconds(windowSeconds));
     }
 
     /// <summary>Every write a batch makes for one task: queued, sending, created, four states (the last with its URL), the file.</summary>
