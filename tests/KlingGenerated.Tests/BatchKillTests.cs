@@ -140,6 +140,67 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         ((int)JObject.Parse(second.Stdout)["skippedAsDone"]!).Should().Be(2);
     }
 
+    [Fact]
+    public async Task Issue11_Ctrl_C_stops_submitting_records_everything_prints_how_to_resume_and_the_resume_pays_nothing_twice()
+    {
+        await using var simulator = await LedgerTests.StartSimulatorAsync(rateLimit: 5, window: TimeSpan.FromSeconds(2));
+        var dir = KlingProcess.NewDirectory();
+        await File.WriteAllLinesAsync(Path.Combine(dir, "slow.jsonl"), Enumerable.Range(1, 20).Select(i => $$"""{"id":"s{{i}}","prompt":"Interrupted clip {{i}}"}"""));
+        string[] run = ["batch", "slow.jsonl", "--out", "v", "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", simulator.BaseUrl.ToString(), "--rate-limit", "5", "--rate-window", "2"];
+        using var process = Process.Start(KlingProcess.StartInfo(dir, new Dictionary<string, string>(), run))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        while (simulator.CreatedTasks.Count < 5 && !process.HasExited)
+        {
+            await Task.Delay(50);
+        }
+
+        using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await interrupt.WaitForExitAsync();
+        }
+
+        await process.WaitForExitAsync();
+        var errors = await stderr;
+        _ = await stdout;
+        var createdBeforeResume = simulator.CreatedTasks.Keys.ToList();
+        var resumed = await KlingProcess.RunAsync(dir, [.. run, "--json"]);
+
+        process.ExitCode.Should().Be(130, errors);
+        errors.Should().Contain("Interrupted: submitting stopped").And.Contain("Resume with: kling batch slow.jsonl");
+        createdBeforeResume.Count.Should().BeLessThan(20, "submitting stopped");
+        var ledgerIds = LedgerTests.Rows(Path.Combine(dir, "tasks.db"), "SELECT task_id FROM submissions WHERE task_id IS NOT NULL").Select(r => (string)r["task_id"]!);
+        ledgerIds.Should().Contain(createdBeforeResume, "everything created before Ctrl+C is in the ledger");
+        resumed.ExitCode.Should().Be(0, resumed.Stderr);
+        simulator.CreatedTasks.Values.Select(b => (string)JObject.Parse(b)["input"]!["prompt"]!).Should().OnlyHaveUniqueItems().And.HaveCount(20);
+        ((int)JObject.Parse(resumed.Stdout)["done"]!).Should().Be(20);
+    }
+
+    [Fact]
+    public async Task Issue11_an_uncertain_line_is_reported_and_not_sent_again_unless_resubmit_uncertain_is_given()
+    {
+        var dir = KlingProcess.NewDirectory();
+        await File.WriteAllLinesAsync(Path.Combine(dir, "one.jsonl"), ["""{"id":"maybe","prompt":"A line whose answer was lost"}"""]);
+        string[] Run(KlingSimulator s, params string[] more) => ["batch", "one.jsonl", "--json", "--out", "v", "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", s.BaseUrl.ToString(), .. more];
+        await using var failing = await LedgerTests.StartSimulatorAsync(fault: "server-error-after-create");
+        await using var healthy = await LedgerTests.StartSimulatorAsync();
+
+        var first = await KlingProcess.RunAsync(dir, Run(failing));
+        var again = await KlingProcess.RunAsync(dir, Run(healthy));
+        var createsWithoutFlag = healthy.CreatedTasks.Count;
+        var resubmitted = await KlingProcess.RunAsync(dir, Run(healthy, "--resubmit-uncertain"));
+
+        first.ExitCode.Should().Be(3, first.Stderr);
+        failing.CreatedTasks.Should().ContainSingle("the task was created before the 500");
+        ((int)JObject.Parse(first.Stdout)["uncertain"]!).Should().Be(1);
+        again.ExitCode.Should().Be(3, again.Stderr);
+        createsWithoutFlag.Should().Be(0, "an uncertain line is not sent again by default");
+        again.Stderr.Should().Contain("uncertain").And.Contain("--resubmit-uncertain");
+        resubmitted.ExitCode.Should().Be(0, resubmitted.Stderr);
+        healthy.CreatedTasks.Should().ContainSingle();
+        ((int)JObject.Parse(resubmitted.Stdout)["done"]!).Should().Be(1);
+    }
+
     private async Task<int> RunAndKillAsync(string dir, string[] args, Func<Task> killPoint)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };

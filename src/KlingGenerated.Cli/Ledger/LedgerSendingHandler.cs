@@ -43,12 +43,35 @@ internal sealed class LedgerSendingHandler : DelegatingHandler
 
         public long Id => id;
 
+        private bool _cancelled;
+
         public bool Sent { get; private set; }
+
+        /// <summary>Cancels the createTask if its body has not started to leave; once it has, its answer is awaited.</summary>
+        public void CancelIfNotSent(CancellationTokenSource request)
+        {
+            lock (_gate)
+            {
+                if (Sent)
+                {
+                    return;
+                }
+
+                _cancelled = true;
+            }
+
+            request.Cancel();
+        }
 
         public void MarkSending()
         {
             lock (_gate)
             {
+                if (_cancelled)
+                {
+                    throw new OperationCanceledException("cancelled before the createTask was sent; nothing was sent");
+                }
+
                 if (!Sent)
                 {
                     ledger.MarkSending(id); // committed before the first body byte goes out

@@ -37,9 +37,13 @@ internal static class LedgeredCreate
     {
         var tracked = LedgerSendingHandler.Track(ledger, id);
         CreateTaskResponse created;
+        // Cancelling stops a createTask only until its body starts to leave; after that its answer is awaited, so that
+        // Ctrl+C leaves a task id in the ledger rather than an "uncertain" entry.
+        using var requestCancellation = new CancellationTokenSource();
+        using var stop = cancellationToken.Register(() => tracked.CancelIfNotSent(requestCancellation));
         try
         {
-            created = await client.CreateTaskAsync(request, cancellationToken).ConfigureAwait(false);
+            created = await client.CreateTaskAsync(request, requestCancellation.Token).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not LedgerException)
         {
