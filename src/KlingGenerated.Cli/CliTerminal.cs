@@ -13,7 +13,8 @@ internal sealed record CliTerminal(bool Live, bool Ansi, Func<int> Width, TimePr
     public static CliTerminal ForStandardError()
     {
         var live = !System.Console.IsErrorRedirected;
-        var ansi = live && AnsiConsole.Profile.Capabilities.Ansi;
+        // Spectre's detection (TERM, NO_COLOR, the platform) for stderr itself: stdout may be redirected to a file.
+        var ansi = live && AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) }).Profile.Capabilities.Ansi;
         return new CliTerminal(live, ansi, () => WindowWidth(), TimeProvider.System);
     }
 

@@ -73,7 +73,6 @@ internal static class ExitCodes
             OperationCanceledException when context.CancellationToken.IsCancellationRequested => (Cancelled, "cancelled", CancelledLine(context)),
             OperationCanceledException e => (ServiceError, "service-error", $"the request was abandoned ({e.Message}). Check the network and try again."),
             CliServiceException e => (ServiceError, e.Kind, e.Message),
-            OutputFolderException e => (ServiceError, "service-error", e.Message),
             IOException e => (ServiceError, "service-error", $"could not write the result ({e.Message}). Check --out and the free disk space."),
             _ => (ServiceError, "service-error", $"{exception.Message} (run with --verbose for details and report it)."),
         };
@@ -122,9 +121,6 @@ internal sealed record CliFailure(int ExitCode, string Kind, string Message, str
 
 /// <summary>Bad command-line input found by the CLI itself; nothing was sent.</summary>
 internal sealed class UsageException(string message) : Exception(message);
-
-/// <summary>--out cannot take the result; found before anything is sent, or after the task finished.</summary>
-internal sealed class OutputFolderException(string message, Exception? inner = null) : IOException(message, inner);
 
 /// <summary>The task did not finish within --timeout; says so in the CLI's terms.</summary>
 internal sealed class CliTimeoutException(string message, Exception inner) : TimeoutException(message, inner);

@@ -253,6 +253,12 @@ public sealed partial class KlingSimulator : IAsyncDisposable
             answer = new Answer(500, Envelope(500, "Internal server error (simulated, after the task was created)."));
         }
 
+        if (fault.Truncate || fault.Stall)
+        {
+            await WriteBrokenAsync(context, answer, fault.Stall).ConfigureAwait(false);
+            return;
+        }
+
         await Write(context, answer.Status, answer.Body, answer.RetryAfter).ConfigureAwait(false);
     }
 
@@ -510,6 +516,35 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         var bytes = Encoding.UTF8.GetBytes(body.ToJsonString(Json));
         context.Response.ContentLength = bytes.Length;
         return context.Response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
+    }
+
+    /// <summary>The <c>truncate</c> and <c>stall</c> faults: the headers and half the body, then a closed connection or silence.</summary>
+    private async Task WriteBrokenAsync(HttpContext context, Answer answer, bool stall)
+    {
+        var bytes = Encoding.UTF8.GetBytes(answer.Body.ToJsonString(Json));
+        context.Response.StatusCode = answer.Status;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2), context.RequestAborted).ConfigureAwait(false);
+        await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        if (stall)
+        {
+            using var until = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+            try
+            {
+                await Task.Delay(TimeSpan.FromMinutes(10), until.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        else
+        {
+            // Abort discards output Kestrel has not sent yet: give the half body time to leave, so the client sees a cut body, not a drop.
+            await Task.Delay(200, _stopping.Token).ConfigureAwait(false);
+        }
+
+        context.Abort();
     }
 
     /// <summary>The simulator lives inside other programs (tests, the CLI): it must not take over Ctrl+C or SIGTERM.</summary>

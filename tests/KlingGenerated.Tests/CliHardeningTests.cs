@@ -322,7 +322,7 @@ public sealed class CliHardeningTests
     {
         await using var server = Service(HostileId, failMsg: "bad\u001b[31m\r\nerror: forged failMsg", state: "fail");
         var dir = KlingProcess.NewDirectory();
-        var kling = string.Join(' ', new[] { "dotnet", Path.Combine(AppContext.BaseDirectory, "kling.dll") }.Concat(Against(server, "generate", "x")).Select(a => $"'{a}'"));
+        var kling = string.Join(" ", new[] { "dotnet", Path.Combine(AppContext.BaseDirectory, "kling.dll") }.Concat(Against(server, "generate", "x")).Select(a => $"'{a}'"));
 
         var (exitCode, terminal) = await UnderScript(dir, $"stty cols 50; exec {kling}");
 

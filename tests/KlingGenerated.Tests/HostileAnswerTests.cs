@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using KlingGenerated.Simulator;
 using KlingGenerated.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -210,13 +211,40 @@ public sealed class HostileAnswerTests
         server.Requests.Should().ContainSingle();
     }
 
+    [Fact]
+    public async Task Finding06_The_simulators_truncate_fault_on_createTask_creates_the_task_and_the_client_says_it_may_exist_without_resending()
+    {
+        await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { Fault = "truncate" });
+        var (provider, client) = Piped(simulator.BaseUrl, options: o => o.ApiKey = simulator.ApiKey);
+        await using var _ = provider;
+
+        var error = (await client.Invoking(c => c.CreateTaskAsync(Create, Guard)).Should().ThrowExactlyAsync<KlingApiException>()).Which;
+
+        error.Message.Should().Contain("broke off").And.Contain("may or may not have been created");
+        simulator.CreatedTasks.Should().ContainSingle("the service created the task before its answer broke off, and the client did not resend");
+        simulator.RequestCount.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Finding05_The_simulators_stall_fault_on_a_query_is_retried_until_the_total_timeout()
+    {
+        await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { Fault = "stall" });
+        var (provider, client) = Piped(simulator.BaseUrl, r => { r.MaxRetries = 1; r.AttemptTimeout = TimeSpan.FromMilliseconds(500); }, o => o.ApiKey = simulator.ApiKey);
+        await using var _ = provider;
+
+        var error = (await client.Invoking(c => c.GetRemainingCreditsAsync(Guard)).Should().ThrowExactlyAsync<TimeoutException>()).Which;
+
+        error.Message.Should().Contain("GET /api/v1/chat/credit").And.Contain("within 0.5 s");
+        simulator.RequestCount.Should().Be(2, "the stalled attempt was abandoned and retried once");
+    }
+
     // ---- Finding 7: nothing was sent ----
 
     [Fact]
     public async Task Finding07_A_refused_connection_on_createTask_says_nothing_was_sent_and_is_retried()
     {
         var port = FreePort();
-        var (provider, client) = Piped(new Uri($"http://127.0.0.1:{port}/"), r => r.MaxRetries = 2);
+        var (provider, client) = Piped(new Uri($"http://127.0.0.1:{port}/"), r => { r.MaxRetries = 2; r.AttemptTimeout = TimeSpan.FromSeconds(10); });
         await using var _ = provider;
 
         var error = (await client.Invoking(c => c.CreateTaskAsync(Create, Guard)).Should().ThrowExactlyAsync<KlingApiException>()).Which;
@@ -229,16 +257,15 @@ public sealed class HostileAnswerTests
     public async Task Finding07_A_failed_name_lookup_on_createTask_says_nothing_was_sent_and_is_retried()
     {
         var lookups = 0;
-        var (provider, client) = Piped(new Uri("http://kling-finding07.invalid/"), r => r.MaxRetries = 2, primary: () => new SocketsHttpHandler
+        var (provider, client) = Piped(new Uri("http://kling-finding07.invalid/"), r => { r.MaxRetries = 2; r.AttemptTimeout = TimeSpan.FromSeconds(10); }, primary: () => new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
-            ConnectCallback = async (context, cancellationToken) =>
+            // The lookup fails as the system resolver fails it for an unknown name (the .invalid domain never resolves);
+            // the error is raised here rather than by a DNS server, whose speed under a loaded test run is not ours to set.
+            ConnectCallback = (context, cancellationToken) =>
             {
                 Interlocked.Increment(ref lookups);
-                var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-                await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
+                throw new SocketException((int)SocketError.HostNotFound);
             },
         });
         await using var _ = provider;
@@ -266,7 +293,7 @@ public sealed class HostileAnswerTests
                 socket.Shutdown(SocketShutdown.Both);
             }
         });
-        var (provider, client) = Piped(new Uri($"https://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/"), r => r.MaxRetries = 2);
+        var (provider, client) = Piped(new Uri($"https://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/"), r => { r.MaxRetries = 2; r.AttemptTimeout = TimeSpan.FromSeconds(10); });
         await using var _ = provider;
 
         var error = (await client.Invoking(c => c.CreateTaskAsync(Create, Guard)).Should().ThrowExactlyAsync<KlingApiException>()).Which;

@@ -82,6 +82,47 @@ public sealed class ReadmeSnippets
         #endregion
     }
 
+    [Fact]
+    public async Task The_download_example_saves_the_result_of_a_task_of_the_simulator()
+    {
+        await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { WaitingFor = TimeSpan.Zero, QueuingFor = TimeSpan.Zero, GeneratingFor = TimeSpan.Zero });
+        var client = new KlingClient(new HttpClient(), new KlingClientOptions { ApiKey = simulator.ApiKey, BaseUrl = simulator.BaseUrl });
+        var record = await client.GenerateVideoAsync(new CreateTaskRequest { Input = new CreateTaskInput { Prompt = "a boat" } }, cancellationToken: CancellationToken.None);
+        var folder = Directory.CreateTempSubdirectory("kling-readme-").FullName;
+        try
+        {
+            var path = await Download(client, record, folder, CancellationToken.None);
+
+            path.Should().Be(Path.Combine(folder, record.TaskId + ".mp4"));
+            using var direct = new HttpClient();
+            (await File.ReadAllBytesAsync(path)).Should().Equal(await direct.GetByteArrayAsync(record.GetResultUrls()[0]));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<string> Download(KlingClient client, TaskRecord record, string folder, CancellationToken cancellationToken)
+    {
+        #region Snippet:Download
+        // The task id is service text: KlingFileNames makes it a safe name, checked to stay inside the folder.
+        string path = KlingFileNames.InsideDirectory(folder, KlingFileNames.ForTask(record.TaskId));
+        var progress = new Progress<KlingDownloadProgress>(p => Console.Write($"\r{p.BytesReceived:N0} of {p.TotalBytes:N0} bytes"));
+        try
+        {
+            // No API key is sent to the result host; the file appears only when complete.
+            path = await client.DownloadResultToFileAsync(record.GetResultUrls()[0], path,
+                new KlingDownloadOptions { MaxBytes = 512L << 20, IdleTimeout = TimeSpan.FromSeconds(30) }, progress, cancellationToken);
+        }
+        catch (KlingDownloadException failed) when (failed.Reason == KlingDownloadFailure.FileExists)
+        {
+            Console.WriteLine(failed.Message); // the existing file was left as it is; set Overwrite = true to replace it
+        }
+        #endregion
+        return path;
+    }
+
     private static async Task Errors(IKlingClient client, CreateTaskRequest request, CancellationToken cancellationToken)
     {
         #region Snippet:Errors
@@ -144,6 +185,11 @@ public sealed class ReadmeSnippets
 
         app.MapPost("/kling/callback", async (HttpRequest request) =>
         {
+            if (request.ContentLength > KlingWebhook.MaxBodyLength)
+            {
+                return Results.StatusCode(413); // a callback is a few kilobytes; do not read a huge body
+            }
+
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
             KlingCallback callback;

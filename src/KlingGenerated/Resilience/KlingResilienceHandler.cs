@@ -8,7 +8,7 @@ namespace KlingGenerated;
 /// <summary>
 /// The resilience pipeline of the client, as a handler: retries what is safe to retry, honours <c>Retry-After</c>,
 /// times out attempts and calls, and paces createTask. <c>AddKlingClient</c> installs it; add it to your own HttpClient
-/// with <c>new HttpClient(new KlingResilienceHandler { InnerHandler = new SocketsHttpHandler() })</c>.
+/// with <c>new HttpClient(new KlingResilienceHandler { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false } })</c>.
 /// </summary>
 /// <remarks>
 /// Each attempt reads the whole answer, body included, under the attempt timeout, and every attempt and backoff lies
