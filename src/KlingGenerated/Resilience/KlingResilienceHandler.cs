@@ -166,7 +166,10 @@ public sealed class KlingResilienceHandler : DelegatingHandler
         request.Method == HttpMethod.Post && request.RequestUri?.AbsolutePath.EndsWith("/api/v1/jobs/createTask", StringComparison.Ordinal) == true;
 
     /// <summary>The retry rule: what is transient, and for createTask what surely created nothing.</summary>
-    internal static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, HttpRequestMessage request, CancellationToken cancellationToken)
+    internal static ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, HttpRequestMessage request, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(ShouldRetry(outcome, request));
+
+    private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, HttpRequestMessage request)
     {
         var creates = IsCreateTask(request);
         switch (outcome.Exception)
@@ -199,9 +202,9 @@ public sealed class KlingResilienceHandler : DelegatingHandler
             return false;
         }
 
-        // The attempt read the body into the buffer the client's error mapping then reuses.
-        var body = await BufferedBody.ReplaceContentAsync(response, int.MaxValue, cancellationToken).ConfigureAwait(false);
-        return body is not null && ServiceEnvelope.TryRead(body.Memory.Span, out var code, out _) && (code is 429 or 455 || (code == 500 && !creates));
+        // The attempt read the body (within its cap) into the buffer the client's error mapping then reuses.
+        return response.Content is BufferedBody { TooLarge: false } body
+            && ServiceEnvelope.TryRead(body.Memory.Span, out var code, out _) && (code is 429 or 455 || (code == 500 && !creates));
     }
 
     private TimeSpan? RetryAfter(Outcome<HttpResponseMessage> outcome) =>
