@@ -32,6 +32,12 @@ if (args is ["ratios"])
     return;
 }
 
+if (args is ["simulator-memory"])
+{
+    await SimulatorMemory.RunAsync();
+    return;
+}
+
 if (args is ["allocations"])
 {
     foreach (var (operation, ours, floor) in await QuickMeasure.AllocationsAsync())

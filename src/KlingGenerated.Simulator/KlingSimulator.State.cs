@@ -22,6 +22,19 @@ public sealed partial class KlingSimulator
     /// <summary>Credits left: every task created, expired ones included, cost <see cref="KlingSimulatorOptions.CreditsPerTask"/>. Call under <see cref="_gate"/>.</summary>
     private long BalanceLocked() => _options.Credits - (_options.CreditsPerTask * (_tasks.Count + _expiredTasks));
 
+    /// <summary>The sweep on its timer: a state file that cannot be written now is written on the next change instead of ending the process.</summary>
+    private void SweepSafely()
+    {
+        try
+        {
+            RemoveExpiredTasks();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // Nothing to answer here; the next create or sweep tries again.
+        }
+    }
+
     /// <summary>Drops tasks past their retention and empty rate-limit windows, so memory stays bounded.</summary>
     private void RemoveExpiredTasks()
     {
@@ -128,7 +141,7 @@ public sealed partial class KlingSimulator
         var now = Now;
         foreach (var task in _tasks.Values.Where(t => t.CallBackUrl is not null && t.CreatedAt + SimulatedTask.Duration(_options) > now))
         {
-            _callbacks.Add(Task.Run(() => DeliverCallbackAsync(task)));
+            ScheduleCallback(task);
         }
     }
 

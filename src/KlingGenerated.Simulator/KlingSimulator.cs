@@ -32,7 +32,8 @@ public sealed partial class KlingSimulator : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Lock _persistGate = new();
     private readonly Dictionary<string, Queue<DateTimeOffset>> _windows = new(StringComparer.Ordinal);
-    private readonly ConcurrentBag<Task> _callbacks = [];
+    // Callbacks in flight only: a finished one removes itself, so 50,000 tasks with callbacks do not pin 50,000 Tasks.
+    private readonly ConcurrentDictionary<Task, byte> _callbacks = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly HttpClient _callbackClient = new() { Timeout = TimeSpan.FromSeconds(15) };
     private readonly byte[] _video;
@@ -53,7 +54,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         _random = new Random(options.RandomFaultSeed);
         _callbackClient.DefaultRequestHeaders.UserAgent.ParseAdd("KlingGenerated.Simulator/1.0");
         var sweepEvery = TimeSpan.FromTicks(Math.Clamp(options.TaskRetention.Ticks / 10, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromMinutes(1).Ticks));
-        _sweeper = options.TimeProvider.CreateTimer(_ => RemoveExpiredTasks(), null, sweepEvery, sweepEvery);
+        _sweeper = options.TimeProvider.CreateTimer(_ => SweepSafely(), null, sweepEvery, sweepEvery);
         if (options.StateFile is { } path)
         {
             _stateFile = new SimulatorStateFile(path);
@@ -135,8 +136,11 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         return simulator;
     }
 
+    /// <summary>Callback deliveries not finished yet.</summary>
+    internal int CallbacksInFlight => _callbacks.Count;
+
     /// <summary>Waits until every callback scheduled so far was delivered or gave up.</summary>
-    public Task CallbacksDrainedAsync() => Task.WhenAll(_callbacks.ToArray());
+    public Task CallbacksDrainedAsync() => Task.WhenAll(_callbacks.Keys.ToArray());
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -329,11 +333,20 @@ public sealed partial class KlingSimulator : IAsyncDisposable
             _tasks[taskId] = task;
         }
 
-        // The task is on disk before its id is answered.
-        Persist();
+        // The task is on disk before its id is answered. If the disk refuses, the task exists but its id is not given:
+        // the caller sees a 500 after the create, as from a service that may have created it.
+        try
+        {
+            Persist();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return Task.FromResult(new Answer(500, Envelope(500, $"Internal server error: the simulator could not write its state file ({exception.Message}); the task may exist.")));
+        }
+
         if (callBack is not null)
         {
-            _callbacks.Add(Task.Run(() => DeliverCallbackAsync(task)));
+            ScheduleCallback(task);
         }
 
         return Task.FromResult(new Answer(200, Envelope(200, "success", new JsonObject { ["taskId"] = task.TaskId })));
@@ -461,6 +474,13 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         {
             // The simulator stopped.
         }
+    }
+
+    private void ScheduleCallback(SimulatedTask task)
+    {
+        var delivery = Task.Run(() => DeliverCallbackAsync(task));
+        _callbacks.TryAdd(delivery, 0);
+        delivery.ContinueWith(done => _callbacks.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Writes non-ASCII text as is, like the service, instead of \u escapes.</summary>

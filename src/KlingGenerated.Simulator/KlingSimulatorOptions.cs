@@ -82,7 +82,7 @@ public sealed class KlingSimulatorOptions
         var problems = new List<string>();
         if (string.IsNullOrEmpty(AcceptedApiKey) && !DisableAuthentication)
         {
-            problems.Add("AcceptedApiKey is empty, which would accept any request: give a key, or set DisableAuthentication (--no-auth) to mean it.");
+            problems.Add("AcceptedApiKey (--api-key) is empty, which would accept any request: give a key, or set DisableAuthentication (--no-auth) to mean it.");
         }
 
         if (string.IsNullOrWhiteSpace(Urls))

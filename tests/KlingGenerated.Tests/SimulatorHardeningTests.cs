@@ -151,6 +151,33 @@ public sealed class SimulatorHardeningTests
         (await CreditsAsync(simulator)).Should().Be(new KlingSimulatorOptions().Credits - new KlingSimulatorOptions().CreditsPerTask, "an expired task was still paid for");
     }
 
+    [Fact]
+    public async Task Finding22_a_finished_callback_is_not_held_in_memory()
+    {
+        using var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions
+        {
+            WaitingFor = TimeSpan.Zero, QueuingFor = TimeSpan.Zero, GeneratingFor = TimeSpan.Zero, CallbackAttempts = 1,
+        });
+        for (var i = 0; i < 20; i++)
+        {
+            await SendAsync(simulator, HttpMethod.Post, "api/v1/jobs/createTask", $$$"""{"model":"{{{Model}}}","callBackUrl":"http://127.0.0.1:{{{port}}}/cb","input":{"prompt":"p{{{i}}}"}}""");
+        }
+
+        await simulator.CallbacksDrainedAsync();
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (simulator.CallbacksInFlight > 0 && !patience.IsCancellationRequested)
+        {
+            await Task.Delay(10);
+        }
+
+        simulator.CallbackAttempts.Should().Be(20);
+        simulator.CallbacksInFlight.Should().Be(0, "a delivery that ended forgets its Task");
+    }
+
     // ---- Issue 10 §2 and issue 12: control endpoints ----
 
     [Fact]
