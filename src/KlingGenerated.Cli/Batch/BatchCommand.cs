@@ -75,7 +75,7 @@ internal static class BatchCommand
                 o.Resilience.BaseDelay = new KlingResilienceOptions().BaseDelay;
             });
 
-            var batch = new BatchRun(ledger, endpoint, path, settings, error, terminal.Live && terminal.Ansi);
+            var batch = new BatchRun(ledger, endpoint, path, settings, error, terminal);
             var result = await batch.RunAsync(lines, cancellationToken);
             var json = parse.GetValue(GlobalOptions.Json);
             if (json)

@@ -20,8 +20,11 @@ internal sealed class BatchDisplay : IAsyncDisposable
     private readonly Task _loop;
     private int _drawnLines;
 
-    public BatchDisplay(TextWriter error, BatchTotals totals, bool live)
+    private readonly Func<int> _width;
+
+    public BatchDisplay(TextWriter error, BatchTotals totals, bool live, Func<int> width)
     {
+        _width = width;
         _error = error;
         _totals = totals;
         _live = live;
@@ -103,7 +106,8 @@ internal sealed class BatchDisplay : IAsyncDisposable
             _error.Write($"\u001b[{_drawnLines}F\u001b[J"); // back to the block's first line, clear below
         }
 
-        var width = Console.IsErrorRedirected ? 120 : Math.Max(40, Console.WindowWidth - 1); // only drawn live on a terminal
+        var columns = _width();
+        var width = columns > 20 ? columns - 1 : 120; // a terminal that does not say its width gets 120
         foreach (var line in lines)
         {
             _error.WriteLine(line.Length > width ? line[..width] : line);

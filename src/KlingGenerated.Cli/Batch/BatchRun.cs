@@ -9,7 +9,7 @@ namespace KlingGenerated.Cli.Batch;
 /// One run of a batch: resumes from the ledger (done lines skipped, created tasks waited on and downloaded, uncertain
 /// lines reported), submits the rest through the client's pacing, waits concurrently and downloads each result as it ends.
 /// </summary>
-internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error, bool live)
+internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error, CliTerminal terminal)
 {
     private const int MaxSubmitters = 8;
     private readonly BatchTotals _totals = new(settings.RateLimit, TimeSpan.FromSeconds(settings.RateWindowSeconds));
@@ -19,7 +19,7 @@ internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batc
     public async Task<BatchResult> RunAsync(IReadOnlyList<BatchLine> lines, CancellationToken cancellationToken)
     {
         var statuses = Plan(lines);
-        _display = new BatchDisplay(error, _totals, live);
+        _display = new BatchDisplay(error, _totals, terminal.Live && terminal.Ansi, terminal.Width);
         var skipped = statuses.Count(s => s.Phase == Phase.Done);
         await error.WriteLineAsync($"Batch {Text.Safe(Path.GetFileName(batchPath))}: {lines.Count} line(s); {skipped} already done, {statuses.Count(s => s.Phase == Phase.Uncertain)} uncertain, "
             + $"{statuses.Count(s => s.TaskId is not null && s.Phase != Phase.Done && s.Phase != Phase.Failed)} to wait for, {statuses.Count(s => s.Phase == Phase.Queued)} to submit at {settings.RateLimit} per {_totals.WindowText}. Ledger: {ledger.Path}");
