@@ -39,7 +39,7 @@ internal static class LedgerCost
                 ledger.RecordCreated(id, taskId);
                 foreach (var state in new[] { "waiting", "queuing", "generating", "success" })
                 {
-                    ledger.RecordState("https://api.kie.ai/", new TaskRecord
+                    ledger.RecordState("https://api.kie.ai/", taskId, new TaskRecord
                     {
                         TaskId = taskId,
                         RawState = state,

@@ -54,7 +54,7 @@ internal static class GenerateCommand
 
             // 3. Wait, then 4. download.
             using var progress = new ProgressDisplay(error, terminal);
-            var record = await WaitAsync(context, endpoint, taskId, minutes, progress, new Ledger.LedgerProgress(ledger, endpoint.LedgerName, progress));
+            var record = await WaitAsync(context, endpoint, taskId, minutes, progress, new Ledger.LedgerProgress(ledger, endpoint.LedgerName, taskId, progress));
             var (path, urls) = await DownloadAsync(context, endpoint, record, folder!, parse.GetValue(overwrite), progress);
             ledger.RecordFile(endpoint.LedgerName, taskId, path);
             progress.Done();

@@ -140,7 +140,7 @@ internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batc
         try
         {
             var polling = TaskCommands.Polling(endpoint, settings.TimeoutMinutes);
-            var record = await endpoint.Client.WaitForCompletionAsync(taskId, polling, new LedgerProgress(ledger, endpoint.LedgerName, new StateWatcher(this, status)), cancellationToken).ConfigureAwait(false);
+            var record = await endpoint.Client.WaitForCompletionAsync(taskId, polling, new LedgerProgress(ledger, endpoint.LedgerName, taskId, new StateWatcher(this, status)), cancellationToken).ConfigureAwait(false);
             _totals.NoteDuration(started.Elapsed);
             status.ResultUrls = record.GetResultUrls().Select(u => u.ToString()).ToList();
             status.File = await ResultFiles.SaveAsync(ledger, endpoint, taskId, record.GetResultUrls(), settings.OutDirectory, null, cancellationToken).ConfigureAwait(false);

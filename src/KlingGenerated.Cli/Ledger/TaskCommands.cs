@@ -69,7 +69,7 @@ internal static class TaskCommands
             {
                 try
                 {
-                    record = await endpoint.Client.WaitForCompletionAsync(id, Polling(endpoint, minutes), new LedgerProgress(ledger, endpoint.LedgerName, progress), cancellationToken);
+                    record = await endpoint.Client.WaitForCompletionAsync(id, Polling(endpoint, minutes), new LedgerProgress(ledger, endpoint.LedgerName, id, progress), cancellationToken);
                 }
                 catch (KlingTimeoutException exception)
                 {
@@ -100,7 +100,7 @@ internal static class TaskCommands
             try
             {
                 var record = (await endpoint.Client.GetTaskRecordAsync(id, cancellationToken)).Data!;
-                ledger.RecordState(endpoint.LedgerName, record);
+                ledger.RecordState(endpoint.LedgerName, id, record);
                 if (record.State != TaskState.Success)
                 {
                     throw new UsageException(record.State == TaskState.Fail
@@ -124,10 +124,10 @@ internal static class TaskCommands
     }
 
     /// <summary>Hook for <c>kling status</c>: records what the service said.</summary>
-    public static void RecordStatus(ParseResult parse, Endpoint endpoint, TaskRecord record)
+    public static void RecordStatus(ParseResult parse, Endpoint endpoint, string taskId, TaskRecord record)
     {
         using var ledger = LedgerLocation.Open(parse);
-        ledger.RecordState(endpoint.LedgerName, record);
+        ledger.RecordState(endpoint.LedgerName, taskId, record);
     }
 
     /// <summary>The polling of the CLI: quick against the built-in simulator, the service's advice otherwise.</summary>

@@ -160,15 +160,27 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
     public void RecordRejected(long submission, string message) =>
         Update(submission, durable: false, "rejected", "answered_at = $now, outcome = 'rejected', message = $detail", message, message);
 
-    /// <summary>Records what a query said about a task; a task unknown to the ledger is added.</summary>
-    public void RecordState(string endpoint, TaskRecord record)
+    /// <summary>Records what a query about <paramref name="taskId"/> said (filed under the id asked for, not the one echoed); a task unknown to the ledger is added.</summary>
+    public void RecordState(string endpoint, string taskId, TaskRecord record)
     {
-        ArgumentException.ThrowIfNullOrEmpty(record.TaskId);
-        var urls = record.State == TaskState.Success ? JsonConvert.SerializeObject(record.GetResultUrls().Select(u => u.ToString())) : null;
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        string? urls = null;
+        if (record.State == TaskState.Success)
+        {
+            try
+            {
+                urls = JsonConvert.SerializeObject(record.GetResultUrls().Select(u => u.ToString()));
+            }
+            catch (FormatException)
+            {
+                // A resultJson that is not {"resultUrls": [...]}: the state is still worth keeping; the download says what is wrong.
+            }
+        }
+
         Write(connection =>
         {
             var now = Now();
-            var id = EnsureTask(connection, endpoint, record.TaskId, record.Param, now);
+            var id = EnsureTask(connection, endpoint, taskId, record.Param, now);
             using var command = connection.CreateCommand();
             command.CommandText = """
                 UPDATE submissions SET state = $state, fail_code = $failCode, fail_msg = $failMsg,
