@@ -166,6 +166,53 @@ public sealed class LedgerTests
         Rows(ledger, "PRAGMA integrity_check").Single()["integrity_check"].Should().Be("ok");
     }
 
+    [Fact]
+    public async Task Issue11_a_hostile_record_is_filed_under_the_task_id_asked_for_and_printed_safely()
+    {
+        const string Echoed = "../../evil\u001b[2J";
+        await using var host = HostileServer.Start(HostileServer.ByPath(
+            ("/api/v1/jobs/recordInfo", HostileServer.Answer(200, new JObject
+            {
+                ["code"] = 200, ["msg"] = "success",
+                ["data"] = new JObject { ["taskId"] = Echoed, ["model"] = "kling/v2-5-turbo-text-to-video-pro", ["state"] = "success", ["param"] = "{}", ["resultJson"] = "not json", ["failCode"] = "", ["failMsg"] = "" },
+            }.ToString(Newtonsoft.Json.Formatting.None)))));
+        var dir = KlingProcess.NewDirectory();
+        var ledger = Path.Combine(dir, "tasks.db");
+
+        await KlingProcess.RunAsync(dir, "status", "task_asked_1", "--ledger", ledger, "--api-key", Key, "--base-url", host.Url("/").ToString());
+        var listed = await KlingProcess.RunAsync(dir, "tasks", "--ledger", ledger);
+
+        host.Requests.Should().ContainSingle().Which.Query.Should().Contain("taskId=task_asked_1");
+        var row = Rows(ledger, "SELECT task_id, state, result_urls FROM submissions").Should().ContainSingle().Subject;
+        row["task_id"].Should().Be("task_asked_1", "the ledger files the answer under the id it asked for");
+        row["state"].Should().Be("success");
+        row["result_urls"].Should().BeNull("an unreadable resultJson gives no URL");
+        listed.ExitCode.Should().Be(0, listed.Stderr);
+        listed.Stdout.Should().Contain("task_asked_1").And.NotContain("\u001b");
+    }
+
+    [Fact]
+    public async Task Issue11_tasks_filters_by_state_and_time_and_refuses_an_unreadable_since()
+    {
+        await using var simulator = await StartSimulatorAsync();
+        var dir = KlingProcess.NewDirectory();
+        string[] common = ["--ledger", Path.Combine(dir, "tasks.db"), "--api-key", Key, "--base-url", simulator.BaseUrl.ToString()];
+        var done = await KlingProcess.RunAsync(dir, ["generate", "Finished clip", "--out", "v", .. common]);
+        var pending = await KlingProcess.RunAsync(dir, ["generate", "Pending clip", "--no-wait", .. common]);
+
+        var successes = await KlingProcess.RunAsync(dir, ["tasks", "--state", "success", "--json", .. common]);
+        var recent = await KlingProcess.RunAsync(dir, ["tasks", "--since", "1h", "--json", .. common]);
+        var future = await KlingProcess.RunAsync(dir, ["tasks", "--since", "2999-01-01", "--json", .. common]);
+        var bad = await KlingProcess.RunAsync(dir, ["tasks", "--since", "yesterday", .. common]);
+
+        done.ExitCode.Should().Be(0, done.Stderr);
+        JArray.Parse(successes.Stdout).Select(e => (string)e["request"]!["input"]!["prompt"]!).Should().Equal("Finished clip");
+        JArray.Parse(recent.Stdout).Select(e => (string)e["taskId"]!).Should().BeEquivalentTo([done.Stdout.Trim() is var p ? Path.GetFileNameWithoutExtension(p) : null, pending.Stdout.Trim()]);
+        JArray.Parse(future.Stdout).Should().BeEmpty();
+        bad.ExitCode.Should().Be(2);
+        bad.Stderr.Should().Contain("--since").And.Contain("yesterday");
+    }
+
     internal static Task<KlingSimulator> StartSimulatorAsync(string? fault = null, int rateLimit = 1000, TimeSpan? window = null) => KlingSimulator.StartAsync(new KlingSimulatorOptions
     {
         AcceptedApiKey = Key,
