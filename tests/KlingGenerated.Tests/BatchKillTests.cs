@@ -177,6 +177,35 @@ public sealed class BatchKillTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Issue11_a_second_run_of_a_batch_that_is_still_running_is_refused_and_sends_nothing()
+    {
+        await using var simulator = await LedgerTests.StartSimulatorAsync(rateLimit: 2, window: TimeSpan.FromSeconds(2));
+        var dir = KlingProcess.NewDirectory();
+        await File.WriteAllLinesAsync(Path.Combine(dir, "twice.jsonl"), Enumerable.Range(1, 6).Select(i => $$"""{"id":"t{{i}}","prompt":"Twice clip {{i}}"}"""));
+        string[] run = ["batch", "twice.jsonl", "--out", "v", "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", simulator.BaseUrl.ToString(), "--rate-limit", "2", "--rate-window", "2"];
+        using var first = Process.Start(KlingProcess.StartInfo(dir, new Dictionary<string, string>(), run))!;
+        var firstOut = first.StandardOutput.ReadToEndAsync();
+        var firstErr = first.StandardError.ReadToEndAsync();
+        while (simulator.CreatedTasks.Count == 0 && !first.HasExited)
+        {
+            await Task.Delay(50);
+        }
+
+        var requestsBefore = simulator.RequestCount;
+        var second = await KlingProcess.RunAsync(dir, run);
+        var createsDuringSecond = simulator.CreatedTasks.Count;
+        await first.WaitForExitAsync();
+
+        second.ExitCode.Should().Be(2, second.Stderr);
+        second.Stderr.Should().Contain("already running in another kling process").And.Contain("nothing was sent");
+        first.ExitCode.Should().Be(0, await firstErr);
+        _ = await firstOut;
+        simulator.CreatedTasks.Values.Select(b => (string)JObject.Parse(b)["input"]!["prompt"]!).Should().OnlyHaveUniqueItems().And.HaveCount(6);
+        createsDuringSecond.Should().BeLessThan(6, "the first run was still submitting while the second was refused");
+        requestsBefore.Should().BeGreaterThan(0);
+    }
+
+    [Fact]
     public async Task Issue11_an_uncertain_line_is_reported_and_not_sent_again_unless_resubmit_uncertain_is_given()
     {
         var dir = KlingProcess.NewDirectory();

@@ -64,6 +64,7 @@ internal static class BatchCommand
             }
 
             using var ledger = LedgerLocation.Open(parse);
+            using var running = RunLock(ledger.Path, path, settings.File);
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken, o =>
             {
                 // Submit at the account's pace, and be patient: nobody is watching each request.
@@ -99,6 +100,24 @@ internal static class BatchCommand
             code = result.Interrupted ? Interrupted : result.ExitCode;
         });
         return run == ExitCodes.Success ? code : run;
+    }
+
+    /// <summary>
+    /// One run of a batch at a time: two runs of the same file would both see a line as not yet sent and pay for it twice.
+    /// The lock is an exclusive open of a file beside the ledger, which the system releases even after kill -9.
+    /// </summary>
+    private static FileStream RunLock(string ledgerPath, string batchPath, string shown)
+    {
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(batchPath)))[..16];
+        var lockPath = Path.Combine(Path.GetDirectoryName(ledgerPath)!, $"batch-{hash}.lock");
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+        }
+        catch (IOException)
+        {
+            throw new UsageException($"the batch {Text.Safe(shown)} is already running in another kling process with this ledger; nothing was sent. Wait for it to end (or stop it with Ctrl+C), then run this command again to resume.");
+        }
     }
 
     private static string Quote(string value) =>
