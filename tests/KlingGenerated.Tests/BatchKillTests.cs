@@ -33,7 +33,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         for (var kill = 1; kill <= 3; kill++)
         {
             // A random point after this run's first new task: while it submits, waits or downloads.
-            var after = TimeSpan.FromMilliseconds(random.Next(0, 5000));
+            var after = TimeSpan.FromMilliseconds(random.Next(0, 2000));
             var before = (await simulator.TasksAsync()).Count;
             var killed = await RunAndKillAsync(dir, batch, async () =>
             {
