@@ -31,7 +31,8 @@ public sealed class HostileAnswerTests
             o.Resilience = new KlingResilienceOptions
             {
                 MaxRetries = 3, BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(10),
-                AttemptTimeout = TimeSpan.FromSeconds(1), TotalTimeout = TimeSpan.FromSeconds(20), CreateTaskPermitLimit = 0,
+                // Long enough for a first request on a loaded machine; tests about timeouts set theirs.
+                AttemptTimeout = TimeSpan.FromSeconds(10), TotalTimeout = TimeSpan.FromSeconds(40), CreateTaskPermitLimit = 0,
             };
             tune?.Invoke(o.Resilience);
             options?.Invoke(o);
@@ -82,7 +83,7 @@ public sealed class HostileAnswerTests
         await using var server = HostileServer.Start(HostileServer.Sequence(
             HostileServer.Drip(Utf8(CreditsOk), TimeSpan.FromMilliseconds(300)),
             HostileServer.Answer(200, CreditsOk)));
-        var (provider, client) = Piped(server.BaseUrl);
+        var (provider, client) = Piped(server.BaseUrl, r => r.AttemptTimeout = TimeSpan.FromSeconds(2));
         await using var _ = provider;
 
         var credits = await client.GetRemainingCreditsAsync(Guard);
@@ -96,7 +97,7 @@ public sealed class HostileAnswerTests
     public async Task Finding05_A_createTask_answer_that_stalls_after_its_headers_ends_at_the_attempt_timeout_as_may_exist_and_is_not_resent()
     {
         await using var server = HostileServer.Start(HostileServer.StallAfterHeaders(declared: 200, sent: Utf8("{\"code\":200,")));
-        var (provider, client) = Piped(server.BaseUrl);
+        var (provider, client) = Piped(server.BaseUrl, r => r.AttemptTimeout = TimeSpan.FromSeconds(1));
         await using var _ = provider;
 
         var error = (await client.Invoking(c => c.CreateTaskAsync(Create, Guard)).Should().ThrowExactlyAsync<TimeoutException>()).Which;
@@ -133,6 +134,19 @@ public sealed class HostileAnswerTests
 
         error.Message.Should().Contain("HttpClient.Timeout").And.Contain("GET /api/v1/chat/credit");
         server.Requests.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task Finding08_A_query_whose_every_attempt_gets_no_answer_states_the_attempts_and_the_time_really_waited()
+    {
+        await using var server = HostileServer.Start(HostileServer.NeverAnswer());
+        var (provider, client) = Piped(server.BaseUrl, r => { r.MaxRetries = 2; r.AttemptTimeout = TimeSpan.FromMilliseconds(300); });
+        await using var _ = provider;
+
+        var error = (await client.Invoking(c => c.GetRemainingCreditsAsync(Guard)).Should().ThrowExactlyAsync<TimeoutException>()).Which;
+
+        error.Message.Should().MatchRegex(@"GET /api/v1/chat/credit: 3 attempts of 0\.3 s each timed out, \d+(\.\d)? s in all\.");
+        server.Requests.Should().HaveCount(3);
     }
 
     // ---- Finding 6: a body cut off mid-read ----
@@ -215,7 +229,7 @@ public sealed class HostileAnswerTests
     public async Task Finding06_The_simulators_truncate_fault_on_createTask_creates_the_task_and_the_client_says_it_may_exist_without_resending()
     {
         await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { Fault = "truncate" });
-        var (provider, client) = Piped(simulator.BaseUrl, options: o => o.ApiKey = simulator.ApiKey);
+        var (provider, client) = Piped(simulator.BaseUrl, r => r.AttemptTimeout = TimeSpan.FromSeconds(15), o => o.ApiKey = simulator.ApiKey);
         await using var _ = provider;
 
         var error = (await client.Invoking(c => c.CreateTaskAsync(Create, Guard)).Should().ThrowExactlyAsync<KlingApiException>()).Which;
@@ -226,7 +240,7 @@ public sealed class HostileAnswerTests
     }
 
     [Fact]
-    public async Task Finding05_The_simulators_stall_fault_on_a_query_is_retried_until_the_total_timeout()
+    public async Task Finding05_The_simulators_stall_fault_on_a_query_is_cut_by_the_attempt_timeout_and_retried()
     {
         await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { Fault = "stall" });
         var (provider, client) = Piped(simulator.BaseUrl, r => { r.MaxRetries = 1; r.AttemptTimeout = TimeSpan.FromMilliseconds(500); }, o => o.ApiKey = simulator.ApiKey);
@@ -234,7 +248,7 @@ public sealed class HostileAnswerTests
 
         var error = (await client.Invoking(c => c.GetRemainingCreditsAsync(Guard)).Should().ThrowExactlyAsync<TimeoutException>()).Which;
 
-        error.Message.Should().Contain("GET /api/v1/chat/credit").And.Contain("within 0.5 s");
+        error.Message.Should().Contain("GET /api/v1/chat/credit: 2 attempts of 0.5 s each timed out");
         simulator.RequestCount.Should().Be(2, "the stalled attempt was abandoned and retried once");
     }
 
@@ -244,7 +258,7 @@ public sealed class HostileAnswerTests
     public async Task Finding07_A_refused_connection_on_createTask_says_nothing_was_sent_and_is_retried()
     {
         var port = FreePort();
-        var (provider, client) = Piped(new Uri($"http://127.0.0.1:{port}/"), r => { r.MaxRetries = 2; r.AttemptTimeout = TimeSpan.FromSeconds(10); });
+        var (provider, client) = Piped(new Uri($"http://127.0.0.1:{port}/"), r => r.MaxRetries = 2);
         await using var _ = provider;
 
         var error = (await client.Invoking(c => c.CreateTaskAsync(Create, Guard)).Should().ThrowExactlyAsync<KlingApiException>()).Which;
@@ -257,7 +271,7 @@ public sealed class HostileAnswerTests
     public async Task Finding07_A_failed_name_lookup_on_createTask_says_nothing_was_sent_and_is_retried()
     {
         var lookups = 0;
-        var (provider, client) = Piped(new Uri("http://kling-finding07.invalid/"), r => { r.MaxRetries = 2; r.AttemptTimeout = TimeSpan.FromSeconds(10); }, primary: () => new SocketsHttpHandler
+        var (provider, client) = Piped(new Uri("http://kling-finding07.invalid/"), r => r.MaxRetries = 2, primary: () => new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
             // The lookup fails as the system resolver fails it for an unknown name (the .invalid domain never resolves);
@@ -293,7 +307,7 @@ public sealed class HostileAnswerTests
                 socket.Shutdown(SocketShutdown.Both);
             }
         });
-        var (provider, client) = Piped(new Uri($"https://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/"), r => { r.MaxRetries = 2; r.AttemptTimeout = TimeSpan.FromSeconds(10); });
+        var (provider, client) = Piped(new Uri($"https://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/"), r => r.MaxRetries = 2);
         await using var _ = provider;
 
         var error = (await client.Invoking(c => c.CreateTaskAsync(Create, Guard)).Should().ThrowExactlyAsync<KlingApiException>()).Which;

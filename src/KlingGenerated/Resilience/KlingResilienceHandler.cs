@@ -87,6 +87,7 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var creates = IsCreateTask(request);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(RequestKey, request);
         try
@@ -99,9 +100,14 @@ public sealed class KlingResilienceHandler : DelegatingHandler
         }
         catch (TimeoutRejectedException exception) when (!cancellationToken.IsCancellationRequested)
         {
+            // The message states the time really waited: attempts, backoff and pacing included, not just one timeout.
+            var waited = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var attempts = context.Properties.GetValue(AttemptsKey, 1);
             throw new TimeoutException(creates
-                ? $"createTask got no complete answer within {exception.Timeout.TotalSeconds:0.#} s. The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again."
-                : $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath} within {exception.Timeout.TotalSeconds:0.#} s, retries included. Try again later.", exception);
+                ? $"createTask got no complete answer within {exception.Timeout.TotalSeconds:0.#} s (waited {waited:0.#} s in all). The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again."
+                : exception.Timeout == _options.TotalTimeout
+                    ? $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath} within {exception.Timeout.TotalSeconds:0.#} s, retries included ({attempts} attempt{(attempts == 1 ? string.Empty : "s")}, the total timeout). Try again later."
+                    : $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath}: {attempts} attempt{(attempts == 1 ? string.Empty : "s")} of {exception.Timeout.TotalSeconds:0.#} s each timed out, {waited:0.#} s in all. Try again later.", exception);
         }
         catch (HttpRequestException exception) when (!cancellationToken.IsCancellationRequested)
         {
