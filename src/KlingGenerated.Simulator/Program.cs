@@ -6,7 +6,10 @@ using KlingGenerated.Simulator;
 // Every problem is one line on stderr and a nonzero exit: 2 for bad options or an address that cannot be used, 1 otherwise.
 if (args.Any(a => a is "--help" or "-h"))
 {
-    Console.WriteLine(KlingSimulatorCommandLine.Help("KlingGenerated.Simulator"));
+    // The name it was started by: the single-file binary (kling-simulator) or, through `dotnet`, the project's.
+    var process = Path.GetFileName(Environment.ProcessPath ?? "dotnet");
+    var name = process is "dotnet" or "dotnet.exe" ? "KlingGenerated.Simulator" : process;
+    Console.WriteLine(KlingSimulatorCommandLine.Help(name));
     return 0;
 }
 
