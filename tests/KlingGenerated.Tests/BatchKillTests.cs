@@ -205,6 +205,40 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         requestsBefore.Should().BeGreaterThan(0);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Issue11_batch_progress_is_a_live_block_on_a_terminal_and_plain_lines_otherwise(bool live)
+    {
+        await using var simulator = await LedgerTests.StartSimulatorAsync(rateLimit: 4, window: TimeSpan.FromSeconds(1));
+        var dir = KlingProcess.NewDirectory();
+        var file = Path.Combine(dir, "show.jsonl");
+        await File.WriteAllLinesAsync(file, Enumerable.Range(1, 8).Select(i => $$"""{"id":"p{{i}}","prompt":"Progress clip {{i}}"}"""));
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await KlingGenerated.Cli.KlingCli.RunAsync(
+            ["batch", file, "--out", Path.Combine(dir, "v"), "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", simulator.BaseUrl.ToString(), "--rate-limit", "4", "--rate-window", "1"],
+            stdout, stderr, CancellationToken.None, new KlingGenerated.Cli.CliTerminal(live, live, () => 100, TimeProvider.System));
+
+        code.Should().Be(0, stderr.ToString());
+        var text = stderr.ToString();
+        text.Should().Contain("queued").And.Contain("submitted").And.Contain("running").And.Contain("done 8").And.Contain("failed 0").And.Contain("uncertain 0");
+        text.Should().Contain("throughput").And.Contain("ETA");
+        if (live)
+        {
+            text.Should().Contain("\u001b[", "the block is redrawn in place");
+        }
+        else
+        {
+            text.Should().NotContain("\u001b", "plain lines when stderr is not a terminal");
+            text.Split('\n').Count(l => l.Contains(": created task_", StringComparison.Ordinal)).Should().Be(8, "one line per event");
+            text.Split('\n').Count(l => l.Contains(": done task_", StringComparison.Ordinal)).Should().Be(8);
+        }
+
+        stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().HaveCount(8).And.OnlyContain(l => l.Contains("\tdone\t"));
+    }
+
     [Fact]
     public async Task Issue11_an_uncertain_line_is_reported_and_not_sent_again_unless_resubmit_uncertain_is_given()
     {
