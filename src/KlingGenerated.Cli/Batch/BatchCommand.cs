@@ -18,8 +18,8 @@ internal static class BatchCommand
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Send the valid lines even when some are invalid (they are listed and skipped)." };
         var resubmitUncertain = new Option<bool>("--resubmit-uncertain") { Description = "Send again the lines whose createTask may have created a task (this can pay twice)." };
         var rateLimit = new Option<int>("--rate-limit") { Description = "New tasks the account allows per --rate-window (the service's default: 20).", DefaultValueFactory = _ => 20 };
-        var rateWindow = new Option<double>("--rate-window") { Description = "The window of --rate-limit, in seconds (default 10).", DefaultValueFactory = _ => 10 };
-        var timeout = new Option<double>("--timeout") { Description = "Minutes to wait for each task before giving up on it for this run (run again to keep waiting).", DefaultValueFactory = _ => 15 };
+        var rateWindow = NumberOption.Create("--rate-window", "The window of --rate-limit, in seconds (default 10).", "a positive number of seconds such as 10", 10);
+        var timeout = NumberOption.Create("--timeout", "Minutes to wait for each task before giving up on it for this run (run again to keep waiting).", "a positive number of minutes such as 15", 15);
         var command = new Command("batch", "Generate many videos from a file; run the same command again to resume without paying twice.")
         {
             file, outDir, skipInvalid, resubmitUncertain, rateLimit, rateWindow, timeout,

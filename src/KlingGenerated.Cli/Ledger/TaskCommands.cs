@@ -48,7 +48,7 @@ internal static class TaskCommands
     public static Command Wait(TextWriter output, TextWriter error, CliTerminal terminal)
     {
         var taskId = new Argument<string>("taskId") { Description = "The task to wait for (see `kling tasks`)." };
-        var timeout = new Option<double>("--timeout") { Description = "Minutes to wait before giving up.", DefaultValueFactory = _ => 15 };
+        var timeout = NumberOption.Create("--timeout", "Minutes to wait before giving up (the task keeps running).", "a positive number of minutes such as 15", 15);
         var command = new Command("wait", "Wait for a task to end, showing its progress, and record it in the ledger.") { taskId, timeout };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
