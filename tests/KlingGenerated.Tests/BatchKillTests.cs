@@ -155,10 +155,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
             await Task.Delay(50);
         }
 
-        using (var interrupt = Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await interrupt.WaitForExitAsync();
-        }
+        Kill(process.Id, SigInt).Should().Be(0, "SIGINT, as Ctrl+C sends it, reached the batch");
 
         await process.WaitForExitAsync();
         var errors = await stderr;
@@ -263,6 +260,11 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         healthy.CreatedTasks.Should().ContainSingle();
         ((int)JObject.Parse(resubmitted.Stdout)["done"]!).Should().Be(1);
     }
+
+    private const int SigInt = 2;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private async Task<int> RunAndKillAsync(string dir, string[] args, Func<Task> killPoint)
     {
