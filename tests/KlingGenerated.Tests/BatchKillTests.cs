@@ -178,7 +178,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
     {
         await using var simulator = await LedgerTests.StartSimulatorAsync(rateLimit: 2, window: TimeSpan.FromSeconds(2));
         var dir = KlingProcess.NewDirectory();
-        await File.WriteAllLinesAsync(Path.Combine(dir, "twice.jsonl"), Enumerable.Range(1, 6).Select(i => $$"""{"id":"t{{i}}","prompt":"Twice clip {{i}}"}"""));
+        await File.WriteAllLinesAsync(Path.Combine(dir, "twice.jsonl"), Enumerable.Range(1, 12).Select(i => $$"""{"id":"t{{i}}","prompt":"Twice clip {{i}}"}"""));
         string[] run = ["batch", "twice.jsonl", "--out", "v", "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", simulator.BaseUrl.ToString(), "--rate-limit", "2", "--rate-window", "2"];
         using var first = Process.Start(KlingProcess.StartInfo(dir, new Dictionary<string, string>(), run))!;
         var firstOut = first.StandardOutput.ReadToEndAsync();
@@ -197,8 +197,8 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         second.Stderr.Should().Contain("already running in another kling process").And.Contain("nothing was sent");
         first.ExitCode.Should().Be(0, await firstErr);
         _ = await firstOut;
-        simulator.CreatedTasks.Values.Select(b => (string)JObject.Parse(b)["input"]!["prompt"]!).Should().OnlyHaveUniqueItems().And.HaveCount(6);
-        createsDuringSecond.Should().BeLessThan(6, "the first run was still submitting while the second was refused");
+        simulator.CreatedTasks.Values.Select(b => (string)JObject.Parse(b)["input"]!["prompt"]!).Should().OnlyHaveUniqueItems().And.HaveCount(12);
+        createsDuringSecond.Should().BeLessThan(12, "the first run was still submitting while the second was refused");
         requestsBefore.Should().BeGreaterThan(0);
     }
 

@@ -54,18 +54,25 @@ public sealed class TaskIdFirstTests(SimulatorFixture fixture)
     [Fact]
     public async Task Issue11_GenerateVideoAsync_timing_out_keeps_the_task_id_as_a_property()
     {
-        var client = fixture.NewClient();
+        // A service whose task never ends, so the wait surely runs out of time.
+        await using var service = HostileServer.Start(HostileServer.ByPath(
+            ("/api/v1/jobs/createTask", HostileServer.Answer(200, """{"code":200,"msg":"success","data":{"taskId":"task_forever_1"}}""", ("Content-Type", "application/json"))),
+            ("/api/v1/jobs/recordInfo", HostileServer.Answer(200, """{"code":200,"msg":"success","data":{"taskId":"task_forever_1","model":"kling/v2-5-turbo-text-to-video-pro","state":"generating","param":"{}","resultJson":"","failCode":"","failMsg":""}}""", ("Content-Type", "application/json")))));
+        var client = new KlingClient(new HttpClient(), new KlingClientOptions { ApiKey = "k", BaseUrl = service.BaseUrl });
         string? handed = null;
 
         var error = (await client.Invoking(c => c.GenerateVideoAsync(Request(), (taskId, _) =>
         {
             handed = taskId;
             return Task.CompletedTask;
-        }, new KlingPollingOptions { InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(20), Timeout = TimeSpan.FromMilliseconds(50) }, null, CancellationToken.None))
+        }, new KlingPollingOptions { InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(20), Timeout = TimeSpan.FromMilliseconds(100) }, null, CancellationToken.None))
             .Should().ThrowAsync<KlingTimeoutException>()).Which;
 
-        error.TaskId.Should().Be(handed).And.NotBeNullOrEmpty();
-        fixture.Simulator.CreatedTasks.Should().ContainKey(error.TaskId);
+        handed.Should().Be("task_forever_1");
+        error.TaskId.Should().Be("task_forever_1");
+        error.LastState.Should().Be("generating");
+        service.Requests.Where(r => r.Path == "/api/v1/jobs/createTask").Should().ContainSingle("a timeout never creates the task again");
+        service.Requests.Should().Contain(r => r.Path == "/api/v1/jobs/recordInfo" && r.Query.Contains("taskId=task_forever_1"));
     }
 
     private sealed class Progress(Action report) : IProgress<TaskRecord>
