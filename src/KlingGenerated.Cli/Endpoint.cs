@@ -9,11 +9,18 @@ internal sealed class Endpoint : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly KlingSimulator? _simulator;
 
-    private Endpoint(ServiceProvider services, KlingSimulator? simulator)
+    private Endpoint(ServiceProvider services, KlingSimulator? simulator, Uri url)
     {
         _services = services;
         _simulator = simulator;
+        Url = url;
     }
+
+    /// <summary>The service address in use (never the key); the ledger records it.</summary>
+    public Uri Url { get; }
+
+    /// <summary>How the ledger names this endpoint: its address, or "simulator" for the built-in one (its port changes each run).</summary>
+    public string LedgerName => IsSimulator ? "simulator" : Url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 
     public IKlingClient Client => _services.GetRequiredService<IKlingClient>();
 
@@ -25,10 +32,10 @@ internal sealed class Endpoint : IAsyncDisposable
         ?? throw new InvalidOperationException("AddKlingClient registered no KlingClient.");
 
     /// <summary>Opens the endpoint the global options and environment choose.</summary>
-    public static Task<Endpoint> OpenAsync(System.CommandLine.ParseResult parse, TextWriter error, CancellationToken cancellationToken) =>
-        OpenAsync(ApiKeySource.Find(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.ApiKeyFile)), parse.GetValue(GlobalOptions.BaseUrl), error, cancellationToken);
+    public static Task<Endpoint> OpenAsync(System.CommandLine.ParseResult parse, TextWriter error, CancellationToken cancellationToken, Action<KlingClientOptions>? configure = null) =>
+        OpenAsync(ApiKeySource.Find(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.ApiKeyFile)), parse.GetValue(GlobalOptions.BaseUrl), error, configure, () => Ledger.LedgerLocation.SimulatorStateFile(parse), cancellationToken);
 
-    private static async Task<Endpoint> OpenAsync(string? apiKey, string? baseUrl, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<Endpoint> OpenAsync(string? apiKey, string? baseUrl, TextWriter error, Action<KlingClientOptions>? configure, Func<string> simulatorStateFile, CancellationToken cancellationToken)
     {
         baseUrl = string.IsNullOrWhiteSpace(baseUrl) ? Environment.GetEnvironmentVariable("KIE_BASE_URL") : baseUrl;
         baseUrl = string.IsNullOrWhiteSpace(baseUrl) ? null : baseUrl.Trim();
@@ -42,6 +49,7 @@ internal sealed class Endpoint : IAsyncDisposable
                 WaitingFor = TimeSpan.FromSeconds(0.5),
                 QueuingFor = TimeSpan.FromSeconds(0.5),
                 GeneratingFor = TimeSpan.FromSeconds(2),
+                StateFile = simulatorStateFile(), // beside the ledger: tasks outlive this command, so status/wait/download work offline
             }, cancellationToken).ConfigureAwait(false);
             apiKey = simulator.ApiKey;
             url = simulator.BaseUrl;
@@ -71,8 +79,9 @@ internal sealed class Endpoint : IAsyncDisposable
             o.BaseUrl = url;
             o.Resilience.MaxRetries = 3; // a person is waiting: give up on an unreachable service within seconds
             o.Resilience.BaseDelay = TimeSpan.FromSeconds(0.5);
-        });
-        return new Endpoint(services.BuildServiceProvider(), simulator);
+            configure?.Invoke(o); // a command's own policy (kling batch: the account's pace, patient retries)
+        }).AddHttpMessageHandler(() => new Ledger.LedgerSendingHandler()); // innermost: the ledger marks a createTask "sending" as its body leaves
+        return new Endpoint(services.BuildServiceProvider(), simulator, url);
     }
 
     /// <summary>The service's root: a URL given with the client's own /api/v1 path would otherwise call /api/v1/api/v1/….</summary>

@@ -55,6 +55,7 @@ internal static class ExitCodes
         {
             ValidationException e => (InvalidInput, "invalid-input", $"invalid input, nothing was sent. {Problems(e.Message)} Fix it and run again."),
             UsageException e => (InvalidInput, "invalid-input", e.Message),
+            Ledger.LedgerException or Ledger.ResultExpiredException => (ServiceError, exception is Ledger.LedgerException ? "ledger-error" : "result-expired", exception.Message),
             KlingApiException { Kind: KlingErrorKind.TaskFailed } e => (TaskFailed, "task-failed",
                 $"task {e.TaskId ?? taskId} failed (failCode {(string.IsNullOrEmpty(e.FailCode) ? "none" : e.FailCode)}): {(string.IsNullOrWhiteSpace(e.FailMessage) ? "the service gave no reason" : e.FailMessage.Trim().TrimEnd('.'))}. The task is final; submit a new one, perhaps with a changed prompt."),
             KlingApiException { Kind: KlingErrorKind.NotFound } e when context.CommandName == "credits" => (ServiceError, "service-error",

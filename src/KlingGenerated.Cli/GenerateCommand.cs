@@ -41,10 +41,11 @@ internal static class GenerateCommand
             var wait = !parse.GetValue(noWait);
             var folder = wait ? WritableFolder(parse.GetValue(outDir)!) : null;
 
-            // 2. Submit.
+            // 2. Submit, recorded in the ledger before it is sent and after the answer.
+            using var ledger = Ledger.LedgerLocation.Open(parse);
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
             context.OnBuiltInSimulator = endpoint.IsSimulator;
-            var taskId = await SubmitAsync(context, endpoint, request);
+            var taskId = await SubmitAsync(context, endpoint, request, ledger);
             if (!wait)
             {
                 await output.WriteLineAsync(context.Json ? JsonConvert.SerializeObject(new { taskId }) : TerminalText.Safe(taskId));
@@ -53,8 +54,9 @@ internal static class GenerateCommand
 
             // 3. Wait, then 4. download.
             using var progress = new ProgressDisplay(error, terminal);
-            var record = await WaitAsync(context, endpoint, taskId, minutes, progress);
+            var record = await WaitAsync(context, endpoint, taskId, minutes, progress, new Ledger.LedgerProgress(ledger, endpoint.LedgerName, taskId, progress));
             var (path, urls) = await DownloadAsync(context, endpoint, record, folder!, parse.GetValue(overwrite), progress);
+            ledger.RecordFile(endpoint.LedgerName, taskId, path);
             progress.Done();
 
             await output.WriteLineAsync(context.Json
@@ -111,16 +113,10 @@ internal static class GenerateCommand
         }
     }
 
-    private static async Task<string> SubmitAsync(CommandContext context, Endpoint endpoint, CreateTaskRequest request)
+    private static async Task<string> SubmitAsync(CommandContext context, Endpoint endpoint, CreateTaskRequest request, Ledger.TaskLedger ledger)
     {
         context.Stage = CommandStage.Submitting;
-        var created = await endpoint.Client.CreateTaskAsync(request, context.CancellationToken);
-        var taskId = created.Data?.TaskId;
-        if (string.IsNullOrWhiteSpace(taskId))
-        {
-            var what = created.Data is null ? "no data" : "an empty task id";
-            throw new CliServiceException($"the service accepted the task (code {created.Code}) but answered {what}, so it cannot be followed. A task may have been created and charged: check the task list in the kie.ai console before submitting again.");
-        }
+        var taskId = await Ledger.LedgeredCreate.CreateTaskAsync(ledger, endpoint.LedgerName, endpoint.Client, request, context.CancellationToken);
 
         context.TaskId = taskId;
         context.Stage = CommandStage.Submitted;
@@ -128,7 +124,7 @@ internal static class GenerateCommand
         return taskId;
     }
 
-    private static async Task<TaskRecord> WaitAsync(CommandContext context, Endpoint endpoint, string taskId, double minutes, ProgressDisplay progress)
+    private static async Task<TaskRecord> WaitAsync(CommandContext context, Endpoint endpoint, string taskId, double minutes, ProgressDisplay progress, IProgress<TaskRecord> recorded)
     {
         try
         {
@@ -137,7 +133,7 @@ internal static class GenerateCommand
                 Timeout = TimeSpan.FromMinutes(minutes),
                 InitialDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(0.25) : new KlingPollingOptions().InitialDelay,
                 MaxDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(1) : new KlingPollingOptions().MaxDelay,
-            }, progress, context.CancellationToken);
+            }, recorded, context.CancellationToken);
         }
         catch (TimeoutException exception)
         {

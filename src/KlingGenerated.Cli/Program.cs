@@ -29,10 +29,14 @@ namespace KlingGenerated.Cli
         {
             terminal ??= CliTerminal.ForStandardError();
             var root = new RootCommand("kling: generate videos with Kling V2.5 Turbo Pro (kie.ai). Without a key or base URL it runs offline against the built-in simulator.");
-            root.Subcommands.Add(GlobalOptions.AddTo(GenerateCommand.Create(output, error, terminal)));
-            root.Subcommands.Add(GlobalOptions.AddTo(QueryCommands.Status(output, error)));
+            root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(GenerateCommand.Create(output, error, terminal))));
+            root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(QueryCommands.Status(output, error))));
             root.Subcommands.Add(GlobalOptions.AddTo(QueryCommands.Credits(output, error)));
             root.Subcommands.Add(GlobalOptions.AddToSimulator(SimulatorCommand.Create(output, error))); // not --base-url, --json, --api-key-file: it would ignore them
+            root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Tasks(output, error))));
+            root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Wait(output, error, terminal))));
+            root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Download(output, error))));
+            root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Batch.BatchCommand.Create(output, error, terminal))));
 
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)

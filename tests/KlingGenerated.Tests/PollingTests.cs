@@ -59,7 +59,7 @@ public sealed class PollingTests
     }
 
     [Fact]
-    public async Task Running_out_of_time_throws_a_TimeoutException_naming_the_task()
+    public async Task Issue11_running_out_of_time_throws_a_KlingTimeoutException_carrying_the_task_id()
     {
         var clock = new FakeTimeProvider(Start);
         var client = new ScriptedClient(clock, (_, _) => Record("queuing"));
@@ -67,8 +67,11 @@ public sealed class PollingTests
         options.Timeout = TimeSpan.FromMinutes(2);
 
         var error = (await client.Invoking(c => RunOnFakeClock(clock, c.WaitForCompletionAsync("task_slow_1", options, null, CancellationToken.None)))
-            .Should().ThrowAsync<TimeoutException>()).Which;
+            .Should().ThrowAsync<KlingTimeoutException>()).Which;
 
+        error.Should().BeAssignableTo<TimeoutException>("callers catching TimeoutException keep working");
+        error.TaskId.Should().Be("task_slow_1");
+        error.LastState.Should().Be("queuing");
         error.Message.Should().Contain("task_slow_1").And.Contain("queuing");
         client.QueriedAt.Last().Should().BeCloseTo(TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1));
     }

@@ -153,6 +153,22 @@ public sealed class ReadmeSnippets
         _ = done;
     }
 
+    private static async Task TaskIdFirst(IKlingClient client, CreateTaskRequest request, CancellationToken cancellationToken)
+    {
+        #region Snippet:TaskIdFirst
+        try
+        {
+            TaskRecord record = await client.GenerateVideoAsync(request,
+                onCreated: (taskId, ct) => File.AppendAllTextAsync("my-tasks.txt", taskId + "\n", ct), // paid from here on: persist it
+                cancellationToken: cancellationToken);
+        }
+        catch (KlingTimeoutException timeout)
+        {
+            Console.WriteLine($"{timeout.TaskId} is still {timeout.LastState}; query it later instead of paying again.");
+        }
+        #endregion
+    }
+
     private static void WebhookReceiver(WebApplication app, string hmacKey)
     {
         #region Snippet:WebhookReceiver

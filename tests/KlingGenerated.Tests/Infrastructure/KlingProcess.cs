@@ -42,6 +42,7 @@ public static class KlingProcess
         start.Environment.Remove("KIE_API_KEY");
         start.Environment.Remove("KIE_API_KEY_FILE");
         start.Environment.Remove("KIE_BASE_URL");
+        start.Environment["KLING_LEDGER"] = LedgerFor(workingDirectory); // never the user's own ledger
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
@@ -49,6 +50,9 @@ public static class KlingProcess
 
         return start;
     }
+
+    /// <summary>The ledger of the runs in <paramref name="workingDirectory"/>: beside it, so the folder holds only what the command made.</summary>
+    public static string LedgerFor(string workingDirectory) => Path.Combine(workingDirectory.TrimEnd(Path.DirectorySeparatorChar) + ".ledger", "tasks.db");
 
     public static string NewDirectory()
     {
