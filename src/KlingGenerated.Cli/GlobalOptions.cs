@@ -18,6 +18,7 @@ internal static class GlobalOptions
     /// <summary>Adds the options to a command that talks to the service (and to its subcommands).</summary>
     public static Command AddTo(Command command)
     {
+        command.Options.Add(ApiKey);
         AddToSimulator(command);
         command.Options.Add(ApiKeyFile);
         command.Options.Add(BaseUrl);
@@ -25,10 +26,9 @@ internal static class GlobalOptions
         return command;
     }
 
-    /// <summary>`kling simulator` takes --api-key (as the key it accepts) and --verbose; the rest would be ignored, so it does not list them.</summary>
+    /// <summary>`kling simulator` declares its own --api-key (the key it accepts) and takes only --verbose from here; the rest would be ignored, so it does not list them.</summary>
     public static Command AddToSimulator(Command command)
     {
-        command.Options.Add(ApiKey);
         command.Options.Add(Verbose);
         return command;
     }

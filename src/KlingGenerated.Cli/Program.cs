@@ -32,7 +32,7 @@ namespace KlingGenerated.Cli
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(GenerateCommand.Create(output, error, terminal))));
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(QueryCommands.Status(output, error))));
             root.Subcommands.Add(GlobalOptions.AddTo(QueryCommands.Credits(output, error)));
-            root.Subcommands.Add(GlobalOptions.AddToSimulator(SimulatorCommand.Create(output, error))); // not --base-url, --json, --api-key-file: it would ignore them
+            root.Subcommands.Add(GlobalOptions.AddToSimulator(SimulatorCommand.Create(output, error))); // only --verbose: it declares its own --api-key and would ignore --base-url, --json, --api-key-file
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Tasks(output, error))));
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Wait(output, error, terminal))));
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Download(output, error))));
