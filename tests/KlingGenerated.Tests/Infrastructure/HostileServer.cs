@@ -190,7 +190,15 @@ public sealed class HostileServer : IAsyncDisposable
             var exchange = new HostileExchange(request, stream, socket, _stopping.Token);
             await _handler(exchange);
             await stream.FlushAsync(_stopping.Token);
-            socket.Shutdown(SocketShutdown.Both);
+            // Half-close and wait for the client to close: closing at once could reset the connection before the
+            // client read what was sent, turning "body cut off" into "connection reset" on a busy machine.
+            socket.Shutdown(SocketShutdown.Send);
+            using var linger = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            linger.CancelAfter(TimeSpan.FromSeconds(5));
+            var sink = new byte[4096];
+            while (await stream.ReadAsync(sink, linger.Token) > 0)
+            {
+            }
         }
         catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
