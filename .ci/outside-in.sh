@@ -247,7 +247,17 @@ fi
 
 if [ -x "$binary" ] && [ -x "$tools/kling" ]; then
   # Every flag of `kling simulator`, except the kling-wide ones, is one the binary takes too.
-  flags() { grep -oE -- '--[a-z][a-z0-9-]+' | sort -u; }
+  # Option names are the first column of a help laid out one option a line (descriptions may mention other flags);
+  # a one-line usage gives all its flags.
+  flags() {
+    local text
+    text=$(cat)
+    if echo "$text" | grep -qE -- '^ +(-[^ ,]+, )*--[a-z]'; then
+      echo "$text" | grep -oE -- '^ +(-[^ ,]+, )*--[a-z][a-z0-9-]+' | grep -oE -- '--[a-z][a-z0-9-]+$' | sort -u
+    else
+      echo "$text" | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u
+    fi
+  }
   kling_flags=$("$tools/kling" simulator --help | flags | grep -vxE -- '--(help|base-url|json|verbose)')
   binary_flags=$("$binary" --help | flags)
   missing=$(comm -23 <(echo "$kling_flags") <(echo "$binary_flags") | tr '\n' ' ')
