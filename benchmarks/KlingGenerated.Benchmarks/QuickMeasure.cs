@@ -63,6 +63,44 @@ public static class QuickMeasure
         return results;
     }
 
+    /// <summary>
+    /// The test suite's guard: allocated bytes per call, KlingGenerated against the floor, which are exact on one
+    /// thread (the in-memory service completes synchronously). No time is measured here: time is not asserted in tests.
+    /// Prints lines "allocations OPERATION ratio=X ours=B floor=B".
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Operation, long Ours, long Floor)>> AllocationsAsync()
+    {
+        var c = new Clients();
+        var pairs = new (string, Func<Task>, Func<Task>)[]
+        {
+            ("createTask", () => c.Kling.CreateTaskAsync(c.KlingRequest, CancellationToken.None), () => c.Floor.CreateTaskAsync(c.FloorRequest, CancellationToken.None)),
+            ("recordInfo", () => c.Kling.GetTaskRecordAsync(Clients.TaskId, CancellationToken.None), () => c.Floor.GetTaskRecordAsync(Clients.TaskId, CancellationToken.None)),
+        };
+        var results = new List<(string, long, long)>();
+        foreach (var (operation, ours, floor) in pairs)
+        {
+            results.Add((operation, await BytesPerCallAsync(ours).ConfigureAwait(false), await BytesPerCallAsync(floor).ConfigureAwait(false)));
+        }
+
+        return results;
+    }
+
+    private static async Task<long> BytesPerCallAsync(Func<Task> call)
+    {
+        for (var i = 0; i < 3000; i++)
+        {
+            await call().ConfigureAwait(false);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            await call().ConfigureAwait(false);
+        }
+
+        return (GC.GetAllocatedBytesForCurrentThread() - before) / 1000;
+    }
+
     public static async Task<IReadOnlyList<Result>> AllAsync()
     {
         var c = new Clients();

@@ -9,28 +9,35 @@ internal sealed class Endpoint : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly KlingSimulator? _simulator;
 
-    private Endpoint(ServiceProvider services, KlingSimulator? simulator)
+    private Endpoint(ServiceProvider services, KlingSimulator? simulator, Uri url)
     {
         _services = services;
         _simulator = simulator;
+        Url = url;
     }
+
+    /// <summary>The service address in use (never the key); the ledger records it.</summary>
+    public Uri Url { get; }
+
+    /// <summary>How the ledger names this endpoint: its address, or "simulator" for the built-in one (its port changes each run).</summary>
+    public string LedgerName => IsSimulator ? "simulator" : Url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 
     public IKlingClient Client => _services.GetRequiredService<IKlingClient>();
 
     /// <summary>True when requests go to the built-in simulator, whose tasks take seconds.</summary>
     public bool IsSimulator => _simulator is not null;
 
-    public HttpClient Downloads => _services.GetRequiredService<IHttpClientFactory>().CreateClient("downloads");
+    /// <summary>The client whose safe download saves results (it never sends the API key to the result host).</summary>
+    public KlingClient Downloads => _services.GetRequiredService<IKlingClient>() as KlingClient
+        ?? throw new InvalidOperationException("AddKlingClient registered no KlingClient.");
 
     /// <summary>Opens the endpoint the global options and environment choose.</summary>
-    public static Task<Endpoint> OpenAsync(System.CommandLine.ParseResult parse, TextWriter error, CancellationToken cancellationToken) =>
-        OpenAsync(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.BaseUrl), error, cancellationToken);
+    public static Task<Endpoint> OpenAsync(System.CommandLine.ParseResult parse, TextWriter error, CancellationToken cancellationToken, Action<KlingClientOptions>? configure = null) =>
+        OpenAsync(ApiKeySource.Find(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.ApiKeyFile)), parse.GetValue(GlobalOptions.BaseUrl), error, configure, () => Ledger.LedgerLocation.SimulatorStateFile(parse), cancellationToken);
 
-    private static async Task<Endpoint> OpenAsync(string? apiKey, string? baseUrl, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<Endpoint> OpenAsync(string? apiKey, string? baseUrl, TextWriter error, Action<KlingClientOptions>? configure, Func<string> simulatorStateFile, CancellationToken cancellationToken)
     {
-        apiKey = string.IsNullOrWhiteSpace(apiKey) ? Environment.GetEnvironmentVariable("KIE_API_KEY") : apiKey;
         baseUrl = string.IsNullOrWhiteSpace(baseUrl) ? Environment.GetEnvironmentVariable("KIE_BASE_URL") : baseUrl;
-        apiKey = string.IsNullOrWhiteSpace(apiKey) ? null : apiKey.Trim();
         baseUrl = string.IsNullOrWhiteSpace(baseUrl) ? null : baseUrl.Trim();
 
         KlingSimulator? simulator = null;
@@ -42,6 +49,7 @@ internal sealed class Endpoint : IAsyncDisposable
                 WaitingFor = TimeSpan.FromSeconds(0.5),
                 QueuingFor = TimeSpan.FromSeconds(0.5),
                 GeneratingFor = TimeSpan.FromSeconds(2),
+                StateFile = simulatorStateFile(), // beside the ledger: tasks outlive this command, so status/wait/download work offline
             }, cancellationToken).ConfigureAwait(false);
             apiKey = simulator.ApiKey;
             url = simulator.BaseUrl;
@@ -49,7 +57,7 @@ internal sealed class Endpoint : IAsyncDisposable
         }
         else if (apiKey is null)
         {
-            throw new UsageException("no API key: pass --api-key or set KIE_API_KEY (the simulator accepts 'simulator-key').");
+            throw new UsageException("no API key: set KIE_API_KEY, or pass --api-key-file FILE (or --api-key KEY); the simulator accepts 'simulator-key'.");
         }
         else if (baseUrl is null)
         {
@@ -59,6 +67,10 @@ internal sealed class Endpoint : IAsyncDisposable
         {
             throw new UsageException($"--base-url must be an absolute http or https URL such as https://api.kie.ai/, not '{baseUrl}'.");
         }
+        else
+        {
+            url = ServiceRoot(url);
+        }
 
         var services = new ServiceCollection();
         services.AddKlingClient(o =>
@@ -67,9 +79,21 @@ internal sealed class Endpoint : IAsyncDisposable
             o.BaseUrl = url;
             o.Resilience.MaxRetries = 3; // a person is waiting: give up on an unreachable service within seconds
             o.Resilience.BaseDelay = TimeSpan.FromSeconds(0.5);
-        });
-        services.AddHttpClient("downloads", http => http.DefaultRequestHeaders.UserAgent.ParseAdd(KlingClient.UserAgent));
-        return new Endpoint(services.BuildServiceProvider(), simulator);
+            configure?.Invoke(o); // a command's own policy (kling batch: the account's pace, patient retries)
+        }).AddHttpMessageHandler(() => new Ledger.LedgerSendingHandler()); // innermost: the ledger marks a createTask "sending" as its body leaves
+        return new Endpoint(services.BuildServiceProvider(), simulator, url);
+    }
+
+    /// <summary>The service's root: a URL given with the client's own /api/v1 path would otherwise call /api/v1/api/v1/….</summary>
+    internal static Uri ServiceRoot(Uri url)
+    {
+        var path = url.AbsolutePath.TrimEnd('/');
+        if (path.EndsWith("/api/v1", StringComparison.OrdinalIgnoreCase))
+        {
+            path = path[..^"/api/v1".Length];
+        }
+
+        return new UriBuilder(url) { Path = path + "/", Query = string.Empty, Fragment = string.Empty }.Uri;
     }
 
     public async ValueTask DisposeAsync()

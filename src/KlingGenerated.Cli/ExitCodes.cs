@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 
 namespace KlingGenerated.Cli;
 
@@ -10,35 +11,84 @@ internal static class ExitCodes
     public const int ServiceError = 3;
     public const int TaskFailed = 4;
     public const int TimedOut = 5;
+    public const int Cancelled = 130; // the shell's convention for Ctrl+C; SIGTERM ends the same way
 
-    /// <summary>Prints one line on stderr (the stack trace too with --verbose) and returns the exit code.</summary>
+    /// <summary>Prints one line on stderr (the stack trace too with --verbose), with --json also a JSON object on stdout, and returns the exit code.</summary>
+    public static int Report(Exception exception, CommandContext context)
+    {
+        var failure = Describe(exception, context);
+        context.Error.WriteLine("error: " + failure.Message);
+        if (context.Verbose)
+        {
+            foreach (var line in exception.ToString().Split('\n'))
+            {
+                context.Error.WriteLine(TerminalText.Safe(line.TrimEnd('\r')));
+            }
+        }
+
+        if (context.Json)
+        {
+            context.Output.WriteLine(failure.ToJson());
+        }
+
+        return failure.ExitCode;
+    }
+
+    /// <summary>For commands without a <see cref="CommandContext"/> (`kling simulator`): one line on stderr, the exit code.</summary>
     public static int Report(Exception exception, bool verbose, TextWriter error)
     {
-        var (code, line) = exception switch
-        {
-            ValidationException e => (InvalidInput, $"error: invalid input, nothing was sent. {Problems(e.Message)} Fix it and run again."),
-            UsageException e => (InvalidInput, $"error: {e.Message}"),
-            KlingApiException { Kind: KlingErrorKind.TaskFailed } e => (TaskFailed, $"error: {e.Message}"),
-            KlingApiException { InnerException: HttpRequestException inner } e when e.Message.StartsWith("Could not reach", StringComparison.Ordinal)
-                => (ServiceError, $"error: could not reach the service ({inner.Message}). Check --base-url / KIE_BASE_URL and the network, then try again."),
-            KlingApiException e => (ServiceError, $"error: {e.Message}"),
-            TimeoutException e => (TimedOut, $"error: {e.Message}"),
-            HttpRequestException e => (ServiceError, $"error: could not reach the service ({e.Message}). Check --base-url / KIE_BASE_URL and the network, then try again."),
-            OperationCanceledException => (ServiceError, "error: cancelled. A task already created keeps running; check it with `kling status <taskId>`."),
-            IOException e => (ServiceError, $"error: could not write the result ({e.Message}). Check --out and the free disk space."),
-            _ => (ServiceError, $"error: {exception.Message} (run with --verbose for details and report it)."),
-        };
-        error.WriteLine(OneLine(line));
+        var failure = Describe(exception, new CommandContext(null, TextWriter.Null, error, CancellationToken.None));
+        error.WriteLine("error: " + failure.Message);
         if (verbose)
         {
             error.WriteLine(exception.ToString());
         }
 
-        return code;
+        return failure.ExitCode;
+    }
+
+    /// <summary>The exit code, kind and one safe line for a failure.</summary>
+    public static CliFailure Describe(Exception exception, CommandContext context)
+    {
+        var taskId = context.TaskId;
+        var (code, kind, line) = exception switch
+        {
+            ValidationException e => (InvalidInput, "invalid-input", $"invalid input, nothing was sent. {Problems(e.Message)} Fix it and run again."),
+            UsageException e => (InvalidInput, "invalid-input", e.Message),
+            Ledger.LedgerException or Ledger.ResultExpiredException => (ServiceError, exception is Ledger.LedgerException ? "ledger-error" : "result-expired", exception.Message),
+            KlingApiException { Kind: KlingErrorKind.TaskFailed } e => (TaskFailed, "task-failed",
+                $"task {e.TaskId ?? taskId} failed (failCode {(string.IsNullOrEmpty(e.FailCode) ? "none" : e.FailCode)}): {(string.IsNullOrWhiteSpace(e.FailMessage) ? "the service gave no reason" : e.FailMessage.Trim().TrimEnd('.'))}. The task is final; submit a new one, perhaps with a changed prompt."),
+            KlingApiException { Kind: KlingErrorKind.NotFound } e when context.CommandName == "credits" => (ServiceError, "service-error",
+                $"the service has no such endpoint ({e.ServerMessage ?? e.Message}). Check --base-url / KIE_BASE_URL: it is the service's root, such as https://api.kie.ai/."),
+            KlingApiException { Kind: KlingErrorKind.NotFound } e when context.CommandName == "status" => (ServiceError, "service-error",
+                $"task {taskId} was not found ({e.ServerMessage ?? e.Message}). Check the task id (a task just created can take a few seconds to appear) and that --base-url / KIE_BASE_URL is the service's root, such as https://api.kie.ai/."),
+            KlingApiException { InnerException: HttpRequestException inner } e when e.Message.StartsWith("Could not reach", StringComparison.Ordinal)
+                => (ServiceError, "service-error", $"could not reach the service ({inner.Message}). Check --base-url / KIE_BASE_URL and the network, then try again."),
+            KlingApiException { HttpStatus: null, Kind: not KlingErrorKind.TaskFailed } e when e.Message.StartsWith("Could not connect", StringComparison.Ordinal)
+                => (ServiceError, "service-error", "could not reach the service: " + e.Message.Replace("Check the base URL", "Check --base-url / KIE_BASE_URL", StringComparison.Ordinal)),
+            KlingApiException e => (ServiceError, "service-error", e.Message),
+            CliTimeoutException e => (TimedOut, "timed-out", e.Message),
+            TimeoutException e => (TimedOut, "timed-out", e.Message),
+            HttpRequestException e => (ServiceError, "service-error", $"could not reach the service ({e.Message}). Check --base-url / KIE_BASE_URL and the network, then try again."),
+            OperationCanceledException when context.CancellationToken.IsCancellationRequested => (Cancelled, "cancelled", CancelledLine(context)),
+            OperationCanceledException e => (ServiceError, "service-error", $"the request was abandoned ({e.Message}). Check the network and try again."),
+            CliServiceException e => (ServiceError, e.Kind, e.Message),
+            IOException e => (ServiceError, "service-error", $"could not write the result ({e.Message}). Check --out and the free disk space."),
+            _ => (ServiceError, "service-error", $"{exception.Message} (run with --verbose for details and report it)."),
+        };
+        return new CliFailure(code, kind, TerminalText.Safe(OneLine(line)), taskId, exception as KlingApiException);
     }
 
     /// <summary>Joins a multi-line message into one line.</summary>
     public static string OneLine(string text) => string.Join(' ', text.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    private static string CancelledLine(CommandContext context) => context.Stage switch
+    {
+        CommandStage.Submitting => "cancelled while the task was being submitted: it may or may not have been created. Check the task list in the kie.ai console before submitting again.",
+        CommandStage.Submitted when context.OnBuiltInSimulator => $"cancelled. Task {context.TaskId} was on the built-in simulator, which stopped with kling; nothing runs on.",
+        CommandStage.Submitted => $"cancelled. Task {context.TaskId} keeps running on the service; follow it with `kling status {context.TaskId}`.",
+        _ => "cancelled; nothing was submitted.",
+    };
 
     private static string Problems(string message)
     {
@@ -48,5 +98,29 @@ internal static class ExitCodes
     }
 }
 
+/// <summary>A failure as the CLI reports it: the exit code, a stable kind for scripts and one safe line.</summary>
+internal sealed record CliFailure(int ExitCode, string Kind, string Message, string? TaskId, KlingApiException? Service)
+{
+    /// <summary>The JSON object --json prints on stdout for a failure.</summary>
+    public string ToJson() => Newtonsoft.Json.JsonConvert.SerializeObject(new
+    {
+        error = new
+        {
+            exitCode = ExitCode,
+            kind = Kind,
+            message = Message,
+            taskId = TaskId,
+            serviceCode = Service is { Kind: not KlingErrorKind.TaskFailed, Code: > 0 } s ? s.Code : (int?)null,
+            failCode = Service?.FailCode,
+            failMsg = Service?.FailMessage,
+        },
+    });
+
+    public override string ToString() => ExitCode.ToString(CultureInfo.InvariantCulture) + " " + Message;
+}
+
 /// <summary>Bad command-line input found by the CLI itself; nothing was sent.</summary>
 internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>The task did not finish within --timeout; says so in the CLI's terms.</summary>
+internal sealed class CliTimeoutException(string message, Exception inner) : TimeoutException(message, inner);

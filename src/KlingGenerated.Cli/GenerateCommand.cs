@@ -4,10 +4,10 @@ using Newtonsoft.Json;
 
 namespace KlingGenerated.Cli;
 
-/// <summary><c>kling generate</c>: submit a prompt, watch the task, download the video.</summary>
+/// <summary><c>kling generate</c>: validate, submit, wait, download; each a step of its own.</summary>
 internal static class GenerateCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, CliTerminal terminal)
     {
         var prompt = new Argument<string>("prompt") { Description = "What the video shows (at most 2500 characters)." };
         // The allowed words come from the generated enums, so they follow openapi/kling.openapi.yaml.
@@ -16,94 +16,150 @@ internal static class GenerateCommand
         var aspectRatio = new Option<string?>("--aspect-ratio") { Description = $"Frame shape: {string.Join(", ", WireNames<AspectRatio>.All)}; omitted, the service picks its default." };
         aspectRatio.AcceptOnlyFromAmong([.. WireNames<AspectRatio>.All]);
         var negativePrompt = new Option<string?>("--negative-prompt") { Description = "What the video should avoid." };
-        var cfgScale = new Option<double?>("--cfg-scale") { Description = "How closely to follow the prompt: 0 to 1 in steps of 0.1 (service default 0.5)." };
+        var cfgScale = NumberOption.Create("--cfg-scale", "How closely to follow the prompt: 0 to 1 in steps of 0.1, such as 0.5 (service default 0.5).", "a number from 0 to 1 such as 0.5");
         var callbackUrl = new Option<string?>("--callback-url") { Description = "An absolute URL the service POSTs to when the task ends." };
-        var outDir = new Option<string>("--out") { Description = "Where to save the video as <taskId>.mp4.", DefaultValueFactory = _ => "out" };
+        var outDir = new Option<string>("--out") { Description = "The folder to save the video in, as <taskId>.mp4; checked to be writable before anything is sent.", DefaultValueFactory = _ => "out" };
         var noWait = new Option<bool>("--no-wait") { Description = "Print the task id and exit without waiting." };
-        var timeout = new Option<double>("--timeout") { Description = "Minutes to wait for the task before giving up.", DefaultValueFactory = _ => 15 };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing <taskId>.mp4 (only once the new one is complete)." };
+        var timeout = NumberOption.Create("--timeout", "Minutes to wait for the task before giving up (the task keeps running).", "a positive number of minutes such as 15", 15);
 
         var command = new Command("generate", "Generate a video from text, wait for it and download it.")
         {
-            prompt, duration, aspectRatio, negativePrompt, cfgScale, callbackUrl, outDir, noWait, timeout,
+            prompt, duration, aspectRatio, negativePrompt, cfgScale, callbackUrl, outDir, noWait, overwrite, timeout,
         };
 
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, error, async () =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
-            var json = parse.GetValue(GlobalOptions.Json);
-            Uri? callBack = null;
-            if (parse.GetValue(callbackUrl) is { } text && !Uri.TryCreate(text, UriKind.RelativeOrAbsolute, out callBack))
+            // 1. Validate: nothing is sent until the request and --out are known to be good.
+            var request = Request(parse.GetValue(prompt)!, parse.GetValue(duration), parse.GetValue(aspectRatio), parse.GetValue(negativePrompt), parse.GetValue(cfgScale), parse.GetValue(callbackUrl));
+            var minutes = parse.GetValue(timeout);
+            if (minutes <= 0)
             {
-                throw new UsageException($"--callback-url is not a URL: '{text}'.");
+                throw new UsageException($"--timeout must be a positive number of minutes such as 15, not {minutes.ToString(CultureInfo.InvariantCulture)}.");
             }
 
-            if (parse.GetValue(timeout) is var minutes && (!double.IsFinite(minutes) || minutes <= 0))
-            {
-                throw new UsageException($"--timeout must be a positive number of minutes, not {minutes.ToString(CultureInfo.InvariantCulture)}.");
-            }
+            var wait = !parse.GetValue(noWait);
+            var folder = wait ? WritableFolder(parse.GetValue(outDir)!) : null;
 
-            var request = new CreateTaskRequest
-            {
-                CallBackUrl = callBack,
-                Input = new CreateTaskInput
-                {
-                    Prompt = parse.GetValue(prompt)!,
-                    Duration = WireNames<VideoDuration>.Parse(parse.GetValue(duration)),
-                    AspectRatio = WireNames<AspectRatio>.Parse(parse.GetValue(aspectRatio)),
-                    NegativePrompt = parse.GetValue(negativePrompt),
-                    CfgScale = parse.GetValue(cfgScale),
-                },
-            };
-
+            // 2. Submit, recorded in the ledger before it is sent and after the answer.
+            using var ledger = Ledger.LedgerLocation.Open(parse);
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
-            var created = await endpoint.Client.CreateTaskAsync(request, cancellationToken);
-            var taskId = created.Data!.TaskId;
-            if (parse.GetValue(noWait))
+            context.OnBuiltInSimulator = endpoint.IsSimulator;
+            var taskId = await SubmitAsync(context, endpoint, request, ledger);
+            if (!wait)
             {
-                await output.WriteLineAsync(json ? JsonConvert.SerializeObject(new { taskId }) : taskId);
+                await output.WriteLineAsync(context.Json ? JsonConvert.SerializeObject(new { taskId }) : TerminalText.Safe(taskId));
                 return;
             }
 
-            await error.WriteLineAsync($"Submitted task {taskId}; waiting for it (Ctrl+C stops waiting, the task keeps running).");
-            var progress = new ProgressDisplay(error);
-            TaskRecord record;
-            try
-            {
-                record = await endpoint.Client.WaitForCompletionAsync(taskId, new KlingPollingOptions
-                {
-                    Timeout = TimeSpan.FromMinutes(minutes),
-                    InitialDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(0.25) : new KlingPollingOptions().InitialDelay,
-                    MaxDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(1) : new KlingPollingOptions().MaxDelay,
-                }, progress, cancellationToken);
-            }
-            finally
-            {
-                progress.Done();
-            }
+            // 3. Wait, then 4. download.
+            using var progress = new ProgressDisplay(error, terminal);
+            var record = await WaitAsync(context, endpoint, taskId, minutes, progress, new Ledger.LedgerProgress(ledger, endpoint.LedgerName, taskId, progress));
+            var (path, urls) = await DownloadAsync(context, endpoint, record, folder!, parse.GetValue(overwrite), progress);
+            ledger.RecordFile(endpoint.LedgerName, taskId, path);
+            progress.Done();
 
-            var urls = record.GetResultUrls();
-            if (urls.Count == 0)
-            {
-                throw new KlingApiException(200, 200, $"Task {taskId} succeeded without a result URL.");
-            }
-
-            var path = Path.GetFullPath(Path.Combine(parse.GetValue(outDir)!, taskId + ".mp4"));
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await error.WriteLineAsync($"Downloading {urls[0]}");
-            using (var response = await endpoint.Downloads.GetAsync(urls[0], HttpCompletionOption.ResponseHeadersRead, cancellationToken))
-            {
-                if (!response.IsSuccessStatusCode)
-                {
-                    throw new HttpRequestException($"downloading the result failed with HTTP {(int)response.StatusCode}; result URLs expire after about 24 hours, query the task again for a fresh one");
-                }
-
-                await using var file = File.Create(path);
-                await response.Content.CopyToAsync(file, cancellationToken);
-            }
-
-            await output.WriteLineAsync(json
+            await output.WriteLineAsync(context.Json
                 ? JsonConvert.SerializeObject(new { taskId, state = record.RawState, file = path, resultUrls = urls })
                 : path);
         }));
         return command;
     }
+
+    /// <summary>The request from the options; the library validates it against the spec before sending.</summary>
+    private static CreateTaskRequest Request(string prompt, string? duration, string? aspectRatio, string? negativePrompt, double? cfgScale, string? callbackUrl)
+    {
+        if (string.IsNullOrWhiteSpace(prompt) && prompt.Length > 0)
+        {
+            throw new UsageException("the prompt is only spaces; describe what the video shows, such as \"a paper boat on a rainy street\". Nothing was sent.");
+        }
+
+        Uri? callBack = null;
+        if (callbackUrl is not null && !Uri.TryCreate(callbackUrl, UriKind.RelativeOrAbsolute, out callBack))
+        {
+            throw new UsageException($"--callback-url is not a URL: '{callbackUrl}'.");
+        }
+
+        return new CreateTaskRequest
+        {
+            CallBackUrl = callBack,
+            Input = new CreateTaskInput
+            {
+                Prompt = prompt,
+                Duration = WireNames<VideoDuration>.Parse(duration),
+                AspectRatio = WireNames<AspectRatio>.Parse(aspectRatio),
+                NegativePrompt = negativePrompt,
+                CfgScale = cfgScale,
+            },
+        };
+    }
+
+    /// <summary>Creates --out and proves a file can be written there, before a paid task is submitted.</summary>
+    private static string WritableFolder(string outDir)
+    {
+        try
+        {
+            var folder = Path.GetFullPath(outDir);
+            Directory.CreateDirectory(folder);
+            using (File.Create(Path.Combine(folder, $".kling-write-check-{Guid.NewGuid():N}"), 1, FileOptions.DeleteOnClose))
+            {
+            }
+
+            return folder;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new UsageException($"--out '{outDir}' is not a folder the video can be saved in ({exception.Message}). Nothing was sent; choose another --out.");
+        }
+    }
+
+    private static async Task<string> SubmitAsync(CommandContext context, Endpoint endpoint, CreateTaskRequest request, Ledger.TaskLedger ledger)
+    {
+        context.Stage = CommandStage.Submitting;
+        var taskId = await Ledger.LedgeredCreate.CreateTaskAsync(ledger, endpoint.LedgerName, endpoint.Client, request, context.CancellationToken);
+
+        context.TaskId = taskId;
+        context.Stage = CommandStage.Submitted;
+        await context.Error.WriteLineAsync($"Submitted task {TerminalText.Safe(taskId)}; waiting for it (Ctrl+C stops waiting, the task keeps running).");
+        return taskId;
+    }
+
+    private static async Task<TaskRecord> WaitAsync(CommandContext context, Endpoint endpoint, string taskId, double minutes, ProgressDisplay progress, IProgress<TaskRecord> recorded)
+    {
+        try
+        {
+            return await endpoint.Client.WaitForCompletionAsync(taskId, new KlingPollingOptions
+            {
+                Timeout = TimeSpan.FromMinutes(minutes),
+                InitialDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(0.25) : new KlingPollingOptions().InitialDelay,
+                MaxDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(1) : new KlingPollingOptions().MaxDelay,
+            }, recorded, context.CancellationToken);
+        }
+        catch (TimeoutException exception)
+        {
+            var id = TerminalText.Safe(taskId);
+            throw new CliTimeoutException(
+                $"task {id} did not finish within {minutes.ToString("0.##", CultureInfo.InvariantCulture)} minutes (last state: {progress.LastState ?? "not visible yet"}). " +
+                $"It keeps running on the service: follow it with `kling status {id}`, or run again with a larger --timeout.", exception);
+        }
+    }
+
+    private static async Task<(string Path, IReadOnlyList<Uri> Urls)> DownloadAsync(CommandContext context, Endpoint endpoint, TaskRecord record, string folder, bool overwrite, ProgressDisplay progress)
+    {
+        var urls = record.GetResultUrls();
+        if (urls.Count == 0)
+        {
+            throw new CliServiceException($"task {TerminalText.Safe(context.TaskId)} succeeded without a result URL. Query it again later with `kling status {TerminalText.Safe(context.TaskId)}`.");
+        }
+
+        var path = await ResultDownload.ToFolderAsync(endpoint, context.TaskId!, urls[0], folder, overwrite, progress, context.CancellationToken);
+        return (path, urls);
+    }
+}
+
+/// <summary>An answer of the service the CLI cannot use; says what may have happened and what to do.</summary>
+internal sealed class CliServiceException(string message, string kind = "service-error", Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The failure's kind in --json errors.</summary>
+    public string Kind { get; } = kind;
 }

@@ -1,32 +1,51 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using KlingGenerated.Cli;
 
-return await KlingCli.RunAsync(args, Console.Out, Console.Error);
+// Ctrl+C and SIGTERM cancel the running command, which cleans up and exits 130; a second Ctrl+C ends the process at once.
+using var interrupted = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = !interrupted.IsCancellationRequested;
+    interrupted.Cancel();
+};
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    interrupted.Cancel();
+});
+
+return await KlingCli.RunAsync(args, Console.Out, Console.Error, interrupted.Token);
 
 namespace KlingGenerated.Cli
 {
     /// <summary>The <c>kling</c> command line.</summary>
     internal static class KlingCli
     {
-        public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+        public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) =>
+            RunAsync(args, output, error, CancellationToken.None);
+
+        public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken, CliTerminal? terminal = null)
         {
-            var root = new RootCommand("kling: generate videos with Kling V2.5 Turbo Pro (kie.ai). Without a key or base URL it runs offline against the built-in simulator.")
-            {
-                GlobalOptions.ApiKey, GlobalOptions.BaseUrl, GlobalOptions.Json, GlobalOptions.Verbose,
-            };
-            root.Subcommands.Add(GenerateCommand.Create(output, error));
-            root.Subcommands.Add(QueryCommands.Status(output, error));
-            root.Subcommands.Add(QueryCommands.Credits(output, error));
-            root.Subcommands.Add(SimulatorCommand.Create(output, error));
+            terminal ??= CliTerminal.ForStandardError();
+            var root = new RootCommand("kling: generate videos with Kling V2.5 Turbo Pro (kie.ai). Without a key or base URL it runs offline against the built-in simulator.");
+            root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(GenerateCommand.Create(output, error, terminal))));
+            root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(QueryCommands.Status(output, error))));
+            root.Subcommands.Add(GlobalOptions.AddTo(QueryCommands.Credits(output, error)));
+            root.Subcommands.Add(GlobalOptions.AddToSimulator(SimulatorCommand.Create(output, error))); // not --base-url, --json, --api-key-file: it would ignore them
+            root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Tasks(output, error))));
+            root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Wait(output, error, terminal))));
+            root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Download(output, error))));
+            root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Batch.BatchCommand.Create(output, error, terminal))));
 
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
-                await error.WriteLineAsync(ExitCodes.OneLine($"error: {parse.Errors[0].Message} Run `kling --help` for usage; nothing was sent."));
-                return ExitCodes.InvalidInput;
+                return await ParseErrors.ReportAsync(parse, output, error);
             }
 
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+            // The process-wide signal handling is ours (above): it says what happened to the task and exits 130.
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null }, cancellationToken);
         }
     }
 }

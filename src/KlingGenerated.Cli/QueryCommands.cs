@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
 
 namespace KlingGenerated.Cli;
 
@@ -10,13 +11,21 @@ internal static class QueryCommands
     {
         var taskId = new Argument<string>("taskId") { Description = "The task id printed by `kling generate`." };
         var command = new Command("status", "Show a task's state and result.") { taskId };
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, error, async () =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
-            await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
-            var record = (await endpoint.Client.GetTaskRecordAsync(parse.GetValue(taskId)!, cancellationToken)).Data!;
-            if (parse.GetValue(GlobalOptions.Json))
+            context.TaskId = parse.GetValue(taskId)!;
+            if (string.IsNullOrWhiteSpace(context.TaskId))
             {
-                await output.WriteLineAsync(JsonConvert.SerializeObject(record));
+                throw new UsageException("the task id is empty; pass the id `kling generate` printed, such as task_kling_123.");
+            }
+
+            await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
+            var record = (await endpoint.Client.GetTaskRecordAsync(context.TaskId, cancellationToken)).Data
+                ?? throw new CliServiceException($"the service answered without the task's record. Query it again later with `kling status {TerminalText.Safe(context.TaskId)}`.");
+            Ledger.TaskCommands.RecordStatus(parse, endpoint, context.TaskId!, record); // the ledger follows the task
+            if (context.Json)
+            {
+                await output.WriteLineAsync(Json(record).ToString(Formatting.None));
                 return;
             }
 
@@ -26,7 +35,7 @@ internal static class QueryCommands
                 TaskState.Fail => $" (failCode {record.FailCode}: {record.FailMsg})",
                 _ => string.Empty,
             };
-            await output.WriteLineAsync($"{record.TaskId}: {record.RawState}{detail}");
+            await output.WriteLineAsync(TerminalText.Safe($"{record.TaskId}: {record.RawState}{detail}"));
         }));
         return command;
     }
@@ -34,12 +43,44 @@ internal static class QueryCommands
     public static Command Credits(TextWriter output, TextWriter error)
     {
         var command = new Command("credits", "Show the account's remaining credits.");
-        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, error, async () =>
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
             var credits = (await endpoint.Client.GetRemainingCreditsAsync(cancellationToken)).Data;
-            await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? JsonConvert.SerializeObject(new { credits }) : $"{credits}");
+            await output.WriteLineAsync(context.Json ? JsonConvert.SerializeObject(new { credits }) : $"{credits}");
         }));
         return command;
+    }
+
+    /// <summary>The record as JSON, with <c>param</c> and <c>resultJson</c> parsed (as `generate --json` does) and <c>resultUrls</c> added.</summary>
+    internal static JObject Json(TaskRecord record)
+    {
+        var json = JObject.FromObject(record, JsonSerializer.CreateDefault());
+        foreach (var name in new[] { "param", "resultJson" })
+        {
+            if (json[name] is JValue { Type: JTokenType.String } text && TryParse((string)text!) is { } parsed)
+            {
+                json[name] = parsed;
+            }
+        }
+
+        if (record.State == TaskState.Success)
+        {
+            json["resultUrls"] = new JArray(record.GetResultUrls().Select(u => u.ToString()));
+        }
+
+        return json;
+    }
+
+    private static JToken? TryParse(string text)
+    {
+        try
+        {
+            return JToken.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return null; // not JSON: kept as the text the service sent
+        }
     }
 }

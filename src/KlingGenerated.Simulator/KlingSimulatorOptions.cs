@@ -3,8 +3,27 @@ namespace KlingGenerated.Simulator;
 /// <summary>How the simulator behaves. Defaults mirror the service, with short timings.</summary>
 public sealed class KlingSimulatorOptions
 {
-    /// <summary>The API key the simulator accepts as <c>Authorization: Bearer</c>; anything else gets the 401 envelope.</summary>
-    public string AcceptedApiKey { get; set; } = "simulator-key";
+    /// <summary>
+    /// The API key the simulator accepts as <c>Authorization: Bearer</c> (scheme in any case); anything else gets the
+    /// 401 envelope. Null or empty is refused at start unless <see cref="DisableAuthentication"/> is set.
+    /// </summary>
+    public string? AcceptedApiKey { get; set; } = "simulator-key";
+
+    /// <summary>Accept every request whatever its key (each key still sees only its own tasks). Off by default: it must be asked for.</summary>
+    public bool DisableAuthentication { get; set; }
+
+    /// <summary>The largest request body accepted, in bytes; larger ones get HTTP 413 and are not read. A valid createTask is well under 64 KiB.</summary>
+    public int MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>How long a task is kept after its creation (the service keeps result URLs 24 h); then it is "not found" and its memory freed.</summary>
+    public TimeSpan TaskRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// When set, tasks survive a restart: they are loaded from this JSON file at start and the file is replaced
+    /// atomically (write, flush, rename) on every change, before the change is answered. Several simulators may share
+    /// one file one after the other or at once (each merges what the others wrote). The file holds no API key.
+    /// </summary>
+    public string? StateFile { get; set; }
 
     /// <summary>Where to listen. Loopback only by default; port 0 picks a free port.</summary>
     public string Urls { get; set; } = "http://127.0.0.1:0";
@@ -56,4 +75,67 @@ public sealed class KlingSimulatorOptions
 
     /// <summary>The clock; tests pass a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Every problem with these options, one sentence each; empty when they are usable.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrEmpty(AcceptedApiKey) && !DisableAuthentication)
+        {
+            problems.Add("AcceptedApiKey (--api-key) is empty, which would accept any request: give a key, or set DisableAuthentication (--no-auth) to mean it.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Urls))
+        {
+            problems.Add("Urls is empty: give an address such as http://127.0.0.1:4010.");
+        }
+
+        foreach (var (name, value) in new[] { ("WaitingFor", WaitingFor), ("QueuingFor", QueuingFor), ("GeneratingFor", GeneratingFor), ("RecordVisibleAfter", RecordVisibleAfter), ("CallbackRetryDelay", CallbackRetryDelay) })
+        {
+            if (value < TimeSpan.Zero)
+            {
+                problems.Add($"{name} ({value}) must not be negative.");
+            }
+        }
+
+        if (RateLimit < 1 || RateLimitWindow <= TimeSpan.Zero)
+        {
+            problems.Add($"RateLimit ({RateLimit}) must be at least 1 and RateLimitWindow ({RateLimitWindow}) positive.");
+        }
+
+        if (TaskRetention <= TimeSpan.Zero)
+        {
+            problems.Add($"TaskRetention ({TaskRetention}) must be positive.");
+        }
+
+        if (MaxRequestBodyBytes < 1024)
+        {
+            problems.Add($"MaxRequestBodyBytes ({MaxRequestBodyBytes}) must be at least 1024.");
+        }
+
+        if (Credits < 0 || CreditsPerTask < 0 || CallbackAttempts < 0)
+        {
+            problems.Add("Credits, CreditsPerTask and CallbackAttempts must not be negative.");
+        }
+
+        if (RandomFaultRate is < 0 or > 1 || double.IsNaN(RandomFaultRate))
+        {
+            problems.Add($"RandomFaultRate ({RandomFaultRate}) must be between 0 and 1.");
+        }
+
+        try
+        {
+            _ = SimulatorFault.Parse(Fault);
+            foreach (var fault in RandomFaults)
+            {
+                _ = SimulatorFault.Parse(fault);
+            }
+        }
+        catch (FormatException exception)
+        {
+            problems.Add(exception.Message);
+        }
+
+        return problems;
+    }
 }

@@ -3,20 +3,14 @@ using System.Text.Json.Nodes;
 namespace KlingGenerated.Simulator;
 
 /// <summary>A task the simulator created; its state follows from the time elapsed since creation.</summary>
-internal sealed class SimulatedTask(string taskId, string apiKey, string param, Uri? callBackUrl, bool fails, DateTimeOffset createdAt)
+/// <param name="TaskId">Its id.</param>
+/// <param name="KeyId">The SHA-256 of the API key that created it (never the key itself, so the state file holds no secret).</param>
+/// <param name="Param">The create request with only the fields the document declares (unknown fields are not kept).</param>
+/// <param name="CallBackUrl">Where its callback goes, if anywhere.</param>
+/// <param name="Fails">It ends in <c>fail</c> (fault <c>generation-failed</c>).</param>
+/// <param name="CreatedAt">When its create was accepted; its state and rate window follow from it.</param>
+internal sealed record SimulatedTask(string TaskId, string KeyId, string Param, Uri? CallBackUrl, bool Fails, DateTimeOffset CreatedAt)
 {
-    public string TaskId { get; } = taskId;
-
-    public string ApiKey { get; } = apiKey;
-
-    public string Param { get; } = param;
-
-    public Uri? CallBackUrl { get; } = callBackUrl;
-
-    public bool Fails { get; } = fails;
-
-    public DateTimeOffset CreatedAt { get; } = createdAt;
-
     public string StateAt(DateTimeOffset now, KlingSimulatorOptions options)
     {
         var elapsed = now - CreatedAt;
@@ -32,6 +26,8 @@ internal sealed class SimulatedTask(string taskId, string apiKey, string param, 
 
         return elapsed < Duration(options) ? "generating" : Fails ? "fail" : "success";
     }
+
+    public bool ExpiredAt(DateTimeOffset now, KlingSimulatorOptions options) => now - CreatedAt >= options.TaskRetention;
 
     public static TimeSpan Duration(KlingSimulatorOptions options) => options.WaitingFor + options.QueuingFor + options.GeneratingFor;
 
@@ -57,4 +53,9 @@ internal sealed class SimulatedTask(string taskId, string apiKey, string param, 
             ["creditsConsumed"] = state == "success" ? options.CreditsPerTask : 0,
         };
     }
+
+    /// <summary>Nanoseconds since the Unix epoch: exact (a multiple of 100), unlike milliseconds, for rate-window checks.</summary>
+    public long CreatedAtUnixNanoseconds => (CreatedAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+
+    public static DateTimeOffset FromUnixNanoseconds(long nanoseconds) => new(DateTimeOffset.UnixEpoch.UtcTicks + (nanoseconds / 100), TimeSpan.Zero);
 }

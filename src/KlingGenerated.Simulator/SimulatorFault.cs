@@ -9,9 +9,11 @@ namespace KlingGenerated.Simulator;
 /// <c>generation-failed</c> (the task ends in <c>fail</c> with failCode 500), <c>drop</c> (the connection is closed
 /// without an answer), <c>slow:MILLISECONDS</c> (the answer is delayed), and for createTask
 /// <c>server-error-after-create</c> and <c>drop-after-create</c>, which create the task and then fail, as a real
-/// service can.
+/// service can. Two faults break the answer after the endpoint did its work (for createTask, the task exists):
+/// <c>truncate</c> sends the headers and half the body, then closes the connection, and <c>stall</c> sends the same
+/// and then nothing more until the client gives up.
 /// </summary>
-public sealed record SimulatorFault(bool Maintenance, bool ServerError, bool RateLimited, bool GenerationFailed, bool Drop, TimeSpan Delay, bool AfterCreate = false)
+public sealed record SimulatorFault(bool Maintenance, bool ServerError, bool RateLimited, bool GenerationFailed, bool Drop, TimeSpan Delay, bool AfterCreate = false, bool Truncate = false, bool Stall = false)
 {
     /// <summary>The request header that chooses faults per request.</summary>
     public const string Header = "X-Kling-Simulator-Fault";
@@ -35,9 +37,11 @@ public sealed record SimulatorFault(bool Maintenance, bool ServerError, bool Rat
                 "drop" => fault with { Drop = true },
                 "server-error-after-create" => fault with { ServerError = true, AfterCreate = true },
                 "drop-after-create" => fault with { Drop = true, AfterCreate = true },
+                "truncate" => fault with { Truncate = true },
+                "stall" => fault with { Stall = true },
                 var slow when slow.StartsWith("slow:", StringComparison.Ordinal)
                     && int.TryParse(slow[5..], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) => fault with { Delay = TimeSpan.FromMilliseconds(ms) },
-                _ => throw new FormatException($"Unknown simulator fault '{part}'. Use maintenance, server-error, server-error-after-create, rate-limited, generation-failed, drop, drop-after-create or slow:MILLISECONDS."),
+                _ => throw new FormatException($"Unknown simulator fault '{part}'. Use maintenance, server-error, server-error-after-create, rate-limited, generation-failed, drop, drop-after-create, truncate, stall or slow:MILLISECONDS."),
             };
         }
 

@@ -7,14 +7,21 @@ namespace KlingGenerated;
 // CUSTOM: lets error mapping and deserialization share one read of the body without copying it (see README, Performance).
 internal sealed class BufferedBody : HttpContent
 {
+    /// <summary>The most bytes a KlingClient reads of this request's answer when not the default; set by the client, read by the resilience handler.</summary>
+    internal static readonly HttpRequestOptionsKey<int> MaxBytesKey = new("KlingGenerated.MaxResponseBytes");
+
     private byte[]? _buffer;
     private readonly int _length;
 
-    private BufferedBody(byte[] buffer, int length)
+    private BufferedBody(byte[] buffer, int length, bool tooLarge = false)
     {
         _buffer = buffer;
         _length = length;
+        TooLarge = tooLarge;
     }
+
+    /// <summary>True when the answer was larger than the cap it was read with; it holds no bytes then.</summary>
+    public bool TooLarge { get; }
 
     public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(BufferedBody))).AsMemory(0, _length);
 
@@ -27,17 +34,15 @@ internal sealed class BufferedBody : HttpContent
     {
         if (response.Content is BufferedBody already)
         {
-            return already.Memory.Length <= maxBytes ? already : null;
+            return !already.TooLarge && already.Memory.Length <= maxBytes ? already : null;
         }
 
         var body = await ReadAsync(response.Content, maxBytes, cancellationToken).ConfigureAwait(false);
-        if (body is not null)
-        {
-            // Readers of this response read the headers already; only the body is swapped.
-            response.Content.Dispose();
-            response.Content = body;
-        }
 
+        // Readers of this response read the headers already; only the body is swapped. A body over the cap is
+        // replaced by an empty marker, so nobody reads the rest of it later outside the timeouts.
+        response.Content.Dispose();
+        response.Content = body ?? new BufferedBody([], 0, tooLarge: true);
         return body;
     }
 
@@ -52,6 +57,8 @@ internal sealed class BufferedBody : HttpContent
     /// <summary>Reads <paramref name="content"/> into a pooled buffer, at most <paramref name="maxBytes"/>; null when it is larger.</summary>
     public static async ValueTask<BufferedBody?> ReadAsync(HttpContent content, int maxBytes, CancellationToken cancellationToken)
     {
+        // One byte past the cap is read to see that it was passed: keep that byte countable (MaxResponseBytes may be int.MaxValue).
+        maxBytes = Math.Min(maxBytes, Array.MaxLength - 1);
         var expected = content.Headers.ContentLength;
         if (expected > maxBytes)
         {
@@ -76,7 +83,7 @@ internal sealed class BufferedBody : HttpContent
 
                 if (length == buffer.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, maxBytes + 1L));
                     buffer.AsSpan(0, length).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;
@@ -106,7 +113,7 @@ internal sealed class BufferedBody : HttpContent
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing && Interlocked.Exchange(ref _buffer, null) is { } buffer)
+        if (disposing && Interlocked.Exchange(ref _buffer, null) is { Length: > 0 } buffer)
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }

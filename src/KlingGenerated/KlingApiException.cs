@@ -100,6 +100,32 @@ public class KlingApiException : Exception
     internal static KlingApiException ForTransportFailure(string detail, Exception innerException) =>
         new(KlingErrorKind.Unknown, code: 0, httpStatus: null, serverMessage: null, retryAfter: null, detail, innerException);
 
+    /// <summary>Creates the exception for an answer whose body broke off after its headers: the request surely arrived.</summary>
+    internal static KlingApiException ForBrokenAnswer(HttpRequestMessage? request, Exception innerException, int attempts, bool retried)
+    {
+        var creates = request is not null && KlingResilienceHandler.IsCreateTask(request);
+        return ForTransportFailure(creates
+            ? $"The answer to createTask broke off after the request was sent ({innerException.Message}). The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again"
+            : $"The answer to {request?.Method} {request?.RequestUri?.AbsolutePath} broke off before its end ({innerException.Message}){(retried ? $" on all {attempts} attempts" : string.Empty)}. Try again later", innerException);
+    }
+
+    /// <summary>Creates the exception for a redirect from the API, which never redirects: it is not followed.</summary>
+    internal static KlingApiException ForRedirect(int httpStatus, string? location) =>
+        new(KlingErrorKind.Unknown, httpStatus, httpStatus, serverMessage: null, retryAfter: null,
+            detail: $"The service answered HTTP {httpStatus} redirecting to {(location is null ? "no Location" : Printable(location))}; the API never redirects, so it was not followed and nothing was sent there. " +
+                    $"Check the base URL (KlingClientOptions.BaseUrl, {KlingClientOptions.DefaultBaseUrl} for kie.ai); if it is right, a proxy or the service's edge redirected: report it",
+            innerException: null);
+
+    /// <summary>Creates the exception for a redirect that the caller's HttpClient followed before this client could refuse it.</summary>
+    internal static KlingApiException ForFollowedRedirect(Uri baseUrl, Uri reached) =>
+        new(KlingErrorKind.Unknown, code: 0, httpStatus: null, serverMessage: null, retryAfter: null,
+            detail: $"The service at {baseUrl.GetLeftPart(UriPartial.Path)} redirected to {Printable(reached.GetLeftPart(UriPartial.Path))} and the HttpClient followed it; the API never redirects, so that answer was not used. " +
+                    "Create the HttpClient with new SocketsHttpHandler { AllowAutoRedirect = false } (AddKlingClient does), and check the base URL",
+            innerException: null);
+
+    private static string Printable(string text) =>
+        new(text.Take(300).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+
     /// <summary>Maps a code of the service (or an HTTP status) to a kind.</summary>
     public static KlingErrorKind KindOf(int code, int? httpStatus) => code switch
     {

@@ -19,6 +19,12 @@ public partial class KlingClient
             request.RequestUri = new Uri(_requestBase, relative);
         }
 
+        // KlingResilienceHandler reads answers with the default cap; only a changed cap travels with the request (no allocation otherwise).
+        if (_maxResponseBytesOption is not null)
+        {
+            ((IDictionary<string, object?>)request.Options)[BufferedBody.MaxBytesKey.Key] = _maxResponseBytesOption;
+        }
+
         if (_authorization is not null)
         {
             request.Headers.Authorization = _authorization;

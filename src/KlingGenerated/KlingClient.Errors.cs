@@ -8,11 +8,23 @@ public partial class KlingClient
 {
     private async Task ProcessResponseAsync(HttpClient client, HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        _ = client;
         var status = (int)response.StatusCode;
         var retryAfter = BufferedBody.RetryAfterOf(response.Headers.RetryAfter);
+        var request = response.RequestMessage;
+
+        // The API never redirects: a 3xx is not followed (the prompt and the key stay here), and one an HttpClient followed is not believed.
+        if (status is >= 300 and <= 399)
+        {
+            throw KlingApiException.ForRedirect(status, response.Headers.Location?.OriginalString);
+        }
+
+        if (request?.RequestUri is { IsAbsoluteUri: true } reached && !IsUnder(client.BaseAddress ?? _requestBase, reached))
+        {
+            throw KlingApiException.ForFollowedRedirect(client.BaseAddress ?? _requestBase, reached);
+        }
+
         var contentType = response.Content.Headers.ContentType?.MediaType;
-        var body = await BufferedBody.ReplaceContentAsync(response, _options.MaxResponseBytes, cancellationToken).ConfigureAwait(false)
+        var body = await ReadBodyAsync(client, response, cancellationToken).ConfigureAwait(false)
             ?? throw KlingApiException.ForUnreadableBody(status, $"a body larger than the {_options.MaxResponseBytes} bytes this client reads (see KlingClientOptions.MaxResponseBytes)", retryAfter);
 
         if (!ServiceEnvelope.TryRead(body.Memory.Span, out var code, out var message))
@@ -25,6 +37,39 @@ public partial class KlingClient
             throw new KlingApiException(code == 200 ? status : code, status, message, retryAfter);
         }
     }
+
+    /// <summary>
+    /// Reads the body, unless KlingResilienceHandler already did under its attempt timeout. Without that handler the
+    /// body is read under what is left of HttpClient.Timeout, which by itself covers only the headers.
+    /// </summary>
+    private async ValueTask<BufferedBody?> ReadBodyAsync(HttpClient client, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var request = response.RequestMessage;
+        using var deadline = client.Timeout == Timeout.InfiniteTimeSpan || response.Content is BufferedBody ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline?.CancelAfter(client.Timeout);
+
+        try
+        {
+            return await BufferedBody.ReplaceContentAsync(response, _options.MaxResponseBytes, deadline?.Token ?? cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested && deadline is { IsCancellationRequested: true })
+        {
+            var creates = request is not null && KlingResilienceHandler.IsCreateTask(request);
+            throw new TimeoutException(
+                $"The service sent the headers of {request?.Method} {request?.RequestUri?.AbsolutePath} but not the rest of the answer within {client.Timeout.TotalSeconds:0.#} s (HttpClient.Timeout). " +
+                (creates ? "The task may or may not have been created: check your callback or the credits before submitting again." : "Try again later."), exception);
+        }
+        catch (IOException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw KlingApiException.ForBrokenAnswer(request, exception, attempts: 1, retried: false);
+        }
+    }
+
+    /// <summary>True when <paramref name="reached"/> is on the service's scheme, host and port, under its base path: an HttpClient that follows redirects did not leave it.</summary>
+    private static bool IsUnder(Uri baseUrl, Uri reached) =>
+        reached.Scheme == baseUrl.Scheme && reached.Port == baseUrl.Port
+        && string.Equals(reached.Host, baseUrl.Host, StringComparison.OrdinalIgnoreCase)
+        && reached.AbsolutePath.StartsWith(baseUrl.AbsolutePath, StringComparison.Ordinal);
 
     private static string DescribeBody(ReadOnlySpan<byte> body, string? contentType)
     {

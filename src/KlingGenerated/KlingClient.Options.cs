@@ -13,6 +13,9 @@ public partial class KlingClient
     // One header value per client, shared by its requests (they only read it); null when the HttpClient brings its own auth.
     private readonly System.Net.Http.Headers.AuthenticationHeaderValue? _authorization;
 
+    // MaxResponseBytes boxed once, for requests to carry to KlingResilienceHandler; null when it is the default.
+    private readonly object? _maxResponseBytesOption;
+
     /// <summary>
     /// Creates a client that sends through <paramref name="httpClient"/>. If its BaseAddress is null, <see cref="KlingClientOptions.BaseUrl"/> is used.
     /// The client is thread-safe and meant to live long; the options are copied, so later changes to them are ignored.
@@ -31,6 +34,7 @@ public partial class KlingClient
         _options = options.Clone();
         _requestBase = WithTrailingSlash(_options.BaseUrl);
         _authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _options.ApiKey);
+        _maxResponseBytesOption = _options.MaxResponseBytes == KlingClientOptions.DefaultMaxResponseBytes ? null : _options.MaxResponseBytes;
     }
 
     /// <summary>The settings this client runs with (a copy; the API key is never printed by its ToString).</summary>

@@ -7,8 +7,11 @@ public partial interface IKlingClient
     /// <summary>Polls a task until it ends; see <see cref="KlingClient.WaitForCompletionAsync"/>.</summary>
     Task<TaskRecord> WaitForCompletionAsync(string taskId, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Creates a task and waits for it; see <see cref="KlingClient.GenerateVideoAsync"/>.</summary>
+    /// <summary>Creates a task and waits for it; see <see cref="KlingClient.GenerateVideoAsync(CreateTaskRequest, KlingPollingOptions?, IProgress{TaskRecord}?, CancellationToken)"/>.</summary>
     Task<TaskRecord> GenerateVideoAsync(CreateTaskRequest request, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a task, hands its id to <paramref name="onCreated"/>, then waits for it; see <see cref="KlingClient.GenerateVideoAsync(CreateTaskRequest, Func{string, CancellationToken, Task}, KlingPollingOptions?, IProgress{TaskRecord}?, CancellationToken)"/>.</summary>
+    Task<TaskRecord> GenerateVideoAsync(CreateTaskRequest request, Func<string, CancellationToken, Task> onCreated, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default);
 }
 
 public partial class KlingClient
@@ -19,7 +22,7 @@ public partial class KlingClient
     /// </summary>
     /// <returns>The record of the task that succeeded; its result URLs are in <see cref="TaskRecord.GetResultUrls"/>.</returns>
     /// <exception cref="KlingApiException">The task failed (<see cref="KlingErrorKind.TaskFailed"/>, with its failCode and failMsg) or the service answered an error.</exception>
-    /// <exception cref="TimeoutException">The task did not end within <see cref="KlingPollingOptions.Timeout"/>.</exception>
+    /// <exception cref="KlingTimeoutException">The task did not end within <see cref="KlingPollingOptions.Timeout"/>; its <see cref="KlingTimeoutException.TaskId"/> names the task, which may still finish.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<TaskRecord> WaitForCompletionAsync(string taskId, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -58,7 +61,7 @@ public partial class KlingClient
             var remaining = options.Timeout - waited;
             if (remaining <= TimeSpan.Zero)
             {
-                throw new TimeoutException(
+                throw new KlingTimeoutException(taskId, record?.RawState,
                     $"Task {taskId} did not finish within {options.Timeout.TotalMinutes:0.#} minutes (last state: {record?.RawState ?? "not visible"}). " +
                     $"It may still finish: query it later (kling status {taskId}), or raise KlingPollingOptions.Timeout.");
             }
@@ -71,10 +74,34 @@ public partial class KlingClient
     }
 
     /// <summary>Creates a task, then waits for it with <see cref="WaitForCompletionAsync"/>.</summary>
+    /// <remarks>
+    /// The task id exists only in memory until this returns; to keep it through a crash or a timeout, use the overload
+    /// with <c>onCreated</c>, which hands it over before waiting. A timeout still names it in <see cref="KlingTimeoutException.TaskId"/>.
+    /// </remarks>
     /// <returns>The record of the task that succeeded.</returns>
-    public async Task<TaskRecord> GenerateVideoAsync(CreateTaskRequest request, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default)
+    public Task<TaskRecord> GenerateVideoAsync(CreateTaskRequest request, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default) =>
+        GenerateVideoAsync(request, static (_, _) => Task.CompletedTask, options, progress, cancellationToken);
+
+    /// <summary>
+    /// Creates a task, awaits <paramref name="onCreated"/> with its id, then waits for it with <see cref="WaitForCompletionAsync"/>.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="onCreated"/> runs once, as soon as the service has answered with the task id and before the first
+    /// query: persist the id there (a database, a file), since the task is paid for from that moment and the service
+    /// cannot list your tasks. Waiting starts only after it completes; if it throws, nothing is waited for and its
+    /// exception propagates (the task exists all the same: you were given its id).
+    /// </remarks>
+    /// <param name="request">The task to create.</param>
+    /// <param name="onCreated">Called with the new task id and <paramref name="cancellationToken"/>, before waiting.</param>
+    /// <param name="options">How to poll; the defaults follow the service's advice.</param>
+    /// <param name="progress">Receives every record queried while waiting.</param>
+    /// <param name="cancellationToken">Stops creating or waiting; a task already created keeps running.</param>
+    /// <returns>The record of the task that succeeded.</returns>
+    /// <exception cref="KlingTimeoutException">The task did not end in time; <see cref="KlingTimeoutException.TaskId"/> names it.</exception>
+    public async Task<TaskRecord> GenerateVideoAsync(CreateTaskRequest request, Func<string, CancellationToken, Task> onCreated, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(onCreated);
         var created = await CreateTaskAsync(request, cancellationToken).ConfigureAwait(false);
         var taskId = created.Data?.TaskId;
         if (string.IsNullOrEmpty(taskId))
@@ -82,6 +109,7 @@ public partial class KlingClient
             throw new KlingApiException(created.Code, 200, "The service accepted the task but returned no task id.");
         }
 
+        await onCreated(taskId, cancellationToken).ConfigureAwait(false);
         return await WaitForCompletionAsync(taskId, options, progress, cancellationToken).ConfigureAwait(false);
     }
 

@@ -18,7 +18,9 @@ public sealed class KlingClientOptions
     public bool ValidateRequests { get; set; } = true;
 
     /// <summary>The most bytes the client reads of one answer (default 1 MiB); a larger answer becomes a <see cref="KlingApiException"/>.</summary>
-    public int MaxResponseBytes { get; set; } = 1024 * 1024;
+    public int MaxResponseBytes { get; set; } = DefaultMaxResponseBytes;
+
+    internal const int DefaultMaxResponseBytes = 1024 * 1024;
 
     /// <summary>
     /// The most TCP connections <c>AddKlingClient</c>'s HttpClient opens to the service at once (default 32); further

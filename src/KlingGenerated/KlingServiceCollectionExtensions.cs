@@ -40,6 +40,8 @@ public static class KlingServiceCollectionExtensions
         static KlingClientOptions Options(IServiceProvider provider) => provider.GetRequiredService<IOptions<KlingClientOptions>>().Value;
 
         services.TryAddSingleton(provider => new KlingCreateTaskPacer(Options(provider).Resilience));
+        // The extension point for pacing across processes (KlingGenerated.Redis replaces it); the local pacer by default.
+        services.TryAddSingleton<IKlingCreateTaskPacer>(provider => provider.GetRequiredService<KlingCreateTaskPacer>());
         var builder = services.AddHttpClient(HttpClientName, (provider, http) =>
         {
             http.BaseAddress = Options(provider).BaseUrl;
@@ -52,8 +54,9 @@ public static class KlingServiceCollectionExtensions
             MaxConnectionsPerServer = Options(provider).MaxConnections,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             AutomaticDecompression = System.Net.DecompressionMethods.All,
+            AllowAutoRedirect = false, // the API never redirects: a 3xx becomes a KlingApiException naming its location
         });
-        builder.AddHttpMessageHandler(provider => new KlingResilienceHandler(Options(provider).Resilience, provider.GetRequiredService<KlingCreateTaskPacer>()));
+        builder.AddHttpMessageHandler(provider => new KlingResilienceHandler(Options(provider).Resilience, provider.GetRequiredService<IKlingCreateTaskPacer>()));
         builder.AddTypedClient((http, provider) => new KlingClient(http, Options(provider)));
         services.AddTransient<IKlingClient>(provider => provider.GetRequiredService<KlingClient>());
         return builder;

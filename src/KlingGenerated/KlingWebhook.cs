@@ -1,8 +1,14 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using JsonException = Newtonsoft.Json.JsonException;
+using JsonReaderOptions = System.Text.Json.JsonReaderOptions;
+using JsonTokenType = System.Text.Json.JsonTokenType;
+using Utf8JsonReader = System.Text.Json.Utf8JsonReader;
 
 namespace KlingGenerated;
 
@@ -62,7 +68,9 @@ public static class KlingWebhook
 
     /// <summary>
     /// Verifies a signed callback and reads it. Throws for a missing header, a timestamp outside
-    /// <paramref name="tolerance"/> (either way), a bad signature or a malformed body. Comparison is constant-time.
+    /// <paramref name="tolerance"/> (either way), a bad signature or a malformed body. The signature is checked before
+    /// the body is deserialized (a cheap forward-only scan finds the task id it covers), and compared in constant time
+    /// as text: only the canonical base64 of the expected bytes is accepted.
     /// </summary>
     /// <param name="body">The request body as received.</param>
     /// <param name="timestampHeader">The <c>X-Webhook-Timestamp</c> header.</param>
@@ -98,28 +106,38 @@ public static class KlingWebhook
                 : $"The callback's timestamp is {(-skew).TotalSeconds:0} s in the future, beyond the {allowed.TotalSeconds:0} s tolerance. Reject it; check this machine's clock if it persists.");
         }
 
-        byte[] given;
-        try
+        var given = signatureHeader.Trim();
+        if (!IsBase64(given))
         {
-            given = Convert.FromBase64String(signatureHeader.Trim());
-        }
-        catch (FormatException exception)
-        {
-            throw new KlingWebhookException("X-Webhook-Signature is not base64. Reject the callback.", exception);
+            throw new KlingWebhookException("X-Webhook-Signature is not base64. Reject the callback.");
         }
 
-        var callback = Parse(body);
-        if (!CryptographicOperations.FixedTimeEquals(Signature(callback.TaskId, timestamp, hmacKey), given))
+        // The signature covers the task id only: find it with a cheap forward-only scan, verify, and only then deserialize.
+        var scanned = Scan(body);
+        var expected = ComputeSignature(scanned.TaskId, timestamp, hmacKey);
+
+        // Compared as text, in constant time: base64 has several spellings of the same bytes (the last character's unused
+        // bits), and only the canonical one is the signature, as Stripe and Standard Webhooks compare.
+        if (!CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected.AsSpan()), MemoryMarshal.AsBytes(given.AsSpan())))
         {
-            throw new KlingWebhookException($"The signature of the callback for task {callback.TaskId} does not match: it was forged, altered or signed with another key. Reject it.");
+            throw new KlingWebhookException($"The signature of the callback for task {Printable(scanned.TaskId)} does not match: it was forged, altered or signed with another key. Reject it.");
         }
 
-        return callback;
+        return Read(body, scanned);
     }
 
     /// <summary>Reads an unsigned callback. The task id comes from <c>data.taskId</c>, then <c>data.task_id</c>, then a top-level <c>taskId</c>.</summary>
-    /// <exception cref="KlingWebhookException">The body is not a callback.</exception>
-    public static KlingCallback Parse(string body)
+    /// <exception cref="KlingWebhookException">The body is not a callback: not one JSON object, data after it, no task id, or no integer code.</exception>
+    public static KlingCallback Parse(string body) => Read(body, Scan(body));
+
+    /// <summary>What the forward-only scan found: the task id and the code, both checked.</summary>
+    private readonly record struct Scanned(string TaskId, int Code);
+
+    /// <summary>
+    /// One forward pass over the body that finds the task id and the code without building anything, and checks that
+    /// the body is exactly one JSON object: no trailing data, no code outside the int range.
+    /// </summary>
+    private static Scanned Scan(string body)
     {
         if (string.IsNullOrEmpty(body))
         {
@@ -131,43 +149,159 @@ public static class KlingWebhook
             throw new KlingWebhookException($"The callback body is {body.Length} characters, more than the {MaxBodyLength} a callback can be. Reject it.");
         }
 
-        JObject root;
+        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(body.Length));
         try
         {
-            using var reader = new JsonTextReader(new StringReader(body)) { MaxDepth = 64, DateParseHandling = DateParseHandling.None };
-            root = JToken.ReadFrom(reader) as JObject ?? throw new KlingWebhookException("The callback body is not a JSON object.");
+            var length = Encoding.UTF8.GetBytes(body, bytes);
+            var reader = new Utf8JsonReader(bytes.AsSpan(0, length), new JsonReaderOptions { MaxDepth = 64 });
+            string? dataTaskId = null, dataSnakeTaskId = null, topTaskId = null;
+            long? code = null;
+            var codeIsInteger = false;
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new KlingWebhookException("The callback body is not a JSON object.");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("code"u8))
+                {
+                    reader.Read();
+                    codeIsInteger = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var number) && (code = number) is not null;
+                    if (reader.TokenType == JsonTokenType.Number && !codeIsInteger)
+                    {
+                        codeIsInteger = IsIntegerText(reader.ValueSpan);
+                        code = codeIsInteger ? long.MaxValue : null; // an integer beyond long: out of range below
+                    }
+                }
+                else if (reader.ValueTextEquals("taskId"u8))
+                {
+                    reader.Read();
+                    topTaskId ??= reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("data"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        var isTaskId = reader.ValueTextEquals("taskId"u8);
+                        var isSnake = !isTaskId && reader.ValueTextEquals("task_id"u8);
+                        reader.Read();
+                        if (reader.TokenType == JsonTokenType.String && (isTaskId || isSnake))
+                        {
+                            if (isTaskId)
+                            {
+                                dataTaskId ??= reader.GetString();
+                            }
+                            else
+                            {
+                                dataSnakeTaskId ??= reader.GetString();
+                            }
+                        }
+                        else
+                        {
+                            reader.Skip();
+                        }
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            // Reading past the object's end checks the rest: anything but whitespace after it is an error.
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                throw new KlingWebhookException("The callback body has data after its JSON object. Reject it.");
+            }
+
+            var taskId = dataTaskId ?? dataSnakeTaskId ?? topTaskId;
+            if (string.IsNullOrEmpty(taskId))
+            {
+                throw new KlingWebhookException("The callback names no task: none of data.taskId, data.task_id or taskId is set.");
+            }
+
+            if (!codeIsInteger || code is null)
+            {
+                throw new KlingWebhookException($"The callback for task {Printable(taskId)} has no integer code.");
+            }
+
+            if (code is < int.MinValue or > int.MaxValue)
+            {
+                throw new KlingWebhookException($"The callback for task {Printable(taskId)} has a code outside the range of the service's codes. Reject it.");
+            }
+
+            return new Scanned(taskId, (int)code.Value);
         }
-        catch (JsonException exception)
+        catch (System.Text.Json.JsonException exception)
         {
+            throw new KlingWebhookException(exception.Message.Contains("after a single JSON value", StringComparison.Ordinal)
+                ? "The callback body has data after its JSON object. Reject it."
+                : $"The callback body is not valid JSON ({exception.Message}).", exception);
+        }
+        catch (InvalidOperationException exception)
+        {
+            // Invalid UTF-8 or escapes inside a string are found only when the string is read.
             throw new KlingWebhookException($"The callback body is not valid JSON ({exception.Message}).", exception);
         }
-
-        var data = root["data"] as JObject;
-        var taskId = Text(data?["taskId"]) ?? Text(data?["task_id"]) ?? Text(root["taskId"]);
-        if (string.IsNullOrEmpty(taskId))
+        finally
         {
-            throw new KlingWebhookException("The callback names no task: none of data.taskId, data.task_id or taskId is set.");
+            ArrayPool<byte>.Shared.Return(bytes);
         }
+    }
 
-        if (root["code"] is not JValue { Type: JTokenType.Integer } codeToken)
-        {
-            throw new KlingWebhookException($"The callback for task {taskId} has no integer code.");
-        }
-
+    /// <summary>Deserializes the record of a callback the scan accepted (and, when signed, that was verified).</summary>
+    private static KlingCallback Read(string body, Scanned scanned)
+    {
         TaskRecord record;
         try
         {
-            var copy = (JObject)(data?.DeepClone() ?? new JObject());
-            copy["taskId"] = taskId;
+            using var reader = new JsonTextReader(new StringReader(body)) { MaxDepth = 64, DateParseHandling = DateParseHandling.None };
+            var root = (JObject)JToken.ReadFrom(reader);
+            var copy = root["data"] is JObject data ? (JObject)data.DeepClone() : new JObject();
+            copy["taskId"] = scanned.TaskId;
             record = copy.ToObject<TaskRecord>(JsonSerializer.Create(KlingClient.CallbackSerializerSettings))!;
         }
         catch (JsonException exception)
         {
-            throw new KlingWebhookException($"The callback for task {taskId} carries a record this client cannot read ({exception.Message}).", exception);
+            throw new KlingWebhookException($"The callback for task {Printable(scanned.TaskId)} carries a record this client cannot read ({exception.Message}).", exception);
         }
 
-        return new KlingCallback(taskId, (int)codeToken, record);
+        return new KlingCallback(scanned.TaskId, scanned.Code, record);
     }
 
-    private static string? Text(JToken? token) => token is JValue { Type: JTokenType.String } value ? (string?)value : null;
-}
+    private static bool IsIntegerText(ReadOnlySpan<byte> number)
+    {
+        foreach (var b in number)
+        {
+            if (b is (byte)'.' or (byte)'e' or (byte)'E')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsBase64(string text)
+    {
+        if (text.Length is 0 or > 256)
+        {
+            return false;
+        }
+
+        Span<byte> decoded = stackalloc byte[192];
+        return Convert.TryFromBase64String(text, decoded, out _);
+    }
+
+    private static string Printable(string text) =>
+        new(text.Take(120).Select(c => char.IsControl(c) ? '?' : c).ToArray());}

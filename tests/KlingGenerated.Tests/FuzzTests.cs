@@ -8,7 +8,8 @@ namespace KlingGenerated.Tests;
 
 /// <summary>
 /// 10,000 seeded malformed or adversarial answers: every one ends as success, a KlingApiException, or (when the
-/// caller cancelled) an OperationCanceledException; never another exception type. Memory stays bounded.
+/// caller cancelled) an OperationCanceledException; never another exception type, also when the body breaks off
+/// mid-read (issue 8, finding 6). Memory stays bounded.
 /// </summary>
 public sealed class FuzzTests(ITestOutputHelper output)
 {
@@ -88,7 +89,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
     {
         var valid = ValidBodies[random.Next(ValidBodies.Length)];
         var status = random.Next(10) < 7 ? 200 : new[] { 204, 400, 401, 403, 404, 429, 500, 502, 503, 504 }[random.Next(10)];
-        switch (random.Next(11))
+        switch (random.Next(12))
         {
             case 0:
                 return ("truncated JSON", new Answer(status, Encoding.UTF8.GetBytes(valid[..random.Next(valid.Length)])));
@@ -122,6 +123,9 @@ public sealed class FuzzTests(ITestOutputHelper output)
                 var chars = valid.ToCharArray();
                 chars[random.Next(chars.Length)] = "{}[]\",:0a-\\"[random.Next(11)];
                 return ("one character flipped", new Answer(status, Encoding.UTF8.GetBytes(new string(chars))));
+            case 10:
+                var whole = Encoding.UTF8.GetBytes(valid);
+                return ("body cut mid-read", new Answer(status, whole, BreakAfter: random.Next(whole.Length)));
             case 9:
                 return ("plain text", new Answer(status == 200 ? 403 : status, Encoding.UTF8.GetBytes("error code: 1010"), "text/plain"));
             default:
@@ -160,7 +164,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
             .Concat(["""{"code":200,"msg":"success","data":{"taskId":"task_1"}}""", """{"code":200,"msg":"success","data":100}""", """{"code":200,"msg":"success","data":"https://example.com/d.mp4"}"""])
             .ToArray();
 
-    private sealed record Answer(int Status, byte[] Body, string ContentType = "application/json", long Streamed = 0);
+    private sealed record Answer(int Status, byte[] Body, string ContentType = "application/json", long Streamed = 0, int BreakAfter = -1);
 
     /// <summary>Serves the next answer in memory; a streamed answer has no Content-Length and counts what was read.</summary>
     private sealed class FuzzHandler : HttpMessageHandler
@@ -174,12 +178,45 @@ public sealed class FuzzTests(ITestOutputHelper output)
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var answer = Next;
-            HttpContent content = answer.Streamed > 0
-                ? new StreamContent(new EndlessStream(answer.Streamed, this))
+            HttpContent content = answer.Streamed > 0 ? new StreamContent(new EndlessStream(answer.Streamed, this))
+                : answer.BreakAfter >= 0 ? new StreamContent(new BreakingStream(answer.Body, answer.BreakAfter))
                 : new ByteArrayContent(answer.Body);
             content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(answer.ContentType);
             OnRead?.Invoke();
             return Task.FromResult(new HttpResponseMessage((HttpStatusCode)answer.Status) { Content = content, RequestMessage = request });
+        }
+
+        /// <summary>Gives the first bytes of a body, then fails as SocketsHttpHandler does when the connection closes early.</summary>
+        private sealed class BreakingStream(byte[] body, int breakAfter) : Stream
+        {
+            private int _read;
+
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                var n = Math.Min(count, breakAfter - _read);
+                if (n <= 0)
+                {
+                    throw new HttpIOException(HttpRequestError.ResponseEnded, "The response ended prematurely.");
+                }
+
+                body.AsSpan(_read, n).CopyTo(buffer.AsSpan(offset));
+                _read += n;
+                return n;
+            }
+
+            public override void Flush()
+            {
+            }
+
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
 
         private sealed class EndlessStream(long length, FuzzHandler owner) : Stream

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace KlingGenerated.Tests;
 
-/// <summary>WaitForCompletionAsync on a fake clock: no sleeping, scripted answers.</summary>
+/// <summary>WaitForCompletionAsync on a fake clock: no sleeping, scripted answers. The answer sequences of the conformance vectors are in Conformance/PollingVectorTests.cs.</summary>
 public sealed class PollingTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
@@ -59,57 +59,7 @@ public sealed class PollingTests
     }
 
     [Fact]
-    public async Task A_state_the_client_does_not_know_counts_as_still_running()
-    {
-        var clock = new FakeTimeProvider(Start);
-        var client = new ScriptedClient(clock, (n, _) => Record(n < 3 ? "paused-for-review" : "success"));
-        var reported = new List<string?>();
-
-        await RunOnFakeClock(clock, client.WaitForCompletionAsync("t1", Options(clock), new Progress(r => reported.Add(r.RawState)), CancellationToken.None));
-
-        reported.Should().Equal("paused-for-review", "paused-for-review", "success");
-    }
-
-    [Fact]
-    public async Task A_failed_task_throws_TaskFailed_with_its_failCode_and_failMsg()
-    {
-        var clock = new FakeTimeProvider(Start);
-        var client = new ScriptedClient(clock, (n, _) => n < 2 ? Record("generating") : Record("fail", "500", "Upstream model error"));
-
-        var error = (await client.Invoking(c => RunOnFakeClock(clock, c.WaitForCompletionAsync("t1", Options(clock), null, CancellationToken.None)))
-            .Should().ThrowAsync<KlingApiException>()).Which;
-
-        error.Kind.Should().Be(KlingErrorKind.TaskFailed);
-        error.FailCode.Should().Be("500");
-        error.FailMessage.Should().Be("Upstream model error");
-        error.TaskId.Should().Be("t1");
-        error.Message.Should().Contain("t1").And.Contain("Upstream model error");
-    }
-
-    [Fact]
-    public async Task Not_found_right_after_creation_is_ridden_out_within_the_grace_period()
-    {
-        var clock = new FakeTimeProvider(Start);
-        var client = new ScriptedClient(clock, (n, _) => n < 3 ? throw new KlingApiException(422, 200, "recordInfo is null") : Record("success"));
-
-        (await RunOnFakeClock(clock, client.WaitForCompletionAsync("t1", Options(clock), null, CancellationToken.None))).State.Should().Be(TaskState.Success);
-    }
-
-    [Fact]
-    public async Task Not_found_after_the_grace_period_is_an_error()
-    {
-        var clock = new FakeTimeProvider(Start);
-        var client = new ScriptedClient(clock, (_, _) => throw new KlingApiException(404, 200, "Task not found"));
-        var options = Options(clock);
-        options.NotFoundGracePeriod = TimeSpan.FromSeconds(10);
-
-        (await client.Invoking(c => RunOnFakeClock(clock, c.WaitForCompletionAsync("t1", options, null, CancellationToken.None)))
-            .Should().ThrowAsync<KlingApiException>()).Which.Kind.Should().Be(KlingErrorKind.NotFound);
-        client.QueriedAt.Last().Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(10));
-    }
-
-    [Fact]
-    public async Task Running_out_of_time_throws_a_TimeoutException_naming_the_task()
+    public async Task Issue11_running_out_of_time_throws_a_KlingTimeoutException_carrying_the_task_id()
     {
         var clock = new FakeTimeProvider(Start);
         var client = new ScriptedClient(clock, (_, _) => Record("queuing"));
@@ -117,8 +67,11 @@ public sealed class PollingTests
         options.Timeout = TimeSpan.FromMinutes(2);
 
         var error = (await client.Invoking(c => RunOnFakeClock(clock, c.WaitForCompletionAsync("task_slow_1", options, null, CancellationToken.None)))
-            .Should().ThrowAsync<TimeoutException>()).Which;
+            .Should().ThrowAsync<KlingTimeoutException>()).Which;
 
+        error.Should().BeAssignableTo<TimeoutException>("callers catching TimeoutException keep working");
+        error.TaskId.Should().Be("task_slow_1");
+        error.LastState.Should().Be("queuing");
         error.Message.Should().Contain("task_slow_1").And.Contain("queuing");
         client.QueriedAt.Last().Should().BeCloseTo(TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1));
     }

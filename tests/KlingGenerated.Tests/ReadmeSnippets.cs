@@ -1,5 +1,6 @@
-using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using KlingGenerated.Redis;
+using StackExchange.Redis;
 using KlingGenerated.Simulator;
 using KlingGenerated.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -72,6 +73,47 @@ public sealed class ReadmeSnippets
         #endregion
     }
 
+    [Fact]
+    public async Task The_download_example_saves_the_result_of_a_task_of_the_simulator()
+    {
+        await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { WaitingFor = TimeSpan.Zero, QueuingFor = TimeSpan.Zero, GeneratingFor = TimeSpan.Zero });
+        var client = new KlingClient(new HttpClient(), new KlingClientOptions { ApiKey = simulator.ApiKey, BaseUrl = simulator.BaseUrl });
+        var record = await client.GenerateVideoAsync(new CreateTaskRequest { Input = new CreateTaskInput { Prompt = "a boat" } }, cancellationToken: CancellationToken.None);
+        var folder = Directory.CreateTempSubdirectory("kling-readme-").FullName;
+        try
+        {
+            var path = await Download(client, record, folder, CancellationToken.None);
+
+            path.Should().Be(Path.Combine(folder, record.TaskId + ".mp4"));
+            using var direct = new HttpClient();
+            (await File.ReadAllBytesAsync(path)).Should().Equal(await direct.GetByteArrayAsync(record.GetResultUrls()[0]));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<string> Download(KlingClient client, TaskRecord record, string folder, CancellationToken cancellationToken)
+    {
+        #region Snippet:Download
+        // The task id is service text: KlingFileNames makes it a safe name, checked to stay inside the folder.
+        string path = KlingFileNames.InsideDirectory(folder, KlingFileNames.ForTask(record.TaskId));
+        var progress = new Progress<KlingDownloadProgress>(p => Console.Write($"\r{p.BytesReceived:N0} of {p.TotalBytes:N0} bytes"));
+        try
+        {
+            // No API key is sent to the result host; the file appears only when complete.
+            path = await client.DownloadResultToFileAsync(record.GetResultUrls()[0], path,
+                new KlingDownloadOptions { MaxBytes = 512L << 20, IdleTimeout = TimeSpan.FromSeconds(30) }, progress, cancellationToken);
+        }
+        catch (KlingDownloadException failed) when (failed.Reason == KlingDownloadFailure.FileExists)
+        {
+            Console.WriteLine(failed.Message); // the existing file was left as it is; set Overwrite = true to replace it
+        }
+        #endregion
+        return path;
+    }
+
     private static async Task Errors(IKlingClient client, CreateTaskRequest request, CancellationToken cancellationToken)
     {
         #region Snippet:Errors
@@ -111,13 +153,35 @@ public sealed class ReadmeSnippets
         _ = done;
     }
 
+    private static async Task TaskIdFirst(IKlingClient client, CreateTaskRequest request, CancellationToken cancellationToken)
+    {
+        #region Snippet:TaskIdFirst
+        try
+        {
+            TaskRecord record = await client.GenerateVideoAsync(request,
+                onCreated: (taskId, ct) => File.AppendAllTextAsync("my-tasks.txt", taskId + "\n", ct), // paid from here on: persist it
+                cancellationToken: cancellationToken);
+        }
+        catch (KlingTimeoutException timeout)
+        {
+            Console.WriteLine($"{timeout.TaskId} is still {timeout.LastState}; query it later instead of paying again.");
+        }
+        #endregion
+    }
+
     private static void WebhookReceiver(WebApplication app, string hmacKey)
     {
         #region Snippet:WebhookReceiver
-        var seen = new ConcurrentDictionary<string, bool>(); // use a shared store when you run several instances
+        // One instance: in memory (bounded, 24 h). Several: new KlingRedisCallbackDeduplicator(redis) from KlingGenerated.Redis.
+        IKlingCallbackDeduplicator seen = new KlingMemoryCallbackDeduplicator();
 
         app.MapPost("/kling/callback", async (HttpRequest request) =>
         {
+            if (request.ContentLength > KlingWebhook.MaxBodyLength)
+            {
+                return Results.StatusCode(413); // a callback is a few kilobytes; do not read a huge body
+            }
+
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
             KlingCallback callback;
@@ -131,14 +195,26 @@ public sealed class ReadmeSnippets
                 return Results.Unauthorized(); // forged, replayed or malformed: do not act on it
             }
 
-            if (seen.TryAdd(callback.TaskId, true))
+            if (await seen.TryBeginAsync(callback.TaskId, request.HttpContext.RequestAborted))
             {
-                // First delivery: queue the work and answer at once (the service waits at most 15 s).
+                // First delivery: queue the work and answer at once (the service waits at most 15 s). If queueing
+                // fails, call seen.ForgetAsync(callback.TaskId) and answer 500, so the service delivers it again.
                 // The signature covers only the task id: query the task for the authoritative result.
             }
 
             return Results.Json(new { code = 200, msg = "success" });
         });
+        #endregion
+    }
+
+    private static async Task RedisScaleOut(WebApplicationBuilder builder)
+    {
+        #region Snippet:RedisScaleOut
+        // In every process that uses the same API key (workers, web instances, batch machines):
+        var redis = await ConnectionMultiplexer.ConnectAsync("redis.internal:6379,abortConnect=false");
+        builder.Services.AddKlingClient(builder.Configuration.GetSection("Kling"))
+            .AddRedisPacing(redis, o => o.WhenUnavailable = RedisUnavailableMode.FallBackToLocalPacer); // the default
+        builder.Services.AddSingleton<IKlingCallbackDeduplicator>(new KlingRedisCallbackDeduplicator(redis));
         #endregion
     }
 

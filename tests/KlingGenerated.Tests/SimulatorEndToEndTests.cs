@@ -31,7 +31,7 @@ public sealed class SimulatorEndToEndTests(SimulatorFixture fixture)
         JToken.DeepEquals(JToken.Parse(record.Param!), JToken.Parse(Newtonsoft.Json.JsonConvert.SerializeObject(Request()))).Should().BeTrue("param echoes the request");
         using var http = new HttpClient();
         var video = await http.GetByteArrayAsync(record.GetResultUrls().Single());
-        Mp4.TopLevelBoxes(video).Should().Contain(["ftyp", "moov", "mdat"]);
+        Mp4.ShouldBeThePlayableSample(video);
         video.Should().Equal(KlingSimulator.SampleVideo());
     }
 
@@ -115,14 +115,31 @@ public sealed class SimulatorEndToEndTests(SimulatorFixture fixture)
     }
 
     [Fact]
-    public async Task A_slow_answer_is_slow_but_still_answers()
+    public async Task A_slow_answer_waits_its_delay_on_the_simulator_clock_and_still_answers()
     {
-        var client = fixture.NewClient("slow:300");
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        // The delay runs on the simulator's TimeProvider: a fake clock shows it waited 300 ms without asserting wall time (finding 24).
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { TimeProvider = clock });
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(simulator.BaseUrl, "api/v1/chat/credit"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", simulator.ApiKey);
+        request.Headers.Add(SimulatorFault.Header, "slow:300");
 
-        (await client.GetRemainingCreditsAsync(CancellationToken.None)).Data.Should().BePositive();
+        var answer = http.SendAsync(request);
+        var advanced = TimeSpan.Zero;
+        while (!answer.IsCompleted)
+        {
+            await Task.Delay(20);
+            if (simulator.RequestCount == 1 && !answer.IsCompleted)
+            {
+                clock.Advance(TimeSpan.FromMilliseconds(50));
+                advanced += TimeSpan.FromMilliseconds(50);
+            }
+        }
 
-        watch.Elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(290));
+        using var response = await answer;
+        ((int)JObject.Parse(await response.Content.ReadAsStringAsync())["code"]!).Should().Be(200);
+        advanced.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(300), "the answer waited for 300 ms of the simulator's clock");
     }
 
     [Fact]

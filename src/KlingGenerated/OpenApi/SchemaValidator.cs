@@ -109,14 +109,14 @@ internal static class SchemaValidator
             Add(ref errors, $"{name} must be at most {max} characters long, not {text.Length}.");
         }
 
-        if (schema.Pattern is { } pattern && !pattern.IsMatch(text))
-        {
-            Add(ref errors, $"{name} must match the pattern {pattern}.");
-        }
-
+        // A URL that is not absolute http(s) gets that plain sentence, not also the regex that says the same (callBackUrl).
         if (schema.FormatUri && !(Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
         {
             Add(ref errors, $"{name} must be an absolute http or https URL, not \"{Shorten(text)}\".");
+        }
+        else if (schema.Pattern is { } pattern && !pattern.IsMatch(text))
+        {
+            Add(ref errors, $"{name} must match the pattern {pattern}.");
         }
     }
 

@@ -6,7 +6,7 @@ namespace KlingGenerated;
 /// Paces createTask to the service's limit with a sliding window, so a burst waits on the client instead of getting 429s.
 /// One pacer per API key: <c>AddKlingClient</c> registers one per service provider and shares it between handlers.
 /// </summary>
-public sealed class KlingCreateTaskPacer : IDisposable
+public sealed class KlingCreateTaskPacer : IKlingCreateTaskPacer, IDisposable
 {
     private const int Segments = 10;
     private readonly RateLimiter? _limiter;

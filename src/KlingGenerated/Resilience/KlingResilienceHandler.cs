@@ -8,24 +8,26 @@ namespace KlingGenerated;
 /// <summary>
 /// The resilience pipeline of the client, as a handler: retries what is safe to retry, honours <c>Retry-After</c>,
 /// times out attempts and calls, and paces createTask. <c>AddKlingClient</c> installs it; add it to your own HttpClient
-/// with <c>new HttpClient(new KlingResilienceHandler { InnerHandler = new SocketsHttpHandler() })</c>.
+/// with <c>new HttpClient(new KlingResilienceHandler { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false } })</c>.
 /// </summary>
 /// <remarks>
-/// Queries (GET) are retried after connection errors, timeouts, HTTP 429/500/502/503/504 and body codes 429/455/500.
-/// createTask costs money and the service has no idempotency key, so it is retried only when the service surely
-/// created nothing: HTTP 429, body codes 429 and 455, or a connection refused before anything was sent. After a
-/// timeout, a 500 or a dropped connection it is not retried, and the caller is told the task may exist.
+/// Each attempt reads the whole answer, body included, under the attempt timeout, and every attempt and backoff lies
+/// within the total timeout. Queries (GET) are retried after connection errors, timeouts, answers that break off
+/// mid-body, HTTP 429/500/502/503/504 and body codes 429/455/500. createTask costs money and the service has no
+/// idempotency key, so it is retried only when the service surely created nothing: HTTP 429, body codes 429 and 455,
+/// or a connection that was never made (a failed name lookup, a refused connection, a failed TLS handshake), when
+/// nothing was sent. After a timeout, a 500, a dropped connection or an answer that broke off it is not retried, and
+/// the caller is told the task may exist. A 3xx is never followed (see <c>AllowAutoRedirect = false</c>).
 /// </remarks>
 // CUSTOM: retries belong in the HttpClient pipeline (not in loops), and must know the service's HTTP-200 error bodies.
 public sealed class KlingResilienceHandler : DelegatingHandler
 {
     private static readonly ResiliencePropertyKey<HttpRequestMessage> RequestKey = new("KlingGenerated.Request");
     private static readonly ResiliencePropertyKey<bool> SentKey = new("KlingGenerated.Sent");
+    private static readonly ResiliencePropertyKey<int> AttemptsKey = new("KlingGenerated.Attempts");
 
-    // The body code of an HTTP 200 is read for the retry decision only when Content-Length says it is at most this.
-    private const int PeekLimit = 64 * 1024;
     private readonly KlingResilienceOptions _options;
-    private readonly KlingCreateTaskPacer _pacer;
+    private readonly IKlingCreateTaskPacer _pacer;
     private readonly bool _ownsPacer;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
 
@@ -41,13 +43,13 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     {
     }
 
-    /// <summary>Creates the handler with a shared pacer (one per API key).</summary>
-    public KlingResilienceHandler(KlingResilienceOptions options, KlingCreateTaskPacer pacer)
+    /// <summary>Creates the handler with a shared pacer (one per API key): <see cref="KlingCreateTaskPacer"/>, or one shared across processes.</summary>
+    public KlingResilienceHandler(KlingResilienceOptions options, IKlingCreateTaskPacer pacer)
         : this(options, pacer, ownsPacer: false)
     {
     }
 
-    private KlingResilienceHandler(KlingResilienceOptions options, KlingCreateTaskPacer pacer, bool ownsPacer)
+    private KlingResilienceHandler(KlingResilienceOptions options, IKlingCreateTaskPacer pacer, bool ownsPacer)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(pacer);
@@ -85,11 +87,12 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var creates = IsCreateTask(request);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(RequestKey, request);
         try
         {
-            return await _pipeline.ExecuteAsync(static (ctx, state) => state.Handler.SendOnceAsync(ctx, state.Request), context, (Handler: this, Request: request)).ConfigureAwait(false);
+            return await _pipeline.ExecuteAsync(static (ctx, state) => SendOnceAsync(ctx, state.Request, state.Handler), context, (Handler: this, Request: request)).ConfigureAwait(false);
         }
         catch (TimeoutRejectedException exception) when (!cancellationToken.IsCancellationRequested && creates && !context.Properties.GetValue(SentKey, false))
         {
@@ -97,15 +100,29 @@ public sealed class KlingResilienceHandler : DelegatingHandler
         }
         catch (TimeoutRejectedException exception) when (!cancellationToken.IsCancellationRequested)
         {
+            // The message states the time really waited: attempts, backoff and pacing included, not just one timeout.
+            var waited = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var attempts = context.Properties.GetValue(AttemptsKey, 1);
             throw new TimeoutException(creates
-                ? $"createTask got no answer within {exception.Timeout.TotalSeconds:0.#} s. The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again."
-                : $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath} within {exception.Timeout.TotalSeconds:0.#} s, retries included. Try again later.", exception);
+                ? $"createTask got no complete answer within {exception.Timeout.TotalSeconds:0.#} s (waited {waited:0.#} s in all). The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again."
+                : exception.Timeout == _options.TotalTimeout
+                    ? $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath} within {exception.Timeout.TotalSeconds:0.#} s, retries included ({attempts} attempt{(attempts == 1 ? string.Empty : "s")}, the total timeout). Try again later."
+                    : $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath}: {attempts} attempt{(attempts == 1 ? string.Empty : "s")} of {exception.Timeout.TotalSeconds:0.#} s each timed out, {waited:0.#} s in all. Try again later.", exception);
         }
         catch (HttpRequestException exception) when (!cancellationToken.IsCancellationRequested)
         {
-            throw KlingApiException.ForTransportFailure(creates && !IsRefusedBeforeSending(exception)
-                ? $"The connection failed after the createTask request was sent ({exception.Message}). The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again"
-                : $"Could not reach the service for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}). Check the base URL and the network, then try again", exception);
+            var attempts = context.Properties.GetValue(AttemptsKey, 1);
+            throw KlingApiException.ForTransportFailure(
+                NothingWasSent(exception)
+                    ? $"Could not connect to the service for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}) in {attempts} attempt{(attempts == 1 ? string.Empty : "s")}: nothing was sent{(creates ? ", so no task was created and nothing was charged" : string.Empty)}. Check the base URL, the network and any proxy, then try again"
+                    : creates
+                        ? $"The connection failed after the createTask request was sent ({exception.Message}). The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again"
+                        : $"The connection to the service failed for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}) in {attempts} attempt{(attempts == 1 ? string.Empty : "s")}. Try again later",
+                exception);
+        }
+        catch (IOException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw KlingApiException.ForBrokenAnswer(request, exception, context.Properties.GetValue(AttemptsKey, 1), retried: true);
         }
         finally
         {
@@ -116,25 +133,49 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        if (disposing && _ownsPacer)
+        if (disposing && _ownsPacer && _pacer is IDisposable pacer)
         {
-            _pacer.Dispose();
+            pacer.Dispose();
         }
 
         base.Dispose(disposing);
     }
 
-    private ValueTask<HttpResponseMessage> SendOnceAsync(ResilienceContext context, HttpRequestMessage request)
+    private static async ValueTask<HttpResponseMessage> SendOnceAsync(ResilienceContext context, HttpRequestMessage request, KlingResilienceHandler handler)
     {
         context.Properties.Set(SentKey, true);
-        return new(base.SendAsync(request, context.CancellationToken));
+        context.Properties.Set(AttemptsKey, context.Properties.GetValue(AttemptsKey, 0) + 1);
+        var response = await handler.SendInnerAsync(request, context.CancellationToken).ConfigureAwait(false);
+        if ((int)response.StatusCode is >= 300 and <= 399)
+        {
+            return response; // never followed; the client names the location, and the body is not needed
+        }
+
+        try
+        {
+            // The whole body is read inside the attempt, so the attempt timeout and the total timeout cover every byte,
+            // and a body that breaks off fails this attempt (retried for queries) instead of escaping later.
+            var cap = request.Options.TryGetValue(BufferedBody.MaxBytesKey, out var max) ? max : KlingClientOptions.DefaultMaxResponseBytes;
+            await BufferedBody.ReplaceContentAsync(response, cap, context.CancellationToken).ConfigureAwait(false);
+            return response;
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
     }
+
+    private Task<HttpResponseMessage> SendInnerAsync(HttpRequestMessage request, CancellationToken cancellationToken) => base.SendAsync(request, cancellationToken);
 
     internal static bool IsCreateTask(HttpRequestMessage request) =>
         request.Method == HttpMethod.Post && request.RequestUri?.AbsolutePath.EndsWith("/api/v1/jobs/createTask", StringComparison.Ordinal) == true;
 
     /// <summary>The retry rule: what is transient, and for createTask what surely created nothing.</summary>
-    internal static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, HttpRequestMessage request, CancellationToken cancellationToken)
+    internal static ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, HttpRequestMessage request, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(ShouldRetry(outcome, request));
+
+    private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, HttpRequestMessage request)
     {
         var creates = IsCreateTask(request);
         switch (outcome.Exception)
@@ -142,7 +183,10 @@ public sealed class KlingResilienceHandler : DelegatingHandler
             case TimeoutRejectedException:
                 return !creates;
             case HttpRequestException exception:
-                return !creates || IsRefusedBeforeSending(exception);
+                return !creates || NothingWasSent(exception);
+            case IOException:
+                // The answer broke off mid-body: the request arrived, so createTask may have created a task.
+                return !creates;
             case not null:
                 return false;
         }
@@ -159,19 +203,21 @@ public sealed class KlingResilienceHandler : DelegatingHandler
             return !creates;
         }
 
-        if (status is < 200 or > 299 || response.Content.Headers.ContentLength is not { } length || length > PeekLimit)
+        if (status is < 200 or > 299)
         {
             return false;
         }
 
-        // Read once into the buffer the client's error mapping then reuses.
-        var body = await BufferedBody.ReplaceContentAsync(response, PeekLimit, cancellationToken).ConfigureAwait(false);
-        return body is not null && ServiceEnvelope.TryRead(body.Memory.Span, out var code, out _) && (code is 429 or 455 || (code == 500 && !creates));
+        // The attempt read the body (within its cap) into the buffer the client's error mapping then reuses.
+        return response.Content is BufferedBody { TooLarge: false } body
+            && ServiceEnvelope.TryRead(body.Memory.Span, out var code, out _) && (code is 429 or 455 || (code == 500 && !creates));
     }
 
     private TimeSpan? RetryAfter(Outcome<HttpResponseMessage> outcome) =>
         BufferedBody.RetryAfterOf(outcome.Result?.Headers.RetryAfter) is { } wait ? (wait < _options.MaxDelay ? wait : _options.MaxDelay) : null;
 
-    private static bool IsRefusedBeforeSending(HttpRequestException exception) =>
-        exception.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
+    /// <summary>True when the connection was never made, so no byte of the request left: a failed name lookup, a refused connection, a failed TLS handshake or proxy tunnel.</summary>
+    internal static bool NothingWasSent(HttpRequestException exception) =>
+        exception.HttpRequestError is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError
+        || exception.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData };
 }

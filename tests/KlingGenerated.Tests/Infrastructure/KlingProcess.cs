@@ -7,18 +7,13 @@ public static class KlingProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Result> RunAsync(string workingDirectory, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "kling.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+    public static Task<Result> RunAsync(string workingDirectory, params string[] args) =>
+        RunAsync(workingDirectory, new Dictionary<string, string>(), args);
 
-        start.Environment.Remove("KIE_API_KEY");
-        start.Environment.Remove("KIE_BASE_URL");
-        using var process = Process.Start(start)!;
+    /// <summary>Runs the CLI with extra environment variables.</summary>
+    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(workingDirectory, environment, args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
@@ -33,6 +28,31 @@ public static class KlingProcess
         }
         return new Result(process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>The start info of `dotnet kling.dll args`, without KIE_* variables except those given.</summary>
+    public static ProcessStartInfo StartInfo(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "kling.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("KIE_API_KEY");
+        start.Environment.Remove("KIE_API_KEY_FILE");
+        start.Environment.Remove("KIE_BASE_URL");
+        start.Environment["KLING_LEDGER"] = LedgerFor(workingDirectory); // never the user's own ledger
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return start;
+    }
+
+    /// <summary>The ledger of the runs in <paramref name="workingDirectory"/>: beside it, so the folder holds only what the command made.</summary>
+    public static string LedgerFor(string workingDirectory) => Path.Combine(workingDirectory.TrimEnd(Path.DirectorySeparatorChar) + ".ledger", "tasks.db");
 
     public static string NewDirectory()
     {

@@ -1,0 +1,128 @@
+using System.CommandLine;
+using System.Globalization;
+using KlingGenerated.Cli.Ledger;
+using Newtonsoft.Json;
+
+namespace KlingGenerated.Cli.Batch;
+
+/// <summary><c>kling batch FILE</c>: validate every line, submit at the account's pace, wait, download; resumable through the ledger.</summary>
+internal static class BatchCommand
+{
+    /// <summary>Ctrl+C: the batch stopped submitting and recorded everything.</summary>
+    public const int Interrupted = ExitCodes.Cancelled;
+
+    public static Command Create(TextWriter output, TextWriter error, CliTerminal terminal)
+    {
+        var file = new Argument<string>("file") { Description = "JSON Lines (.jsonl: one object of createTask input fields per line, plus an optional \"id\") or CSV (.csv, with a 'prompt' column)." };
+        var outDir = new Option<string>("--out") { Description = "Where to save each video as <taskId>.mp4.", DefaultValueFactory = _ => "out" };
+        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Send the valid lines even when some are invalid (they are listed and skipped)." };
+        var resubmitUncertain = new Option<bool>("--resubmit-uncertain") { Description = "Send again the lines whose createTask may have created a task (this can pay twice)." };
+        var rateLimit = new Option<int>("--rate-limit") { Description = "New tasks the account allows per --rate-window (the service's default: 20).", DefaultValueFactory = _ => 20 };
+        var rateWindow = NumberOption.Create("--rate-window", "The window of --rate-limit, in seconds (default 10).", "a positive number of seconds such as 10", 10);
+        var timeout = NumberOption.Create("--timeout", "Minutes to wait for each task before giving up on it for this run (run again to keep waiting).", "a positive number of minutes such as 15", 15);
+        var command = new Command("batch", "Generate many videos from a file; run the same command again to resume without paying twice.")
+        {
+            file, outDir, skipInvalid, resubmitUncertain, rateLimit, rateWindow, timeout,
+        };
+
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, output, error, terminal, cancellationToken, new BatchSettings(
+            parse.GetValue(file)!, parse.GetValue(outDir)!, parse.GetValue(skipInvalid), parse.GetValue(resubmitUncertain),
+            parse.GetValue(rateLimit), parse.GetValue(rateWindow), parse.GetValue(timeout))));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, TextWriter output, TextWriter error, CliTerminal terminal, CancellationToken cancellationToken, BatchSettings settings)
+    {
+        var code = ExitCodes.Success;
+        var run = await CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
+        {
+            if (settings.RateLimit < 1 || !double.IsFinite(settings.RateWindowSeconds) || settings.RateWindowSeconds <= 0)
+            {
+                throw new UsageException($"--rate-limit must be at least 1 and --rate-window a positive number of seconds, not {settings.RateLimit} per {settings.RateWindowSeconds.ToString(CultureInfo.InvariantCulture)} s.");
+            }
+
+            if (!double.IsFinite(settings.TimeoutMinutes) || settings.TimeoutMinutes <= 0)
+            {
+                throw new UsageException($"--timeout must be a positive number of minutes, not {settings.TimeoutMinutes.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
+            var path = Path.GetFullPath(settings.File);
+            var (lines, errors) = BatchFile.Read(path);
+            foreach (var problem in errors)
+            {
+                await error.WriteLineAsync($"{Text.Safe(settings.File)}:{problem.Number}: {ExitCodes.OneLine(problem.Problem)}");
+            }
+
+            if (errors.Count > 0 && !settings.SkipInvalid)
+            {
+                throw new UsageException($"{errors.Count} invalid line(s) in {Text.Safe(settings.File)}, listed above; nothing was sent. Fix them, or pass --skip-invalid to send the {lines.Count} valid line(s).");
+            }
+
+            if (lines.Count == 0)
+            {
+                throw new UsageException($"{Text.Safe(settings.File)} has no valid request; nothing was sent.");
+            }
+
+            using var ledger = LedgerLocation.Open(parse);
+            using var running = RunLock(ledger.Path, path, settings.File);
+            await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken, o =>
+            {
+                // Submit at the account's pace, and be patient: nobody is watching each request.
+                o.Resilience.CreateTaskPermitLimit = settings.RateLimit;
+                o.Resilience.CreateTaskWindow = TimeSpan.FromSeconds(settings.RateWindowSeconds);
+                // The jitter margin scales with a shortened window (5 %), up to the library's default for the real one.
+                o.Resilience.CreateTaskPacingMargin = TimeSpan.FromTicks(Math.Min(new KlingResilienceOptions().CreateTaskPacingMargin.Ticks, o.Resilience.CreateTaskWindow.Ticks / 20));
+                o.Resilience.MaxRetries = new KlingResilienceOptions().MaxRetries;
+                o.Resilience.BaseDelay = new KlingResilienceOptions().BaseDelay;
+            });
+
+            var batch = new BatchRun(ledger, endpoint, path, settings, error, terminal);
+            var result = await batch.RunAsync(lines, cancellationToken);
+            var json = parse.GetValue(GlobalOptions.Json);
+            if (json)
+            {
+                await output.WriteLineAsync(JsonConvert.SerializeObject(result.Summary(errors, ledger.Path), Formatting.None));
+            }
+            else
+            {
+                foreach (var line in result.Lines)
+                {
+                    await output.WriteLineAsync(string.Join('\t', line.Line.Number.ToString(CultureInfo.InvariantCulture), Text.Safe(line.Line.UserId ?? "-"), Text.Safe(line.TaskId ?? "-"), line.StateText, line.File ?? Text.Safe(line.Note ?? string.Empty)));
+                }
+            }
+
+            await error.WriteLineAsync(result.Closing(errors.Count, ledger.Path));
+            if (result.Interrupted)
+            {
+                await error.WriteLineAsync($"Interrupted: submitting stopped and everything is recorded in {ledger.Path}. Resume with: kling {string.Join(' ', parse.Tokens.Select(t => Quote(t.Value)))}");
+            }
+
+            code = result.Interrupted ? Interrupted : result.ExitCode;
+        });
+        return run == ExitCodes.Success ? code : run;
+    }
+
+    /// <summary>
+    /// One run of a batch at a time: two runs of the same file would both see a line as not yet sent and pay for it twice.
+    /// The lock is an exclusive open of a file beside the ledger, which the system releases even after kill -9.
+    /// </summary>
+    private static FileStream RunLock(string ledgerPath, string batchPath, string shown)
+    {
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(batchPath)))[..16];
+        var lockPath = Path.Combine(Path.GetDirectoryName(ledgerPath)!, $"batch-{hash}.lock");
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+        }
+        catch (IOException)
+        {
+            throw new UsageException($"the batch {Text.Safe(shown)} is already running in another kling process with this ledger; nothing was sent. Wait for it to end (or stop it with Ctrl+C), then run this command again to resume.");
+        }
+    }
+
+    private static string Quote(string value) =>
+        value.Length > 0 && value.All(c => char.IsLetterOrDigit(c) || "-_./=:@".Contains(c)) ? value : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}
+
+/// <summary>The options of one <c>kling batch</c> run.</summary>
+internal sealed record BatchSettings(string File, string OutDirectory, bool SkipInvalid, bool ResubmitUncertain, int RateLimit, double RateWindowSeconds, double TimeoutMinutes);

@@ -1,0 +1,53 @@
+using System.Globalization;
+
+namespace KlingGenerated.Cli.Ledger;
+
+/// <summary>Saves a finished task's result through the library's safe download, and records the file in the ledger.</summary>
+internal static class ResultFiles
+{
+    /// <summary>Downloads the first of <paramref name="urls"/> to <c>DIR/&lt;taskId&gt;.mp4</c> (a safe name); returns the full path.</summary>
+    /// <exception cref="ResultExpiredException">The result host no longer serves the file.</exception>
+    public static async Task<string> SaveAsync(TaskLedger ledger, Endpoint endpoint, string taskId, IReadOnlyList<Uri> urls, string directory,
+        DateTimeOffset? finishedAt, CancellationToken cancellationToken)
+    {
+        if (urls.Count == 0)
+        {
+            throw new KlingApiException(200, 200, $"Task {Text.Safe(taskId)} succeeded without a result URL; query it again later with `kling status`.");
+        }
+
+        Directory.CreateDirectory(directory);
+        var path = KlingFileNames.InsideDirectory(directory, KlingFileNames.ForTask(taskId));
+        var client = endpoint.Downloads;
+        try
+        {
+            // Overwrite: "download again" replaces the file, but only once the new copy is complete.
+            path = await client.DownloadResultToFileAsync(urls[0], path, new KlingDownloadOptions { Overwrite = true }, progress: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KlingDownloadException exception) when (exception.Reason == KlingDownloadFailure.HttpStatus && exception.HttpStatus is 403 or 404 or 410)
+        {
+            throw new ResultExpiredException(taskId, exception.HttpStatus.Value, finishedAt, exception);
+        }
+
+        ledger.RecordFile(endpoint.LedgerName, taskId, path);
+        return path;
+    }
+}
+
+/// <summary>The result URL answered 403/404/410: result URLs expire (about 24 hours after the task ends).</summary>
+internal sealed class ResultExpiredException(string taskId, int status, DateTimeOffset? finishedAt, Exception inner)
+    : Exception(
+        $"the result of task {Text.Safe(taskId)} can no longer be downloaded: its URL answered HTTP {status.ToString(CultureInfo.InvariantCulture)}, "
+        + "which means it has expired (result URLs last about 24 hours"
+        + (finishedAt is { } at ? $"; this task was last seen finished at {at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC" : string.Empty)
+        + "). The video is gone from the service; generate it again if you still need it.", inner);
+
+/// <summary>Text from the service made safe for a terminal line, and bounded.</summary>
+internal static class Text
+{
+    /// <summary>The text through <see cref="TerminalText.Safe"/>, cut at <paramref name="max"/> characters.</summary>
+    public static string Safe(string? value, int max = 200)
+    {
+        var clean = TerminalText.Safe(value);
+        return clean.Length <= max ? clean : clean[..max] + "…";
+    }
+}

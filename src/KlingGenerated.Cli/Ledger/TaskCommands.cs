@@ -1,0 +1,223 @@
+using System.CommandLine;
+using System.Globalization;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace KlingGenerated.Cli.Ledger;
+
+/// <summary><c>kling tasks</c>, <c>kling wait</c> and <c>kling download</c>: the ledger's commands.</summary>
+internal static class TaskCommands
+{
+    private static readonly string[] States = ["waiting", "queuing", "generating", "success", "fail", "queued", "sending", "created", "uncertain", "rejected"];
+
+    public static Command Tasks(TextWriter output, TextWriter error)
+    {
+        var state = new Option<string?>("--state") { Description = $"Only tasks in this state or outcome: {string.Join(", ", States)} (uncertain includes sending)." };
+        state.AcceptOnlyFromAmong(States);
+        var since = new Option<string?>("--since") { Description = "Only createTasks since a time: a duration back from now (30m, 12h, 7d) or a date (2026-11-25 or 2026-11-25T10:00Z)." };
+        var command = new Command("tasks", "List the tasks the local ledger knows (the service cannot list them).") { state, since };
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
+        {
+            var from = ParseSince(parse.GetValue(since));
+            using var ledger = LedgerLocation.Open(parse);
+            var wanted = parse.GetValue(state);
+            var entries = ledger.List(wanted is "uncertain" or "sending" ? null : wanted, from)
+                .Where(e => wanted is not ("uncertain" or "sending") || e.IsUncertain).ToList();
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                await output.WriteLineAsync(JsonConvert.SerializeObject(entries.Select(ToJson)));
+                return;
+            }
+
+            if (entries.Count == 0)
+            {
+                await error.WriteLineAsync($"No tasks{(wanted is null ? string.Empty : $" in state {wanted}")}{(from is null ? string.Empty : " in that time")} in the ledger {ledger.Path}.");
+                return;
+            }
+
+            await output.WriteLineAsync($"{"CREATED (UTC)",-17}  {"TASK",-34}  {"STATE",-10}  {"FILE / NOTE"}");
+            foreach (var entry in entries)
+            {
+                var note = entry.File ?? (entry.IsUncertain ? "may exist: " + (entry.Message ?? "no answer was recorded") : entry.Message) ?? PromptOf(entry.Request);
+                await output.WriteLineAsync($"{entry.QueuedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),-17}  {Text.Safe(entry.TaskId ?? "-", 34),-34}  {Text.Safe(DisplayState(entry), 10),-10}  {Text.Safe(note, 80)}");
+            }
+        }));
+        return command;
+    }
+
+    public static Command Wait(TextWriter output, TextWriter error, CliTerminal terminal)
+    {
+        var taskId = new Argument<string>("taskId") { Description = "The task to wait for (see `kling tasks`)." };
+        var timeout = NumberOption.Create("--timeout", "Minutes to wait before giving up (the task keeps running).", "a positive number of minutes such as 15", 15);
+        var command = new Command("wait", "Wait for a task to end, showing its progress, and record it in the ledger.") { taskId, timeout };
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
+        {
+            var id = parse.GetValue(taskId)!;
+            context.TaskId = id;
+            var minutes = parse.GetValue(timeout);
+            if (!double.IsFinite(minutes) || minutes <= 0)
+            {
+                throw new UsageException($"--timeout must be a positive number of minutes, not {minutes.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
+            using var ledger = LedgerLocation.Open(parse);
+            await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
+            context.OnBuiltInSimulator = endpoint.IsSimulator;
+            context.Stage = CommandStage.Submitted;
+            TaskRecord record;
+            using (var progress = new ProgressDisplay(error, terminal))
+            {
+                try
+                {
+                    record = await endpoint.Client.WaitForCompletionAsync(id, Polling(endpoint, minutes), new LedgerProgress(ledger, endpoint.LedgerName, id, progress), cancellationToken);
+                }
+                catch (KlingTimeoutException exception)
+                {
+                    throw new CliTimeoutException(
+                        $"task {Text.Safe(id)} did not finish within {minutes.ToString("0.##", CultureInfo.InvariantCulture)} minutes (last state: {Text.Safe(exception.LastState ?? "not visible yet")}). " +
+                        $"It keeps running on the service: run `kling wait {Text.Safe(id)}` again, with a larger --timeout if needed.", exception);
+                }
+            }
+
+            await PrintAsync(output, parse, record);
+        }));
+        return command;
+    }
+
+    public static Command Download(TextWriter output, TextWriter error)
+    {
+        var taskId = new Argument<string>("taskId") { Description = "A task that succeeded (see `kling tasks --state success`)." };
+        var outDir = new Option<string>("--out") { Description = "Where to save the video as <taskId>.mp4.", DefaultValueFactory = _ => "out" };
+        var command = new Command("download", "Download (or download again) a finished task's video, while its result URL is valid.") { taskId, outDir };
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
+        {
+            var id = parse.GetValue(taskId)!;
+            context.TaskId = id;
+            using var ledger = LedgerLocation.Open(parse);
+            await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
+            var known = ledger.Find(id);
+            IReadOnlyList<Uri> urls;
+            try
+            {
+                var record = (await endpoint.Client.GetTaskRecordAsync(id, cancellationToken)).Data!;
+                ledger.RecordState(endpoint.LedgerName, id, record);
+                if (record.State != TaskState.Success)
+                {
+                    throw new UsageException(record.State == TaskState.Fail
+                        ? $"task {Text.Safe(id)} failed (failCode {Text.Safe(record.FailCode)}: {Text.Safe(record.FailMsg)}); there is nothing to download."
+                        : $"task {Text.Safe(id)} is still {Text.Safe(record.RawState)}; wait for it with `kling wait {Text.Safe(id)}`, then download it.");
+                }
+
+                urls = record.GetResultUrls();
+            }
+            catch (KlingApiException exception) when (exception.Kind == KlingErrorKind.NotFound && known is { ResultUrls.Count: > 0 })
+            {
+                // The service forgot the task; the URLs the ledger recorded may still work.
+                urls = known.ResultUrls.Select(u => new Uri(u)).ToList();
+            }
+
+            await error.WriteLineAsync($"Downloading the result of {Text.Safe(id)}...");
+            var path = await ResultFiles.SaveAsync(ledger, endpoint, id, urls, parse.GetValue(outDir)!, known?.UpdatedAt, cancellationToken);
+            await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? JsonConvert.SerializeObject(new { taskId = id, file = path }) : path);
+        }));
+        return command;
+    }
+
+    /// <summary>Hook for <c>kling status</c>: records what the service said.</summary>
+    public static void RecordStatus(ParseResult parse, Endpoint endpoint, string taskId, TaskRecord record)
+    {
+        using var ledger = LedgerLocation.Open(parse);
+        ledger.RecordState(endpoint.LedgerName, taskId, record);
+    }
+
+    /// <summary>The polling of the CLI: quick against the built-in simulator, the service's advice otherwise.</summary>
+    public static KlingPollingOptions Polling(Endpoint endpoint, double minutes) => new()
+    {
+        Timeout = TimeSpan.FromMinutes(minutes),
+        InitialDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(0.25) : new KlingPollingOptions().InitialDelay,
+        MaxDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(1) : new KlingPollingOptions().MaxDelay,
+    };
+
+    internal static DateTimeOffset? ParseSince(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        text = text.Trim();
+        if (text.Length >= 2 && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0 && double.IsFinite(amount))
+        {
+            TimeSpan? back = char.ToLowerInvariant(text[^1]) switch
+            {
+                's' => TimeSpan.FromSeconds(amount),
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                'd' => TimeSpan.FromDays(amount),
+                _ => null,
+            };
+            if (back is { } span)
+            {
+                return DateTimeOffset.UtcNow - span;
+            }
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+        {
+            return at;
+        }
+
+        throw new UsageException($"--since must be a duration back from now (30m, 12h, 7d) or a date (2026-11-25T10:00Z), not '{text}'.");
+    }
+
+    private static async Task PrintAsync(TextWriter output, ParseResult parse, TaskRecord record)
+    {
+        if (parse.GetValue(GlobalOptions.Json))
+        {
+            await output.WriteLineAsync(JsonConvert.SerializeObject(record));
+            return;
+        }
+
+        await output.WriteLineAsync($"{Text.Safe(record.TaskId)}: {Text.Safe(record.RawState)} {string.Join(" ", record.GetResultUrls().Select(u => Text.Safe(u.ToString(), 2000)))}".TrimEnd());
+    }
+
+    private static string DisplayState(LedgerEntry entry) => entry.Outcome switch
+    {
+        "created" => entry.State ?? "created",
+        "sending" or "uncertain" => "uncertain",
+        _ => entry.Outcome,
+    };
+
+    private static string? PromptOf(string? request)
+    {
+        try
+        {
+            return request is null ? null : JObject.Parse(request).SelectToken("input.prompt")?.ToString();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static object ToJson(LedgerEntry entry) => new
+    {
+        taskId = entry.TaskId,
+        state = DisplayState(entry),
+        outcome = entry.Outcome,
+        endpoint = entry.Endpoint,
+        queuedAt = entry.QueuedAt,
+        sentAt = entry.SentAt,
+        answeredAt = entry.AnsweredAt,
+        updatedAt = entry.UpdatedAt,
+        failCode = entry.FailCode,
+        failMsg = entry.FailMessage,
+        message = entry.Message,
+        resultUrls = entry.ResultUrls,
+        file = entry.File,
+        batch = entry.Batch,
+        line = entry.LineNumber,
+        lineKey = entry.LineKey,
+        request = entry.Request is null ? null : JToken.Parse(entry.Request),
+    };
+}

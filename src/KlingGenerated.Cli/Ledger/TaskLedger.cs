@@ -1,0 +1,406 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Newtonsoft.Json;
+
+namespace KlingGenerated.Cli.Ledger;
+
+/// <summary>
+/// The local task ledger: one SQLite file that records every createTask before it is sent and after it is answered,
+/// then the task's states, result URLs and downloaded file. The service cannot list tasks; this file can.
+/// </summary>
+/// <remarks>
+/// WAL journal and one short IMMEDIATE transaction per change, so a kill -9 at any moment leaves the last committed
+/// change readable; a busy timeout lets concurrent kling processes share one file. The writes that decide whether a
+/// request may be sent again ("sending", and the answer: task id or uncertain) are synced to disk (synchronous FULL)
+/// before they return, so they survive a power cut too; the others are synced with the next of those. No secret is stored:
+/// only the endpoint's address.
+/// </remarks>
+internal sealed class TaskLedger : IAsyncDisposable, IDisposable
+{
+    private const int SchemaVersion = 1;
+    private static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
+    private readonly SqliteConnection _connection;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private bool _durable;
+
+    private TaskLedger(string path, SqliteConnection connection)
+    {
+        Path = path;
+        _connection = connection;
+    }
+
+    /// <summary>The ledger file.</summary>
+    public string Path { get; }
+
+    /// <summary>Opens (creating if needed) the ledger at <paramref name="path"/>.</summary>
+    public static TaskLedger Open(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        var directory = System.IO.Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(directory))
+        {
+            // The ledger holds prompts: keep the folder private on Unix.
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory);
+            }
+            else
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
+            Execute(connection, "PRAGMA journal_mode = WAL;");
+            Execute(connection, "PRAGMA synchronous = NORMAL;"); // WAL + NORMAL survives any process crash; FULL is set per write below
+            using (var transaction = connection.BeginTransaction(deferred: false))
+            {
+                Execute(connection, """
+                    CREATE TABLE IF NOT EXISTS submissions (
+                        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                        endpoint     TEXT NOT NULL,
+                        request      TEXT,
+                        batch        TEXT,
+                        line_key     TEXT,
+                        line_number  INTEGER,
+                        queued_at    TEXT NOT NULL,
+                        sent_at      TEXT,
+                        answered_at  TEXT,
+                        outcome      TEXT NOT NULL,
+                        message      TEXT,
+                        task_id      TEXT,
+                        state        TEXT,
+                        fail_code    TEXT,
+                        fail_msg     TEXT,
+                        result_urls  TEXT,
+                        file         TEXT,
+                        updated_at   TEXT NOT NULL
+                    );
+                    DROP INDEX IF EXISTS submissions_task;
+                    CREATE INDEX IF NOT EXISTS submissions_task_id ON submissions(task_id) WHERE task_id IS NOT NULL;
+                    CREATE INDEX IF NOT EXISTS submissions_batch ON submissions(batch, line_key);
+                    CREATE TABLE IF NOT EXISTS events (
+                        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                        submission  INTEGER NOT NULL REFERENCES submissions(id),
+                        at          TEXT NOT NULL,
+                        kind        TEXT NOT NULL,
+                        detail      TEXT
+                    );
+                    """, transaction);
+                var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;", transaction), CultureInfo.InvariantCulture);
+                if (version > SchemaVersion)
+                {
+                    throw new LedgerException($"the ledger {full} was written by a newer kling (schema {version}); update kling or pass another --ledger.");
+                }
+
+                Execute(connection, $"PRAGMA user_version = {SchemaVersion};", transaction);
+                transaction.Commit();
+            }
+
+            return new TaskLedger(full, connection);
+        }
+        catch (SqliteException exception)
+        {
+            connection.Dispose();
+            throw new LedgerException($"cannot open the task ledger {full} ({exception.Message}). Check the path and its permissions, or pass another --ledger / KLING_LEDGER.", exception);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Records a createTask about to be handed to the client (nothing sent yet); returns its submission id.</summary>
+    public long RecordQueued(string endpoint, string requestJson, string? batch = null, string? lineKey = null, int? lineNumber = null) =>
+        Write(connection =>
+        {
+            var now = Now();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO submissions (endpoint, request, batch, line_key, line_number, queued_at, outcome, updated_at)
+                VALUES ($endpoint, $request, $batch, $key, $line, $now, 'queued', $now) RETURNING id;
+                """;
+            command.Parameters.AddWithValue("$endpoint", endpoint);
+            command.Parameters.AddWithValue("$request", requestJson);
+            command.Parameters.AddWithValue("$batch", (object?)batch ?? DBNull.Value);
+            command.Parameters.AddWithValue("$key", (object?)lineKey ?? DBNull.Value);
+            command.Parameters.AddWithValue("$line", (object?)lineNumber ?? DBNull.Value);
+            command.Parameters.AddWithValue("$now", now);
+            return (long)command.ExecuteScalar()!;
+        });
+
+    /// <summary>Records that the request is leaving for the service now: from here on, a task may exist.</summary>
+    public void MarkSending(long submission) =>
+        Update(submission, durable: true, "sending", "sent_at = $now, outcome = CASE WHEN outcome = 'queued' THEN 'sending' ELSE outcome END", null, null);
+
+    /// <summary>Records that the service refused the request with HTTP 429, which creates nothing: safe to send again.</summary>
+    public void MarkQueuedAgain(long submission) =>
+        Update(submission, durable: false, "refused", "sent_at = NULL, outcome = CASE WHEN outcome = 'sending' THEN 'queued' ELSE outcome END", null, "HTTP 429");
+
+    /// <summary>Records the task id the service answered.</summary>
+    public void RecordCreated(long submission, string taskId) =>
+        Update(submission, durable: true, "created", "answered_at = $now, outcome = 'created', task_id = $detail, state = COALESCE(state, 'created'), message = NULL", taskId, taskId);
+
+    /// <summary>Records a createTask whose outcome is unknown: the task may exist and may be charged.</summary>
+    public void RecordUncertain(long submission, string message) =>
+        Update(submission, durable: true, "uncertain", "answered_at = $now, outcome = 'uncertain', message = $detail", message, message);
+
+    /// <summary>Records a createTask that surely created nothing (not sent, or refused by the service).</summary>
+    public void RecordRejected(long submission, string message) =>
+        Update(submission, durable: false, "rejected", "answered_at = $now, outcome = 'rejected', message = $detail", message, message);
+
+    /// <summary>Records what a query about <paramref name="taskId"/> said (filed under the id asked for, not the one echoed); a task unknown to the ledger is added.</summary>
+    public void RecordState(string endpoint, string taskId, TaskRecord record)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        string? urls = null;
+        if (record.State == TaskState.Success)
+        {
+            try
+            {
+                urls = JsonConvert.SerializeObject(record.GetResultUrls().Select(u => u.ToString()));
+            }
+            catch (FormatException)
+            {
+                // A resultJson that is not {"resultUrls": [...]}: the state is still worth keeping; the download says what is wrong.
+            }
+        }
+
+        Write(connection =>
+        {
+            var now = Now();
+            var id = EnsureTask(connection, endpoint, taskId, record.Param, now);
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                UPDATE submissions SET state = $state, fail_code = $failCode, fail_msg = $failMsg,
+                    result_urls = COALESCE($urls, result_urls), updated_at = $now
+                WHERE id = $id AND (state IS NOT $state OR ($urls IS NOT NULL AND result_urls IS NOT $urls));
+                """;
+            command.Parameters.AddWithValue("$state", (object?)record.RawState ?? "unknown");
+            command.Parameters.AddWithValue("$failCode", (object?)record.FailCode ?? DBNull.Value);
+            command.Parameters.AddWithValue("$failMsg", (object?)record.FailMsg ?? DBNull.Value);
+            command.Parameters.AddWithValue("$urls", (object?)urls ?? DBNull.Value);
+            command.Parameters.AddWithValue("$now", now);
+            command.Parameters.AddWithValue("$id", id);
+            if (command.ExecuteNonQuery() > 0)
+            {
+                AddEvent(connection, id, now, "state", record.RawState ?? "unknown");
+            }
+
+            return 0;
+        });
+    }
+
+    /// <summary>Records the file a task's result was saved to.</summary>
+    public void RecordFile(string endpoint, string taskId, string path) =>
+        Write(connection =>
+        {
+            var now = Now();
+            var id = EnsureTask(connection, endpoint, taskId, null, now);
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE submissions SET file = $file, updated_at = $now WHERE id = $id;";
+            command.Parameters.AddWithValue("$file", path);
+            command.Parameters.AddWithValue("$now", now);
+            command.Parameters.AddWithValue("$id", id);
+            command.ExecuteNonQuery();
+            AddEvent(connection, id, now, "file", path);
+            return 0;
+        });
+
+    /// <summary>The entry of a task, or null when the ledger does not know it.</summary>
+    public LedgerEntry? Find(string taskId) =>
+        Read("WHERE task_id = $p0 ORDER BY id DESC LIMIT 1", [taskId]).FirstOrDefault();
+
+    /// <summary>Entries, newest first, optionally only in <paramref name="state"/> (a task state or an outcome) and since a time.</summary>
+    public IReadOnlyList<LedgerEntry> List(string? state, DateTimeOffset? since) =>
+        Read("WHERE ($p0 IS NULL OR state = $p0 OR outcome = $p0) AND ($p1 IS NULL OR queued_at >= $p1) ORDER BY id DESC",
+            [state, since?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)]);
+
+    /// <summary>Every entry of a batch, oldest first.</summary>
+    public IReadOnlyList<LedgerEntry> Batch(string batch) => Read("WHERE batch = $p0 ORDER BY id", [batch]);
+
+    /// <summary>The size of the ledger's files (database and write-ahead log) in bytes.</summary>
+    public long SizeInBytes() =>
+        new[] { Path, Path + "-wal" }.Where(File.Exists).Sum(p => new FileInfo(p).Length);
+
+    public void Dispose()
+    {
+        _connection.Dispose();
+        _gate.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Update(long submission, bool durable, string kind, string set, string? detail, string? eventDetail) =>
+        Write(durable, connection =>
+        {
+            var now = Now();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"UPDATE submissions SET {set}, updated_at = $now WHERE id = $id;";
+            command.Parameters.AddWithValue("$now", now);
+            command.Parameters.AddWithValue("$id", submission);
+            command.Parameters.AddWithValue("$detail", (object?)detail ?? DBNull.Value);
+            command.ExecuteNonQuery();
+            AddEvent(connection, submission, now, kind, eventDetail);
+            return 0;
+        });
+
+    private static long EnsureTask(SqliteConnection connection, string endpoint, string taskId, string? param, string now)
+    {
+        using var find = connection.CreateCommand();
+        // Not unique: a test server (or a buggy service) may answer the same id twice; the newest row follows the task.
+        find.CommandText = "SELECT id FROM submissions WHERE task_id = $task ORDER BY id DESC LIMIT 1;";
+        find.Parameters.AddWithValue("$task", taskId);
+        if (find.ExecuteScalar() is long id)
+        {
+            return id;
+        }
+
+        // A task created elsewhere (another machine, an older kling): start following it now.
+        using var insert = connection.CreateCommand();
+        insert.CommandText = """
+            INSERT INTO submissions (endpoint, request, queued_at, outcome, task_id, updated_at)
+            VALUES ($endpoint, $request, $now, 'created', $task, $now) RETURNING id;
+            """;
+        insert.Parameters.AddWithValue("$endpoint", endpoint);
+        insert.Parameters.AddWithValue("$request", (object?)param ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$now", now);
+        insert.Parameters.AddWithValue("$task", taskId);
+        var added = (long)insert.ExecuteScalar()!;
+        AddEvent(connection, added, now, "imported", taskId);
+        return added;
+    }
+
+    private static void AddEvent(SqliteConnection connection, long submission, string now, string kind, string? detail)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO events (submission, at, kind, detail) VALUES ($s, $at, $kind, $detail);";
+        command.Parameters.AddWithValue("$s", submission);
+        command.Parameters.AddWithValue("$at", now);
+        command.Parameters.AddWithValue("$kind", kind);
+        command.Parameters.AddWithValue("$detail", (object?)detail ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    private T Write<T>(Func<SqliteConnection, T> change) => Write(durable: false, change);
+
+    private T Write<T>(bool durable, Func<SqliteConnection, T> change)
+    {
+        _gate.Wait();
+        try
+        {
+            if (durable != _durable)
+            {
+                Execute(_connection, durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
+                _durable = durable;
+            }
+
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            var result = change(_connection);
+            transaction.Commit();
+            return result;
+        }
+        catch (SqliteException exception)
+        {
+            throw new LedgerException($"cannot write the task ledger {Path} ({exception.Message}). Check the free disk space and the file's permissions.", exception);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private List<LedgerEntry> Read(string where, object?[] parameters)
+    {
+        _gate.Wait();
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = $"""
+                SELECT id, endpoint, request, batch, line_key, line_number, queued_at, sent_at, answered_at, outcome, message,
+                       task_id, state, fail_code, fail_msg, result_urls, file, updated_at
+                FROM submissions {where};
+                """;
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                command.Parameters.AddWithValue("$p" + i.ToString(CultureInfo.InvariantCulture), parameters[i] ?? DBNull.Value);
+            }
+
+            using var reader = command.ExecuteReader();
+            var entries = new List<LedgerEntry>();
+            while (reader.Read())
+            {
+                string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+                entries.Add(new LedgerEntry(
+                    reader.GetInt64(0), reader.GetString(1), Text(2), Text(3), Text(4), reader.IsDBNull(5) ? null : reader.GetInt32(5),
+                    Time(Text(6))!.Value, Time(Text(7)), Time(Text(8)), reader.GetString(9), Text(10), Text(11), Text(12), Text(13), Text(14),
+                    Text(15) is { } urls ? JsonConvert.DeserializeObject<string[]>(urls) ?? [] : [], Text(16), Time(Text(17))!.Value));
+            }
+
+            return entries;
+        }
+        catch (SqliteException exception)
+        {
+            throw new LedgerException($"cannot read the task ledger {Path} ({exception.Message}). Check the file, or pass another --ledger / KLING_LEDGER.", exception);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static string Now() => DateTimeOffset.UtcNow.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset? Time(string? text) =>
+        text is null ? null : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql, SqliteTransaction? transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command.ExecuteScalar();
+    }
+}
+
+/// <summary>
+/// One createTask (or a task the ledger follows) as the ledger knows it. Outcome is queued (not sent), sending (sent,
+/// no answer recorded), created, uncertain (may exist) or rejected (nothing created).
+/// </summary>
+internal sealed record LedgerEntry(
+    long Id, string Endpoint, string? Request, string? Batch, string? LineKey, int? LineNumber,
+    DateTimeOffset QueuedAt, DateTimeOffset? SentAt, DateTimeOffset? AnsweredAt, string Outcome, string? Message,
+    string? TaskId, string? State, string? FailCode, string? FailMessage, IReadOnlyList<string> ResultUrls, string? File, DateTimeOffset UpdatedAt)
+{
+    /// <summary>A createTask sent without an answer, or answered "may exist": the task may exist and may be charged.</summary>
+    public bool IsUncertain => Outcome is "uncertain" or "sending";
+
+    /// <summary>The task ended (success or fail).</summary>
+    public bool IsFinal => State is "success" or "fail";
+}
+
+/// <summary>The ledger could not be opened, read or written; the message says which file and what to do.</summary>
+internal sealed class LedgerException(string message, Exception? inner = null) : Exception(message, inner);

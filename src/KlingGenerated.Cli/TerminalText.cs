@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Text;
+
+namespace KlingGenerated.Cli;
+
+/// <summary>Makes text the service sent safe to print: no control characters, no markup.</summary>
+// The service's answers are untrusted: an ESC sequence, a CR/LF or a bidi override in a task id or message must not
+// clear the screen, forge an `error:` line or reorder what the user reads.
+internal static class TerminalText
+{
+    /// <summary>Replaces control and bidi-formatting characters with '?' and joins lines, so the text prints as one plain line.</summary>
+    public static string Safe(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return string.Empty;
+        }
+
+        StringBuilder? builder = null;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (!IsUnsafe(c))
+            {
+                builder?.Append(c);
+                continue;
+            }
+
+            builder ??= new StringBuilder(text.Length).Append(text, 0, i);
+            builder.Append(c is '\n' or '\r' or '\t' ? ' ' : '?');
+        }
+
+        return builder?.ToString() ?? text;
+    }
+
+    /// <summary>Safe text escaped for Spectre.Console markup.</summary>
+    public static string Markup(string? text) => Spectre.Console.Markup.Escape(Safe(text));
+
+    private static bool IsUnsafe(char c) =>
+        char.IsControl(c) // C0, DEL and C1 (includes ESC and the 8-bit CSI)
+        || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format // bidi overrides, zero-width characters
+        || c is '\u2028' or '\u2029'; // line and paragraph separators
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KlingGenerated.OpenApi;
+using Newtonsoft.Json.Linq;
+
+namespace KlingGenerated.Simulator;
+
+/// <summary>What a strict JSON reader does that the schema validator does not: duplicate keys, and which fields to keep.</summary>
+internal static class StrictJson
+{
+    /// <summary>The first key that appears twice in one object (as <c>input.prompt</c>), or null. Invalid JSON is left to the validator.</summary>
+    public static string? FindDuplicateKey(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 64 });
+        var objects = new Stack<(HashSet<string> Keys, string Path)>();
+        string? pendingKey = null;
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    pendingKey = reader.GetString()!;
+                    var (keys, path) = objects.Peek();
+                    if (!keys.Add(pendingKey))
+                    {
+                        return Join(path, pendingKey);
+                    }
+
+                    continue;
+                }
+
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    var parent = objects.Count == 0 ? string.Empty : objects.Peek().Path;
+                    objects.Push(([], objects.Count == 0 ? string.Empty : Join(parent, pendingKey ?? "[]")));
+                }
+                else if (reader.TokenType == JsonTokenType.EndObject)
+                {
+                    objects.Pop();
+                }
+
+                pendingKey = null;
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        return null;
+    }
+
+    private static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
+
+    /// <summary>Keeps only the properties <paramref name="schemaName"/> declares, recursively: a stored request keeps no unknown fields.</summary>
+    public static JsonObject KeepDeclared(JsonObject value, string schemaName) =>
+        KeepDeclared(value, KlingOpenApiDocument.Root["components"]!["schemas"]![schemaName]!);
+
+    private static JsonObject KeepDeclared(JsonObject value, JToken schema)
+    {
+        var properties = KlingOpenApiDocument.Resolve(schema)["properties"] as JObject;
+        var kept = new JsonObject();
+        foreach (var (name, node) in value)
+        {
+            if (properties?[name] is not { } propertySchema)
+            {
+                continue;
+            }
+
+            kept[name] = node is JsonObject child && KlingOpenApiDocument.Resolve(propertySchema)["properties"] is JObject
+                ? KeepDeclared(child, propertySchema)
+                : node?.DeepClone();
+        }
+
+        return kept;
+    }
+}

@@ -1,0 +1,35 @@
+namespace KlingGenerated;
+
+/// <summary>Limits of <see cref="KlingClient.DownloadResultAsync"/> and <see cref="KlingClient.DownloadResultToFileAsync"/>.</summary>
+public sealed class KlingDownloadOptions
+{
+    /// <summary>The most bytes one result may have (default 1 GiB); a larger one stops the download.</summary>
+    public long MaxBytes { get; set; } = 1L << 30;
+
+    /// <summary>The longest wait for the next bytes, headers included (default 30 s).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest one download may take in all, redirects included (default 10 minutes).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The most redirects followed (default 5); each must stay on http or https.</summary>
+    public int MaxRedirects { get; set; } = 5;
+
+    /// <summary>Replace an existing file (default false: an existing file is never touched).</summary>
+    public bool Overwrite { get; set; }
+
+    internal void Validate()
+    {
+        if (MaxBytes < 1 || IdleTimeout <= TimeSpan.Zero || (Timeout <= TimeSpan.Zero && Timeout != System.Threading.Timeout.InfiniteTimeSpan) || MaxRedirects < 0)
+        {
+            throw new ArgumentException(
+                $"Invalid download options: MaxBytes ({MaxBytes}) must be at least 1, IdleTimeout ({IdleTimeout}) and Timeout ({Timeout}) positive, MaxRedirects ({MaxRedirects}) not negative.",
+                "options");
+        }
+    }
+}
+
+/// <summary>How far a download got.</summary>
+/// <param name="BytesReceived">The bytes received so far.</param>
+/// <param name="TotalBytes">The size the server announced (Content-Length), or null when it announced none.</param>
+public readonly record struct KlingDownloadProgress(long BytesReceived, long? TotalBytes);

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using KlingGenerated.Tests.Conformance;
+using KlingGenerated.Tests.Infrastructure;
+
+namespace KlingGenerated.Tests.Ports;
+
+/// <summary>
+/// tests/ports/typescript: a TypeScript client generated from openapi/kling.openapi.yaml at test time (openapi-typescript,
+/// openapi-fetch, tsc --strict), run against every conformance vector and end to end against the standalone simulator.
+/// `dotnet test` runs it, installing the port's pinned packages with `npm ci` when they are missing.
+/// </summary>
+public sealed class TypeScriptPortTests
+{
+    private static readonly string PortDirectory = Path.Combine(Repo.Root, "tests", "ports", "typescript");
+
+    [Fact]
+    public async Task The_TypeScript_port_generated_from_the_spec_passes_every_conformance_vector_and_the_end_to_end_run()
+    {
+        if (!File.Exists(Path.Combine(PortDirectory, "node_modules", ".bin", "openapi-typescript")))
+        {
+            var install = await Npm("ci --no-audit --no-fund");
+            install.ExitCode.Should().Be(0, "`npm ci` in tests/ports/typescript installs the port's pinned packages (needs Node and npm):\n{0}", install.Output);
+        }
+
+        var run = await Npm("test", ("KLING_SIMULATOR_DLL", Path.Combine(AppContext.BaseDirectory, "KlingGenerated.Simulator.dll")));
+
+        run.ExitCode.Should().Be(0, "`npm test` in tests/ports/typescript failed:\n{0}", run.Output);
+        var vectors = new[] { "requests", "validation", "responses", "webhooks", "polling" }.Sum(kind => ConformanceVectors.All(kind).Count());
+        const int vectorFileChecks = 5, endToEnd = 1;
+        Regex.Match(run.Output, @"^ℹ pass (\d+)$", RegexOptions.Multiline).Groups[1].Value.Should()
+            .Be((vectors + vectorFileChecks + endToEnd).ToString(System.Globalization.CultureInfo.InvariantCulture), "every vector runs once:\n{0}", run.Output);
+        run.Output.Should().MatchRegex(@"(?m)^ℹ fail 0$").And.Contain("the seed example runs end to end against the standalone simulator");
+        File.Exists(Path.Combine(PortDirectory, "generated", "kling.ts")).Should().BeTrue("the types are generated at test time");
+    }
+
+    private static async Task<(int ExitCode, string Output)> Npm(string arguments, params (string Name, string Value)[] environment)
+    {
+        var start = new ProcessStartInfo("npm", arguments)
+        {
+            WorkingDirectory = PortDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        start.Environment["NO_COLOR"] = "1";
+        start.Environment["FORCE_COLOR"] = "0";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("npm was not found: install Node.js 20 or later with npm to run the TypeScript port.", e);
+        }
+
+        using (process)
+        {
+            var output = new StringBuilder();
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"npm {arguments} did not exit within 10 minutes; it was killed.\n{await stdout}\n{await stderr}");
+            }
+
+            output.Append(await stdout).Append(await stderr);
+            return (process.ExitCode, output.ToString());
+        }
+    }
+}
