@@ -8,6 +8,7 @@
 #   5. a fresh xunit project compiles and passes the Simulator package README's fixture, verbatim;
 #   6. `dotnet tool install --tool-path` installs the kling tool from the feed, and `kling generate` offline writes a valid MP4;
 #   7. the single-file simulator binary (scripts/publish-simulator.sh) starts, takes every flag of `kling simulator`,
+#      names the SHA-256 of openapi/kling.openapi.yaml in GET /_simulator/health (the simulator branch's control endpoints),
 #      and serves a createTask / recordInfo / download round trip to curl.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -246,7 +247,17 @@ fi
 
 if [ -x "$binary" ] && [ -x "$tools/kling" ]; then
   # Every flag of `kling simulator`, except the kling-wide ones, is one the binary takes too.
-  flags() { grep -oE -- '--[a-z][a-z0-9-]+' | sort -u; }
+  # Option names are the first column of a help laid out one option a line (descriptions may mention other flags);
+  # a one-line usage gives all its flags.
+  flags() {
+    local text
+    text=$(cat)
+    if echo "$text" | grep -qE -- '^ +(-[^ ,]+, )*--[a-z]'; then
+      echo "$text" | grep -oE -- '^ +(-[^ ,]+, )*--[a-z][a-z0-9-]+' | grep -oE -- '--[a-z][a-z0-9-]+$' | sort -u
+    else
+      echo "$text" | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u
+    fi
+  }
   kling_flags=$("$tools/kling" simulator --help | flags | grep -vxE -- '--(help|base-url|json|verbose)')
   binary_flags=$("$binary" --help | flags)
   missing=$(comm -23 <(echo "$kling_flags") <(echo "$binary_flags") | tr '\n' ' ')
@@ -290,5 +301,13 @@ if [ -x "$binary" ]; then
   fi
   [ -n "$ok" ] && pass "the single-file simulator serves createTask, recordInfo, download-url and the video to curl" \
     || fail "the single-file simulator serves createTask, recordInfo, download-url and the video to curl" "see the output above"
+  # It says which contract it serves: /_simulator/health carries the SHA-256 of openapi/kling.openapi.yaml.
+  health=""
+  [ -n "$url" ] && health=$(curl -sf --max-time 10 "${auth[@]}" "${url}_simulator/health")
+  echo "health: $health"
+  spec_sha=$(sha256sum < openapi/kling.openapi.yaml | cut -d' ' -f1)
+  echo "$health" | grep -q "\"specSha256\": *\"$spec_sha\"" \
+    && pass "the single-file simulator's health names the SHA-256 of openapi/kling.openapi.yaml" \
+    || fail "the single-file simulator's health names the SHA-256 of openapi/kling.openapi.yaml" "expected $spec_sha"
   kill "$bin_pid" 2>/dev/null
 fi
