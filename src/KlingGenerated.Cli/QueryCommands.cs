@@ -22,6 +22,7 @@ internal static class QueryCommands
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
             var record = (await endpoint.Client.GetTaskRecordAsync(context.TaskId, cancellationToken)).Data
                 ?? throw new CliServiceException($"the service answered without the task's record. Query it again later with `kling status {TerminalText.Safe(context.TaskId)}`.");
+            KlingClient.EnsureRecordOf(context.TaskId!, record);
             Ledger.TaskCommands.RecordStatus(parse, endpoint, context.TaskId!, record); // the ledger follows the task
             if (context.Json)
             {

@@ -86,12 +86,14 @@ public class KlingApiException : Exception
     }
 
     /// <summary>Creates the exception for an answer that is not the service's JSON (an HTML page, plain text, nothing).</summary>
-    internal static KlingApiException ForUnreadableBody(int httpStatus, string what, TimeSpan? retryAfter)
+    internal static KlingApiException ForUnreadableBody(int httpStatus, string what, TimeSpan? retryAfter, bool mayHaveCreated = false)
     {
         var kind = httpStatus is >= 200 and < 300 ? KlingErrorKind.Unknown : KindOf(httpStatus, httpStatus);
         var advice = httpStatus == 403 && what.Contains("1010", StringComparison.Ordinal)
             ? "The service's edge blocked the request (error 1010 means the User-Agent looks like a bot); send a User-Agent header"
-            : Advice(kind);
+            : mayHaveCreated
+                ? "The createTask request arrived, so the task may or may not have been created: check your callback or the credits before submitting again"
+                : kind == KlingErrorKind.Unknown ? "Try again later; if it persists, report the answer" : Advice(kind);
         return new KlingApiException(kind, httpStatus, httpStatus, serverMessage: null, retryAfter,
             detail: $"The service answered HTTP {httpStatus} with {what} instead of its JSON envelope. {advice}", innerException: null);
     }
@@ -108,6 +110,12 @@ public class KlingApiException : Exception
             ? $"The answer to createTask broke off after the request was sent ({innerException.Message}). The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again"
             : $"The answer to {request?.Method} {request?.RequestUri?.AbsolutePath} broke off before its end ({innerException.Message}){(retried ? $" on all {attempts} attempts" : string.Empty)}. Try again later", innerException);
     }
+
+    /// <summary>Creates the exception for a query answered with the record of another task: that record is not used.</summary>
+    internal static KlingApiException ForRecordOfAnotherTask(string taskId) =>
+        new(KlingErrorKind.Unknown, code: 0, httpStatus: 200, serverMessage: null, retryAfter: null,
+            detail: $"The query for task {Printable(taskId)} was answered with the record of another task, so that answer was not used. Query the task again; if it persists, report it",
+            innerException: null);
 
     /// <summary>Creates the exception for a redirect from the API, which never redirects: it is not followed.</summary>
     internal static KlingApiException ForRedirect(int httpStatus, string? location) =>

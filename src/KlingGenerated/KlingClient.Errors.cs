@@ -29,12 +29,13 @@ public partial class KlingClient
 
         if (!ServiceEnvelope.TryRead(body.Memory.Span, out var code, out var message))
         {
-            throw KlingApiException.ForUnreadableBody(status, DescribeBody(body.Memory.Span, contentType), retryAfter);
+            var creates = request is not null && KlingResilienceHandler.IsCreateTask(request);
+            throw KlingApiException.ForUnreadableBody(status, WithoutKey(DescribeBody(body.Memory.Span, contentType))!, retryAfter, mayHaveCreated: creates && status is >= 200 and <= 299);
         }
 
         if (status is < 200 or > 299 || code != 200)
         {
-            throw new KlingApiException(code == 200 ? status : code, status, message, retryAfter);
+            throw new KlingApiException(code == 200 ? status : code, status, WithoutKey(message), retryAfter);
         }
     }
 
@@ -71,6 +72,10 @@ public partial class KlingClient
         && string.Equals(reached.Host, baseUrl.Host, StringComparison.OrdinalIgnoreCase)
         && reached.AbsolutePath.StartsWith(baseUrl.AbsolutePath, StringComparison.Ordinal);
 
+    /// <summary>Service text is shown and stored by callers: a service (or proxy) that echoes the key must not leak it there.</summary>
+    private string? WithoutKey(string? text) =>
+        text is null || string.IsNullOrEmpty(_options.ApiKey) ? text : text.Replace(_options.ApiKey, "[API key]", StringComparison.Ordinal);
+
     private static string DescribeBody(ReadOnlySpan<byte> body, string? contentType)
     {
         if (body.Length == 0)
@@ -86,8 +91,8 @@ public partial class KlingClient
 
         var printable = new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Trim();
         return printable.Length > 120
-            ? $"a body that is not its JSON envelope (\"{printable[..117]}...\")"
-            : $"a body that is not its JSON envelope (\"{printable}\")";
+            ? $"an unreadable body (\"{printable[..117]}...\")"
+            : $"an unreadable body (\"{printable}\")";
     }
 }
 

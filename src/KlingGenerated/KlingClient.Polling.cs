@@ -47,6 +47,7 @@ public partial class KlingClient
 
             if (record is not null)
             {
+                EnsureRecordOf(taskId, record);
                 progress?.Report(record);
                 switch (record.State)
                 {
@@ -122,4 +123,13 @@ public partial class KlingClient
         jitter == 0 ? delay : TimeSpan.FromTicks((long)(delay.Ticks * (1 - (jitter * Random.Shared.NextDouble()))));
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>A record of another task is never taken for this one (a confused cache or a hostile answer would hand over someone else's video).</summary>
+    internal static void EnsureRecordOf(string taskId, TaskRecord record)
+    {
+        if (!string.IsNullOrEmpty(record.TaskId) && !string.Equals(record.TaskId, taskId, StringComparison.Ordinal))
+        {
+            throw KlingApiException.ForRecordOfAnotherTask(taskId);
+        }
+    }
 }

@@ -36,9 +36,10 @@ public partial class TaskRecord
         }
 
         return array.Select((url, index) =>
-            url.Type == JTokenType.String && Uri.TryCreate((string?)url, UriKind.Absolute, out var uri)
+            // Only http(s): on Unix "/x.mp4" parses as file:///x.mp4, and a UNC path as file://host/.
+            url.Type == JTokenType.String && Uri.TryCreate((string?)url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
                 ? uri
-                : throw new FormatException($"Task {TaskId}: resultJson.resultUrls[{index}] is not an absolute URL."))
+                : throw new FormatException($"Task {TaskId}: resultJson.resultUrls[{index}] is not an absolute http or https URL."))
             .ToArray();
     }
 }

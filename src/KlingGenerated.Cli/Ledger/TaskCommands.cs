@@ -100,6 +100,7 @@ internal static class TaskCommands
             try
             {
                 var record = (await endpoint.Client.GetTaskRecordAsync(id, cancellationToken)).Data!;
+                KlingClient.EnsureRecordOf(id, record);
                 ledger.RecordState(endpoint.LedgerName, id, record);
                 if (record.State != TaskState.Success)
                 {

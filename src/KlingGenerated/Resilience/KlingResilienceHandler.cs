@@ -120,6 +120,14 @@ public sealed class KlingResilienceHandler : DelegatingHandler
                         : $"The connection to the service failed for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}) in {attempts} attempt{(attempts == 1 ? string.Empty : "s")}. Try again later",
                 exception);
         }
+        catch (SocketException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // SocketsHttpHandler lets a few socket errors of connection setup escape unwrapped (a reset right after connect): no byte was sent.
+            var attempts = context.Properties.GetValue(AttemptsKey, 1);
+            throw KlingApiException.ForTransportFailure(
+                $"Could not connect to the service for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}) in {attempts} attempt{(attempts == 1 ? string.Empty : "s")}: nothing was sent{(creates ? ", so no task was created and nothing was charged" : string.Empty)}. Check the base URL, the network and any proxy, then try again",
+                exception);
+        }
         catch (IOException exception) when (!cancellationToken.IsCancellationRequested)
         {
             throw KlingApiException.ForBrokenAnswer(request, exception, context.Properties.GetValue(AttemptsKey, 1), retried: true);
@@ -184,6 +192,8 @@ public sealed class KlingResilienceHandler : DelegatingHandler
                 return !creates;
             case HttpRequestException exception:
                 return !creates || NothingWasSent(exception);
+            case SocketException:
+                return true; // unwrapped, it comes from connection setup: nothing was sent
             case IOException:
                 // The answer broke off mid-body: the request arrived, so createTask may have created a task.
                 return !creates;
