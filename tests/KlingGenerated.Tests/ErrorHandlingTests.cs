@@ -39,10 +39,10 @@ public sealed class ErrorHandlingTests(WireMockFixture wireMock)
 
     [Theory]
     [InlineData("empty-200", "an empty body")]
-    [InlineData("truncated-json-200", "not its JSON envelope")]
-    [InlineData("json-null-200", "not its JSON envelope")]
-    [InlineData("json-array-200", "not its JSON envelope")]
-    [InlineData("no-code-200", "not its JSON envelope")]
+    [InlineData("truncated-json-200", "an unreadable body")]
+    [InlineData("json-null-200", "an unreadable body")]
+    [InlineData("json-array-200", "an unreadable body")]
+    [InlineData("no-code-200", "an unreadable body")]
     public async Task An_HTTP_200_that_is_not_the_envelope_says_what_came_instead(string vectorId, string expected)
     {
         (await FailingWith(vectorId)).Message.Should().Contain(expected);

@@ -167,7 +167,7 @@ public sealed class LedgerTests
     }
 
     [Fact]
-    public async Task Issue11_a_hostile_record_is_filed_under_the_task_id_asked_for_and_printed_safely()
+    public async Task Issue11_a_hostile_record_of_another_task_is_refused_not_filed_and_printed_safely()
     {
         const string Echoed = "../../evil\u001b[2J";
         await using var host = HostileServer.Start(HostileServer.ByPath(
@@ -179,16 +179,15 @@ public sealed class LedgerTests
         var dir = KlingProcess.NewDirectory();
         var ledger = Path.Combine(dir, "tasks.db");
 
-        await KlingProcess.RunAsync(dir, "status", "task_asked_1", "--ledger", ledger, "--api-key", Key, "--base-url", host.Url("/").ToString());
+        var status = await KlingProcess.RunAsync(dir, "status", "task_asked_1", "--ledger", ledger, "--api-key", Key, "--base-url", host.Url("/").ToString());
         var listed = await KlingProcess.RunAsync(dir, "tasks", "--ledger", ledger);
 
         host.Requests.Should().ContainSingle().Which.Query.Should().Contain("taskId=task_asked_1");
-        var row = Rows(ledger, "SELECT task_id, state, result_urls FROM submissions").Should().ContainSingle().Subject;
-        row["task_id"].Should().Be("task_asked_1", "the ledger files the answer under the id it asked for");
-        row["state"].Should().Be("success");
-        row["result_urls"].Should().BeNull("an unreadable resultJson gives no URL");
+        status.ExitCode.Should().Be(3, "the record of another task is a service error, not this task's state");
+        status.Stderr.Should().Contain("another task").And.NotContain("\u001b");
+        Rows(ledger, "SELECT task_id, state FROM submissions").Should().NotContain(r => (string?)r["state"] == "success", "another task's record never marks this one done");
         listed.ExitCode.Should().Be(0, listed.Stderr);
-        listed.Stdout.Should().Contain("task_asked_1").And.NotContain("\u001b");
+        listed.Stdout.Should().NotContain("\u001b");
     }
 
     [Fact]

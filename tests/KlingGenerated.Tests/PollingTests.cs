@@ -66,13 +66,13 @@ public sealed class PollingTests
         var options = Options(clock);
         options.Timeout = TimeSpan.FromMinutes(2);
 
-        var error = (await client.Invoking(c => RunOnFakeClock(clock, c.WaitForCompletionAsync("task_slow_1", options, null, CancellationToken.None)))
+        var error = (await client.Invoking(c => RunOnFakeClock(clock, c.WaitForCompletionAsync("t1", options, null, CancellationToken.None)))
             .Should().ThrowAsync<KlingTimeoutException>()).Which;
 
         error.Should().BeAssignableTo<TimeoutException>("callers catching TimeoutException keep working");
-        error.TaskId.Should().Be("task_slow_1");
+        error.TaskId.Should().Be("t1");
         error.LastState.Should().Be("queuing");
-        error.Message.Should().Contain("task_slow_1").And.Contain("queuing");
+        error.Message.Should().Contain("t1").And.Contain("queuing");
         client.QueriedAt.Last().Should().BeCloseTo(TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(1));
     }
 
