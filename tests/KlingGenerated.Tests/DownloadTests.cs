@@ -12,7 +12,25 @@ public sealed class DownloadTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static byte[] Video(int length) => RandomNumberGenerator.GetBytes(length);
+    /// <summary>Random bytes shaped as a whole MP4 (ftyp, moov, mdat adding up to the length) when long enough; short ones are fragments.</summary>
+    private static byte[] Video(int length)
+    {
+        var bytes = RandomNumberGenerator.GetBytes(length);
+        if (length >= 32)
+        {
+            Box(bytes, 0, 16, "ftyp");
+            Box(bytes, 16, 8, "moov");
+            Box(bytes, 24, length - 24, "mdat");
+        }
+
+        return bytes;
+
+        static void Box(byte[] into, int at, int size, string type)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(into.AsSpan(at), (uint)size);
+            System.Text.Encoding.ASCII.GetBytes(type).CopyTo(into, at + 4);
+        }
+    }
 
     private string[] FolderEntries() => Directory.GetFileSystemEntries(_folder).Select(Path.GetFileName).ToArray()!;
 
@@ -313,5 +331,36 @@ public sealed class DownloadTests : IDisposable
     public void Finding01_KlingFileNames_InsideDirectory_refuses_a_name_that_leaves_the_folder(string fileName)
     {
         FluentActions.Invoking(() => KlingFileNames.InsideDirectory(_folder, fileName)).Should().Throw<ArgumentException>().WithMessage("*would leave the folder*");
+    }
+
+    [Theory]
+    [InlineData("empty")]
+    [InlineData("html")]
+    [InlineData("cut-without-length")]
+    public async Task A_result_that_is_not_a_whole_MP4_never_replaces_a_good_file(string answer)
+    {
+        var good = Video(50_000);
+        var path = Path.Combine(_folder, "task9.mp4");
+        await File.WriteAllBytesAsync(path, good);
+        var fresh = Video(40_000);
+        await using var server = HostileServer.Start(answer switch
+        {
+            "empty" => HostileServer.Answer(200, Array.Empty<byte>(), ("Content-Type", "video/mp4")),
+            "html" => HostileServer.Answer(200, "<html>expired</html>", ("Content-Type", "text/html")),
+            _ => async exchange =>
+            {
+                await exchange.WriteHeadAsync(200, null, ("Connection", "close"));
+                await exchange.WriteAsync(fresh.AsMemory(0, 20_000)); // then the connection closes: the body "ends" early
+            },
+        });
+
+        var error = (await _client.Invoking(c => c.DownloadResultToFileAsync(server.Url("/task9.mp4"), path, new KlingDownloadOptions { Overwrite = true }))
+            .Should().ThrowExactlyAsync<KlingDownloadException>()).Which;
+
+        server.Requests.Should().ContainSingle("the download was attempted");
+        error.Reason.Should().Be(KlingDownloadFailure.NotAVideo);
+        error.Message.Should().Contain("was left as it was");
+        (await File.ReadAllBytesAsync(path)).Should().Equal(good);
+        FolderEntries().Should().Equal("task9.mp4");
     }
 }

@@ -86,6 +86,15 @@ public partial class KlingClient
                     file.Flush(flushToDisk: true); // the bytes are on disk before the name points at them
                 }
 
+                if (options.RequireWholeMp4)
+                {
+                    await using var written = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+                    if (Mp4Shape.WhyNotWhole(written) is { } why)
+                    {
+                        throw new KlingDownloadException(KlingDownloadFailure.NotAVideo, $"The result at {url.GetLeftPart(UriPartial.Path)} is not a whole MP4: {why}. {(File.Exists(full) ? $"{full} was left as it was" : "Nothing was saved")}; download it again later, and if it persists, the result URL may have expired: query the task again.", received);
+                    }
+                }
+
                 File.Move(temp, full, options.Overwrite);
                 renamed = true;
                 return full;

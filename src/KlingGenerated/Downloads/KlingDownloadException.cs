@@ -29,6 +29,9 @@ public enum KlingDownloadFailure
 
     /// <summary>The file could not be written (a missing folder, permissions, a full disk).</summary>
     WriteFailed,
+
+    /// <summary>The body was not a whole MP4 (empty, an error page, or cut short), so it did not replace anything.</summary>
+    NotAVideo,
 }
 
 /// <summary>

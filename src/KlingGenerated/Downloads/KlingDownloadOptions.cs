@@ -18,6 +18,13 @@ public sealed class KlingDownloadOptions
     /// <summary>Replace an existing file (default false: an existing file is never touched).</summary>
     public bool Overwrite { get; set; }
 
+    /// <summary>
+    /// For <see cref="KlingClient.DownloadResultToFileAsync"/>: keep the file only if it is a whole MP4 (top-level boxes from
+    /// <c>ftyp</c> adding up to its length, with <c>moov</c> and <c>mdat</c>), which every Kling result is (default true).
+    /// An empty body, an error page or a body cut short then fails with <see cref="KlingDownloadFailure.NotAVideo"/> and leaves the path as it was.
+    /// </summary>
+    public bool RequireWholeMp4 { get; set; } = true;
+
     internal void Validate()
     {
         if (MaxBytes < 1 || IdleTimeout <= TimeSpan.Zero || (Timeout <= TimeSpan.Zero && Timeout != System.Threading.Timeout.InfiniteTimeSpan) || MaxRedirects < 0)
