@@ -84,9 +84,10 @@ internal static class ExitCodes
 
     private static string CancelledLine(CommandContext context) => context.Stage switch
     {
-        CommandStage.Submitting => "cancelled while the task was being submitted: it may or may not have been created. Check the task list in the kie.ai console before submitting again.",
-        CommandStage.Submitted when context.OnBuiltInSimulator => $"cancelled. Task {context.TaskId} was on the built-in simulator, which stopped with kling; nothing runs on.",
-        CommandStage.Submitted => $"cancelled. Task {context.TaskId} keeps running on the service; follow it with `kling status {context.TaskId}`.",
+        // A createTask is cancelled only until its body starts to leave (LedgeredCreate); after that its answer is awaited.
+        CommandStage.Submitting => "cancelled before the createTask request left: nothing was created or charged.",
+        CommandStage.Submitted when context.OnBuiltInSimulator => $"cancelled. Task {context.TaskId} is kept by the built-in simulator beside the ledger; `kling wait {context.TaskId}` resumes it.",
+        CommandStage.Submitted => $"cancelled. Task {context.TaskId} keeps running on the service; `kling wait {context.TaskId}` resumes waiting and downloads it.",
         _ => "cancelled; nothing was submitted.",
     };
 

@@ -45,7 +45,7 @@ internal static class GenerateCommand
             using var ledger = Ledger.LedgerLocation.Open(parse);
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
             context.OnBuiltInSimulator = endpoint.IsSimulator;
-            var taskId = await SubmitAsync(context, endpoint, request, ledger);
+            var taskId = await SubmitAsync(context, endpoint, request, ledger, wait);
             if (!wait)
             {
                 await output.WriteLineAsync(context.Json ? JsonConvert.SerializeObject(new { taskId }) : TerminalText.Safe(taskId));
@@ -113,14 +113,16 @@ internal static class GenerateCommand
         }
     }
 
-    private static async Task<string> SubmitAsync(CommandContext context, Endpoint endpoint, CreateTaskRequest request, Ledger.TaskLedger ledger)
+    private static async Task<string> SubmitAsync(CommandContext context, Endpoint endpoint, CreateTaskRequest request, Ledger.TaskLedger ledger, bool waiting)
     {
         context.Stage = CommandStage.Submitting;
         var taskId = await Ledger.LedgeredCreate.CreateTaskAsync(ledger, endpoint.LedgerName, endpoint.Client, request, context.CancellationToken);
 
         context.TaskId = taskId;
         context.Stage = CommandStage.Submitted;
-        await context.Error.WriteLineAsync($"Submitted task {TerminalText.Safe(taskId)}; waiting for it (Ctrl+C stops waiting, the task keeps running).");
+        await context.Error.WriteLineAsync(!waiting
+            ? $"Submitted task {TerminalText.Safe(taskId)}; not waiting (--no-wait). `kling wait {TerminalText.Safe(taskId)}` waits for it and downloads it."
+            : $"Submitted task {TerminalText.Safe(taskId)}; waiting for it (Ctrl+C stops waiting, the task keeps running).");
         return taskId;
     }
 
@@ -140,7 +142,7 @@ internal static class GenerateCommand
             var id = TerminalText.Safe(taskId);
             throw new CliTimeoutException(
                 $"task {id} did not finish within {minutes.ToString("0.##", CultureInfo.InvariantCulture)} minutes (last state: {progress.LastState ?? "not visible yet"}). " +
-                $"It keeps running on the service: follow it with `kling status {id}`, or run again with a larger --timeout.", exception);
+                $"It keeps running on the service: `kling wait {id}` resumes waiting (with a larger --timeout if needed) and downloads it; running generate again would pay for a new task.", exception);
         }
     }
 

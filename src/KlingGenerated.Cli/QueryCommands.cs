@@ -20,6 +20,11 @@ internal static class QueryCommands
             }
 
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
+            using (var ledger = Ledger.LedgerLocation.Open(parse))
+            {
+                Ledger.TaskCommands.EnsureSameEndpoint(ledger, endpoint, context.TaskId);
+            }
+
             var record = (await endpoint.Client.GetTaskRecordAsync(context.TaskId, cancellationToken)).Data
                 ?? throw new CliServiceException($"the service answered without the task's record. Query it again later with `kling status {TerminalText.Safe(context.TaskId)}`.");
             KlingClient.EnsureRecordOf(context.TaskId!, record);

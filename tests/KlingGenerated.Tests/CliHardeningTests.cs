@@ -118,7 +118,7 @@ public sealed class CliHardeningTests
         overwriting.ExitCode.Should().Be(3, overwriting.Stderr);
         server.Requests.Where(r => r.Path == "/video.mp4").Should().ContainSingle("only the run with --overwrite downloads");
         newFile.ExitCode.Should().Be(3, newFile.Stderr);
-        ErrorLines(newFile.Stderr).Should().ContainSingle().Which.Should().Contain("task_fresh").And.Contain("kling status task_fresh");
+        ErrorLines(newFile.Stderr).Should().ContainSingle().Which.Should().Contain("task_fresh").And.Contain("kling download task_fresh");
         (await File.ReadAllBytesAsync(existing)).Should().Equal(Video, "the good file is untouched");
         Directory.GetFiles(outDir).Should().Equal([existing], "no partial or temporary file is left");
     }
@@ -167,7 +167,7 @@ public sealed class CliHardeningTests
         var error = await stderr;
         process.ExitCode.Should().Be(130, error);
         (await stdout).Should().BeEmpty();
-        ErrorLines(error).Should().ContainSingle().Which.Should().Contain("task_sig keeps running").And.Contain("kling status task_sig");
+        ErrorLines(error).Should().ContainSingle().Which.Should().Contain("task_sig keeps running").And.Contain("kling wait task_sig");
         Creates(server).Should().ContainSingle("cancelling never resubmits");
         (Directory.Exists(outDir) ? Directory.GetFiles(outDir) : []).Should().BeEmpty("no partial video is left");
     }
@@ -432,7 +432,7 @@ public sealed class CliHardeningTests
         var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x", "--timeout", "0.02"));
 
         result.ExitCode.Should().Be(5, result.Stderr);
-        ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain("--timeout").And.Contain("kling status task_slow")
+        ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain("--timeout").And.Contain("kling wait task_slow")
             .And.Contain("last state: generating").And.NotContain("KlingPollingOptions");
     }
 

@@ -77,7 +77,7 @@ public sealed class CliTests
         failed.ExitCode.Should().Be(4, failed.Stderr);
         failed.Stderr.Should().Contain("failCode 500");
         timedOut.ExitCode.Should().Be(5, timedOut.Stderr);
-        timedOut.Stderr.Should().Contain("did not finish").And.Contain("kling status");
+        timedOut.Stderr.Should().Contain("did not finish").And.Contain("kling wait");
     }
 
     [Fact]

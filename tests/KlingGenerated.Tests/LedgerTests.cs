@@ -256,4 +256,29 @@ public sealed class LedgerTests
 
     private static string AllBytes(string ledger) =>
         string.Concat(new[] { ledger, ledger + "-wal", ledger + "-shm" }.Where(File.Exists).Select(p => Encoding.Latin1.GetString(File.ReadAllBytes(p))));
+
+    [Fact]
+    public async Task Wait_status_and_download_of_a_task_created_elsewhere_name_its_endpoint_instead_of_asking_the_wrong_one()
+    {
+        await using var simulator = await StartSimulatorAsync();
+        var dir = KlingProcess.NewDirectory();
+        var ledger = Path.Combine(dir, "tasks.db");
+        var created = await KlingProcess.RunAsync(dir, "generate", "A boat made elsewhere", "--no-wait", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
+        created.ExitCode.Should().Be(0, created.Stderr);
+        var id = created.Stdout.Trim();
+        created.Stderr.Should().Contain("not waiting (--no-wait)").And.Contain($"kling wait {id}");
+        var requestsBefore = simulator.RequestCount;
+
+        foreach (var command in new[] { "wait", "status", "download" })
+        {
+            // No key and no URL: the built-in simulator would answer "not found" for this paid task.
+            var elsewhere = await KlingProcess.RunAsync(dir, command, id, "--ledger", ledger);
+
+            elsewhere.ExitCode.Should().Be(2, elsewhere.Stderr);
+            elsewhere.Stderr.Should().Contain($"was created on {simulator.BaseUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped)}").And.Contain("--base-url");
+        }
+
+        simulator.RequestCount.Should().Be(requestsBefore, "the task's own service was not asked either");
+        simulator.CreatedTasks.Should().ContainKey(id).And.HaveCount(1);
+    }
 }

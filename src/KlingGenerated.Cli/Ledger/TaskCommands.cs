@@ -62,6 +62,7 @@ internal static class TaskCommands
 
             using var ledger = LedgerLocation.Open(parse);
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
+            EnsureSameEndpoint(ledger, endpoint, id);
             context.OnBuiltInSimulator = endpoint.IsSimulator;
             context.Stage = CommandStage.Submitted;
             TaskRecord record;
@@ -95,6 +96,7 @@ internal static class TaskCommands
             context.TaskId = id;
             using var ledger = LedgerLocation.Open(parse);
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
+            EnsureSameEndpoint(ledger, endpoint, id);
             var known = ledger.Find(id);
             IReadOnlyList<Uri> urls;
             try
@@ -221,4 +223,16 @@ internal static class TaskCommands
         lineKey = entry.LineKey,
         request = entry.Request is null ? null : JToken.Parse(entry.Request),
     };
+
+    /// <summary>A task lives on the endpoint that created it: asking another one would answer "not found" for a paid task.</summary>
+    internal static void EnsureSameEndpoint(TaskLedger ledger, Endpoint endpoint, string id)
+    {
+        if (ledger.Find(id) is { } known && known.Endpoint != endpoint.LedgerName)
+        {
+            var how = known.Endpoint == "simulator"
+                ? "run it without --base-url, KIE_BASE_URL or a key, so the built-in simulator answers"
+                : $"run it with --base-url {Text.Safe(known.Endpoint)} and that service's key";
+            throw new UsageException($"task {Text.Safe(id)} was created on {Text.Safe(known.Endpoint)}, not on {Text.Safe(endpoint.LedgerName)}; nothing was asked. {how}.");
+        }
+    }
 }
