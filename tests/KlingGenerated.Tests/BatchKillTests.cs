@@ -261,6 +261,24 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         ((int)JObject.Parse(resubmitted.Stdout)["done"]!).Should().Be(1);
     }
 
+    [Fact]
+    public async Task A_service_that_answers_one_task_id_for_two_lines_gets_the_second_line_marked_uncertain_not_done()
+    {
+        var dir = KlingProcess.NewDirectory();
+        await File.WriteAllLinesAsync(Path.Combine(dir, "two.jsonl"), ["""{"id":"a","prompt":"one"}""", """{"id":"b","prompt":"two"}"""]);
+        await using var server = HostileServer.Start(HostileServer.ByPath(
+            ("/api/v1/jobs/createTask", HostileServer.Answer(200, """{"code":200,"msg":"success","data":{"taskId":"samesame"}}""")),
+            ("/api/v1/jobs/recordInfo", HostileServer.Answer(200, """{"code":200,"msg":"success","data":{"taskId":"samesame","model":"kling/v2-5-turbo-text-to-video-pro","state":"generating"}}"""))));
+
+        var run = await KlingProcess.RunAsync(dir, "batch", "two.jsonl", "--json", "--out", "v", "--timeout", "0.05", "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", server.Url("/").ToString());
+
+        server.Requests.Count(r => r.Path == "/api/v1/jobs/createTask").Should().Be(2, "each line was sent once");
+        run.ExitCode.Should().NotBe(0, run.Stderr);
+        var summary = JObject.Parse(run.Stdout);
+        ((int)summary["uncertain"]!).Should().Be(1, "the second answer's id already belongs to the first line");
+        ((int)summary["done"]!).Should().Be(0);
+    }
+
     private const int SigInt = 2;
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]

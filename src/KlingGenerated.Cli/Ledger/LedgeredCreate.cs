@@ -68,9 +68,25 @@ internal static class LedgeredCreate
                 "the ledger keeps this request as uncertain (`kling tasks --state uncertain`); check the task list in the kie.ai console before submitting again."));
         }
 
-        ledger.RecordCreated(id, taskId);
-        return new CreateResult(taskId, "created", null);
+        LedgerEntry? other;
+        lock (CreatedGate) // concurrent creates of one batch: the check and the record are one step
+        {
+            other = ledger.Find(taskId) is { } found && found.Id != id ? found : null;
+            if (other is null)
+            {
+                ledger.RecordCreated(id, taskId);
+                return new CreateResult(taskId, "created", null);
+            }
+        }
+
+        // One id for two requests is a service anomaly: following it would call another request's video this one's.
+        var anomaly = $"the service answered task id {Text.Safe(taskId)}, which the ledger already holds for another request (#{other.Id}), so this request's own task cannot be followed";
+        ledger.RecordUncertain(id, anomaly);
+        return new CreateResult(null, "uncertain", new CliServiceException(
+            $"{anomaly}. A task may have been created and charged: the ledger keeps this request as uncertain (`kling tasks --state uncertain`); check your credits before submitting again, and report the duplicate id."));
     }
+
+    private static readonly object CreatedGate = new();
 
     /// <summary>True when the service's answer says no task was created, so sending again cannot pay twice.</summary>
     internal static bool SurelyCreatedNothing(Exception exception) => exception switch
