@@ -10,6 +10,7 @@ namespace KlingGenerated.Cli;
 internal sealed class ProgressDisplay : IProgress<TaskRecord>, IProgress<KlingDownloadProgress>, IDisposable
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Heartbeat30s = TimeSpan.FromSeconds(30);
     private readonly object _gate = new();
     private readonly TextWriter _error;
     private readonly CliTerminal _terminal;
@@ -28,7 +29,10 @@ internal sealed class ProgressDisplay : IProgress<TaskRecord>, IProgress<KlingDo
         _terminal = terminal;
         _started = terminal.Time.GetTimestamp();
         _console = terminal.CreateConsole(error);
-        _ticker = terminal.Live ? terminal.Time.CreateTimer(_ => Redraw(), null, Tick, Tick) : null;
+        // Off a terminal (logs, CI) a line every 30 s, so a long wait between state changes is not silent.
+        _ticker = terminal.Live
+            ? terminal.Time.CreateTimer(_ => Redraw(), null, Tick, Tick)
+            : terminal.Time.CreateTimer(_ => Heartbeat(), null, Heartbeat30s, Heartbeat30s);
     }
 
     public TimeSpan Elapsed => _terminal.Time.GetElapsedTime(_started);
@@ -111,6 +115,17 @@ internal sealed class ProgressDisplay : IProgress<TaskRecord>, IProgress<KlingDo
     }
 
     public void Dispose() => Done();
+
+    private void Heartbeat()
+    {
+        lock (_gate)
+        {
+            if (!_done && _state is not null && _download is null)
+            {
+                _error.WriteLine($"{_taskId}: still {_state} {Elapsed.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s");
+            }
+        }
+    }
 
     private void Redraw()
     {

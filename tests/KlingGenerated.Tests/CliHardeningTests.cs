@@ -298,6 +298,24 @@ public sealed class CliHardeningTests
         result.Stderr.Should().Contain("task_log: success").And.Contain("task_log: downloading ").And.Contain("task_log: downloaded ");
     }
 
+    [Fact]
+    public void Finding16_without_a_terminal_a_long_wait_between_states_still_logs_a_line_every_30_seconds()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var log = new StringWriter();
+        using var progress = new ProgressDisplay(log, new CliTerminal(false, false, () => 80, clock));
+
+        progress.Report(new TaskRecord { TaskId = "task_long", State = TaskState.Generating, RawState = "generating" });
+        clock.Advance(TimeSpan.FromSeconds(30));
+        clock.Advance(TimeSpan.FromSeconds(30));
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        var lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().HaveCount(3, "the state once, then a line at 30 s and at 60 s");
+        lines[1].Should().Contain("task_long: still generating 30 s");
+        lines[2].Should().Contain("task_long: still generating 60 s");
+    }
+
     // ---- Finding 17: service text never reaches the terminal raw -----------------------------------------
 
     private const string HostileId = "[red]x[/ \u001b[2J\u001b]0;pwned\u0007\r\nerror: forged by the service \u202e";
