@@ -106,16 +106,19 @@ public sealed class CliHardeningTests
         Directory.CreateDirectory(outDir);
         var existing = Path.Combine(outDir, "task_good.mp4");
         await File.WriteAllBytesAsync(existing, Video);
+        // Two services (one run each): a service that answered one task id to two creates would be flagged as an anomaly.
+        await using var first = Service("task_good", video: HostileServer.Truncate(declared: Video.Length, sent: Video[..3]));
         await using var server = Service("task_good", video: HostileServer.Truncate(declared: Video.Length, sent: Video[..3]));
         await using var fresh = Service("task_fresh", video: HostileServer.Truncate(declared: Video.Length, sent: Video[..3]));
 
-        var notAsked = await KlingProcess.RunAsync(dir, Against(server, "generate", "x", "--out", outDir));
+        var notAsked = await KlingProcess.RunAsync(dir, Against(first, "generate", "x", "--out", outDir));
         var overwriting = await KlingProcess.RunAsync(dir, Against(server, "generate", "x", "--out", outDir, "--overwrite"));
         var newFile = await KlingProcess.RunAsync(dir, Against(fresh, "generate", "x", "--out", outDir));
 
         notAsked.ExitCode.Should().Be(3, notAsked.Stderr);
         ErrorLines(notAsked.Stderr).Should().ContainSingle().Which.Should().Contain("already exists and was left as it is").And.Contain("--overwrite");
         overwriting.ExitCode.Should().Be(3, overwriting.Stderr);
+        first.Requests.Where(r => r.Path == "/video.mp4").Should().BeEmpty("the run without --overwrite downloads nothing");
         server.Requests.Where(r => r.Path == "/video.mp4").Should().ContainSingle("only the run with --overwrite downloads");
         newFile.ExitCode.Should().Be(3, newFile.Stderr);
         ErrorLines(newFile.Stderr).Should().ContainSingle().Which.Should().Contain("task_fresh").And.Contain("kling download task_fresh");

@@ -71,7 +71,7 @@ internal static class LedgeredCreate
         LedgerEntry? other;
         lock (CreatedGate) // concurrent creates of one batch: the check and the record are one step
         {
-            other = ledger.Find(taskId) is { } found && found.Id != id ? found : null;
+            other = ledger.FindOtherHolder(id, taskId);
             if (other is null)
             {
                 ledger.RecordCreated(id, taskId);

@@ -218,6 +218,10 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
             return 0;
         });
 
+    /// <summary>Another submission to the same endpoint that already holds <paramref name="taskId"/>, or null.</summary>
+    public LedgerEntry? FindOtherHolder(long submission, string taskId) =>
+        Read("WHERE task_id = $p0 AND id <> $p1 AND endpoint = (SELECT endpoint FROM submissions WHERE id = $p1) ORDER BY id DESC LIMIT 1", [taskId, submission]).FirstOrDefault();
+
     /// <summary>The entry of a task, or null when the ledger does not know it.</summary>
     public LedgerEntry? Find(string taskId) =>
         Read("WHERE task_id = $p0 ORDER BY id DESC LIMIT 1", [taskId]).FirstOrDefault();
