@@ -76,7 +76,8 @@ internal static class ExitCodes
             IOException e => (ServiceError, "service-error", $"could not write the result ({e.Message}). Check --out and the free disk space."),
             _ => (ServiceError, "service-error", $"{exception.Message} (run with --verbose for details and report it)."),
         };
-        return new CliFailure(code, kind, TerminalText.Safe(OneLine(line)), taskId, exception as KlingApiException);
+        var mayExist = exception.Data[Ledger.LedgeredCreate.OutcomeKey] switch { "uncertain" => true, "rejected" => (bool?)false, _ => null };
+        return new CliFailure(code, kind, TerminalText.Safe(OneLine(line)), taskId, exception as KlingApiException, mayExist);
     }
 
     /// <summary>Joins a multi-line message into one line.</summary>
@@ -100,7 +101,7 @@ internal static class ExitCodes
 }
 
 /// <summary>A failure as the CLI reports it: the exit code, a stable kind for scripts and one safe line.</summary>
-internal sealed record CliFailure(int ExitCode, string Kind, string Message, string? TaskId, KlingApiException? Service)
+internal sealed record CliFailure(int ExitCode, string Kind, string Message, string? TaskId, KlingApiException? Service, bool? TaskMayExist = null)
 {
     /// <summary>The JSON object --json prints on stdout for a failure.</summary>
     public string ToJson() => Newtonsoft.Json.JsonConvert.SerializeObject(new
@@ -114,6 +115,7 @@ internal sealed record CliFailure(int ExitCode, string Kind, string Message, str
             serviceCode = Service is { Kind: not KlingErrorKind.TaskFailed, Code: > 0 } s ? s.Code : (int?)null,
             failCode = Service?.FailCode,
             failMsg = Service?.FailMessage,
+            taskMayExist = TaskMayExist, // a failed createTask: true = may have been created and charged, false = surely nothing, null = not a create
         },
     });
 

@@ -281,4 +281,26 @@ public sealed class LedgerTests
         simulator.RequestCount.Should().Be(requestsBefore, "the task's own service was not asked either");
         simulator.CreatedTasks.Should().ContainKey(id).And.HaveCount(1);
     }
+
+    [Fact]
+    public async Task Generate_json_says_whether_a_failed_createTask_may_have_created_a_paid_task()
+    {
+        await using var failing = await StartSimulatorAsync(fault: "server-error-after-create");
+        var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var closedUrl = $"http://127.0.0.1:{((System.Net.IPEndPoint)closed.LocalEndpoint).Port}/";
+        closed.Stop(); // nothing listens there now: the connection is refused, nothing is sent
+        var dir = KlingProcess.NewDirectory();
+        var ledger = Path.Combine(dir, "tasks.db");
+
+        var maybe = await KlingProcess.RunAsync(dir, "generate", "A boat that may exist", "--json", "--ledger", ledger, "--api-key", Key, "--base-url", failing.BaseUrl.ToString());
+        var surelyNot = await KlingProcess.RunAsync(dir, "generate", "A boat never sent", "--json", "--ledger", ledger, "--api-key", Key, "--base-url", closedUrl);
+
+        failing.CreatedTasks.Should().ContainSingle("the simulator created the task, then answered 500");
+        maybe.ExitCode.Should().Be(3, maybe.Stderr);
+        ((bool?)JObject.Parse(maybe.Stdout)["error"]!["taskMayExist"]).Should().BeTrue();
+        surelyNot.ExitCode.Should().Be(3, surelyNot.Stderr);
+        ((bool?)JObject.Parse(surelyNot.Stdout)["error"]!["taskMayExist"]).Should().BeFalse();
+        Rows(ledger, "SELECT outcome FROM submissions ORDER BY id").Select(r => (string?)r["outcome"]).Should().Equal("uncertain", "rejected");
+    }
 }

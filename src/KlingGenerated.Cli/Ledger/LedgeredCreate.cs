@@ -26,6 +26,7 @@ internal static class LedgeredCreate
         var result = await TryCreateRecordedAsync(ledger, id, client, request, cancellationToken).ConfigureAwait(false);
         if (result.Error is not null)
         {
+            result.Error.Data[OutcomeKey] = result.Outcome; // lets --json say whether a paid task may exist
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(result.Error);
         }
 
@@ -87,6 +88,9 @@ internal static class LedgeredCreate
     }
 
     private static readonly object CreatedGate = new();
+
+    /// <summary>The key of <see cref="Exception.Data"/> that carries a failed createTask's ledger outcome ("uncertain" or "rejected").</summary>
+    public const string OutcomeKey = "kling.createOutcome";
 
     /// <summary>True when the service's answer says no task was created, so sending again cannot pay twice.</summary>
     internal static bool SurelyCreatedNothing(Exception exception) => exception switch
