@@ -286,16 +286,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
 
     private async Task<int> RunAndKillAsync(string dir, string[] args, Func<Task> killPoint)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "kling.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("KIE_API_KEY");
-        start.Environment.Remove("KIE_BASE_URL");
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(KlingProcess.StartInfo(dir, new Dictionary<string, string>(), args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
