@@ -38,6 +38,10 @@ namespace KlingGenerated.Cli
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Download(output, error))));
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Batch.BatchCommand.Create(output, error, terminal))));
 
+            // The same options before the command (`kling --base-url URL --api-key-file F generate …`, as most tools accept);
+            // the root's --help lists them.
+            Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(root));
+
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {

@@ -70,7 +70,7 @@ internal static class BatchInput
             ?? candidates.Select(f => (Field: f, Distance: Distance(Squash(f), Squash(key)))).Where(c => c.Distance <= 2).OrderBy(c => c.Distance).Select(c => c.Field).FirstOrDefault();
     }
 
-    private static int Distance(string a, string b)
+    internal static int Distance(string a, string b)
     {
         var previous = Enumerable.Range(0, b.Length + 1).ToArray();
         for (var i = 1; i <= a.Length; i++)
