@@ -39,7 +39,7 @@ internal static class GenerateCommand
             }
 
             var wait = !parse.GetValue(noWait);
-            var folder = wait ? OutFolder.Writable(parse.GetValue(outDir)!) : null;
+            var folder = wait ? OutFolder.Writable(parse.GetValue(outDir)!, CliEnvironment.Of(parse)) : null;
 
             // 2. Submit, recorded in the ledger before it is sent and after the answer.
             using var ledger = Ledger.LedgerLocation.Open(parse);

@@ -4,11 +4,11 @@ namespace KlingGenerated.Cli;
 internal static class OutFolder
 {
     /// <summary>Creates the folder and proves a file can be written there; returns its full path.</summary>
-    public static string Writable(string outDir)
+    public static string Writable(string outDir, CliEnvironment environment)
     {
         try
         {
-            var folder = Path.GetFullPath(outDir);
+            var folder = environment.FullPath(outDir);
             Directory.CreateDirectory(folder);
             using (File.Create(Path.Combine(folder, $".kling-write-check-{Guid.NewGuid():N}"), 1, FileOptions.DeleteOnClose))
             {

@@ -27,7 +27,7 @@ internal static class BatchCommand
         };
 
         command.SetAction((parse, cancellationToken) => RunAsync(parse, output, error, terminal, cancellationToken, new BatchSettings(
-            parse.GetValue(file)!, parse.GetValue(outDir)!, parse.GetValue(skipInvalid), parse.GetValue(resubmitUncertain),
+            parse.GetValue(file)!, CliEnvironment.Of(parse).FullPath(parse.GetValue(outDir)!), parse.GetValue(skipInvalid), parse.GetValue(resubmitUncertain),
             parse.GetValue(rateLimit), parse.GetValue(rateWindow), parse.GetValue(timeout), parse.GetValue(rerun))));
         return command;
     }
@@ -52,9 +52,9 @@ internal static class BatchCommand
                 throw new UsageException("--rerun takes a short name of letters, digits, '-', '_' or '.', such as take-2.");
             }
 
-            var path = Path.GetFullPath(settings.File);
+            var path = CliEnvironment.Of(parse).FullPath(settings.File);
             var (lines, errors) = BatchFile.Read(path, settings.Rerun);
-            OutFolder.Writable(settings.OutDirectory); // as generate does: a bad --out is found before anything is paid for
+            OutFolder.Writable(settings.OutDirectory, CliEnvironment.Of(parse)); // as generate does: a bad --out is found before anything is paid for
 
             using var ledger = LedgerLocation.Open(parse);
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken, o =>

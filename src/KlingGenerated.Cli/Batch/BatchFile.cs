@@ -72,7 +72,7 @@ internal static class BatchFile
             }
 
             var body = new JObject { ["model"] = Model, ["input"] = input };
-            var problems = RequestValidator.Validate("POST", CreateTaskPath, new MemoryStream(Encoding.UTF8.GetBytes(body.ToString(Formatting.None))));
+            var problems = KlingOpenApiContract.ValidateRequest("POST", CreateTaskPath, new MemoryStream(Encoding.UTF8.GetBytes(body.ToString(Formatting.None))));
             if (problems.Count > 0)
             {
                 errors.Add(new BatchLineError(number, string.Join(" ", problems)));
