@@ -56,19 +56,17 @@ public sealed class CliHardeningTests
     /// <summary>Runs the CLI in this process with a forced terminal (or a log when <paramref name="terminal"/> is null).</summary>
     private static async Task<(int ExitCode, string Stdout, string Stderr)> InProcess(CliTerminal? terminal, params string[] args)
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await KlingCli.RunAsync(args, output, error, CancellationToken.None, terminal ?? new CliTerminal(false, false, () => 80, TimeProvider.System));
-        return (code, output.ToString(), error.ToString());
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), new Dictionary<string, string>(), terminal, args);
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
 
-    // ---- Finding 1: the task id never becomes a path ---------------------------------------------------------
+    // ---- the task id never becomes a path ---------------------------------------------------------
 
     [Theory]
     [InlineData("../../../../x")]
     [InlineData("ABSOLUTE")]
     [InlineData("ABSOLUTE_MISSING")]
-    public async Task Finding01_a_task_id_that_is_a_path_saves_the_video_inside_out_under_a_safe_name_and_touches_nothing_else(string hostileId)
+    public async Task a_task_id_that_is_a_path_saves_the_video_inside_out_under_a_safe_name_and_touches_nothing_else(string hostileId)
     {
         var dir = KlingProcess.NewDirectory();
         var victimFolder = Path.Combine(dir, "srv", "videos");
@@ -84,7 +82,7 @@ public sealed class CliHardeningTests
         await using var server = Service(taskId);
         var outDir = Path.Combine(dir, "a", "b", "c", "d", "out");
 
-        var result = await KlingProcess.RunAsync(dir, Against(server, "generate", "a boat", "--out", outDir, "--json"));
+        var result = await KlingInProcess.RunAsync(dir, Against(server, "generate", "a boat", "--out", outDir, "--json"));
 
         result.ExitCode.Should().Be(0, result.Stderr);
         Creates(server).Should().ContainSingle().Which.BodyText.Should().Contain("a boat");
@@ -96,10 +94,10 @@ public sealed class CliHardeningTests
         Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Should().BeEquivalentTo([victim, file]);
     }
 
-    // ---- Finding 3: a broken download destroys nothing -------------------------------------------------------
+    // ---- a broken download destroys nothing -------------------------------------------------------
 
     [Fact]
-    public async Task Finding03_a_broken_download_keeps_the_existing_video_and_leaves_no_partial_file()
+    public async Task a_broken_download_keeps_the_existing_video_and_leaves_no_partial_file()
     {
         var dir = KlingProcess.NewDirectory();
         var outDir = Path.Combine(dir, "out");
@@ -111,9 +109,9 @@ public sealed class CliHardeningTests
         await using var server = Service("task_good", video: HostileServer.Truncate(declared: Video.Length, sent: Video[..3]));
         await using var fresh = Service("task_fresh", video: HostileServer.Truncate(declared: Video.Length, sent: Video[..3]));
 
-        var notAsked = await KlingProcess.RunAsync(dir, Against(first, "generate", "x", "--out", outDir));
-        var overwriting = await KlingProcess.RunAsync(dir, Against(server, "generate", "x", "--out", outDir, "--overwrite"));
-        var newFile = await KlingProcess.RunAsync(dir, Against(fresh, "generate", "x", "--out", outDir));
+        var notAsked = await KlingInProcess.RunAsync(dir, Against(first, "generate", "x", "--out", outDir));
+        var overwriting = await KlingInProcess.RunAsync(dir, Against(server, "generate", "x", "--out", outDir, "--overwrite"));
+        var newFile = await KlingInProcess.RunAsync(dir, Against(fresh, "generate", "x", "--out", outDir));
 
         notAsked.ExitCode.Should().Be(3, notAsked.Stderr);
         ErrorLines(notAsked.Stderr).Should().ContainSingle().Which.Should().Contain("already exists and was left as it is").And.Contain("--overwrite");
@@ -126,13 +124,13 @@ public sealed class CliHardeningTests
         Directory.GetFiles(outDir).Should().Equal([existing], "no partial or temporary file is left");
     }
 
-    // ---- Finding 12: Ctrl+C and SIGTERM ----------------------------------------------------------------------
+    // ---- Ctrl+C and SIGTERM ----------------------------------------------------------------------
 
     [Theory]
     [InlineData("INT", "generating")]
     [InlineData("TERM", "generating")]
     [InlineData("INT", "download")]
-    public async Task Finding12_a_signal_cancels_cleanly_says_the_task_keeps_running_removes_partial_files_and_exits_130(string signal, string during)
+    public async Task a_signal_cancels_cleanly_says_the_task_keeps_running_removes_partial_files_and_exits_130(string signal, string during)
     {
         var dir = KlingProcess.NewDirectory();
         var outDir = Path.Combine(dir, "out");
@@ -175,30 +173,30 @@ public sealed class CliHardeningTests
         (Directory.Exists(outDir) ? Directory.GetFiles(outDir) : []).Should().BeEmpty("no partial video is left");
     }
 
-    // ---- Finding 13: typos ---------------------------------------------------------------------------------
+    // ---- typos ---------------------------------------------------------------------------------
 
     [Theory]
     [InlineData("Unrecognized command or argument 'genrate'. Did you mean 'generate'?", "genrate", "a boat")]
     [InlineData("Unrecognized command or argument 'frobnicate'.", "frobnicate")]
     [InlineData("Unrecognized command or argument '--dration'. Did you mean '--duration'?", "generate", "x", "--dration", "5")]
-    public async Task Finding13_a_typo_gets_System_CommandLines_real_error_with_its_suggestion(string expected, params string[] args)
+    public async Task a_typo_gets_System_CommandLines_real_error_with_its_suggestion(string expected, params string[] args)
     {
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), args);
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), args);
 
         result.ExitCode.Should().Be(2, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain(expected).And.NotContain("Required command was not provided");
     }
 
-    // ---- Finding 14: numbers -------------------------------------------------------------------------------
+    // ---- numbers -------------------------------------------------------------------------------
 
     [Theory]
     [InlineData("abc", "--cfg-scale must be a number from 0 to 1 such as 0.5, not 'abc'")]
     [InlineData("0,5", "not '0,5' (write decimals with a dot, such as 0.5)")]
-    public async Task Finding14_a_number_that_is_not_one_is_refused_in_the_users_terms_and_nothing_is_sent(string value, string expected)
+    public async Task a_number_that_is_not_one_is_refused_in_the_users_terms_and_nothing_is_sent(string value, string expected)
     {
         await using var server = Service("task_n");
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x", "--cfg-scale", value));
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x", "--cfg-scale", value));
 
         result.ExitCode.Should().Be(2, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain(expected).And.NotContain("System.");
@@ -206,7 +204,7 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding14_numbers_are_read_with_the_invariant_culture_whatever_the_users_culture()
+    public async Task numbers_are_read_with_the_invariant_culture_whatever_the_users_culture()
     {
         await using var server = Service("task_culture");
         var culture = CultureInfo.CurrentCulture;
@@ -225,30 +223,30 @@ public sealed class CliHardeningTests
         ((double)JObject.Parse(Creates(server).Single().BodyText)["input"]!["cfg_scale"]!).Should().Be(0.5);
     }
 
-    // ---- Finding 15: checks before paying --------------------------------------------------------------------
+    // ---- checks before paying --------------------------------------------------------------------
 
     [Theory]
     [InlineData("the prompt is only spaces", "generate", "   ")]
     [InlineData("--out '/dev/null/x' is not a folder the video can be saved in", "generate", "a boat", "--out", "/dev/null/x")]
-    public async Task Finding15_a_blank_prompt_or_an_unwritable_out_is_refused_before_anything_is_sent(string expected, params string[] args)
+    public async Task a_blank_prompt_or_an_unwritable_out_is_refused_before_anything_is_sent(string expected, params string[] args)
     {
         await using var server = Service("task_paid");
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, args));
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, args));
 
         result.ExitCode.Should().Be(2, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain(expected).And.Contain("Nothing was sent");
         server.Requests.Should().BeEmpty("nothing was submitted, so nothing was paid for");
     }
 
-    // ---- Finding 16: progress --------------------------------------------------------------------------------
+    // ---- progress --------------------------------------------------------------------------------
 
     private static TaskRecord Waiting(string taskId = "task_kling_1234567890") => new() { TaskId = taskId, RawState = "generating" };
 
     private static string Visible(string text) => System.Text.RegularExpressions.Regex.Replace(text, "\u001b\\[[0-9;?]*[A-Za-z]", string.Empty);
 
     [Fact]
-    public void Finding16_the_elapsed_time_ticks_every_second_between_polls()
+    public void the_elapsed_time_ticks_every_second_between_polls()
     {
         var clock = new FakeTimeProvider();
         var error = new StringWriter();
@@ -269,7 +267,7 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public void Finding16_a_50_column_terminal_gets_one_line_redrawn_in_place_with_the_download_progress()
+    public void a_50_column_terminal_gets_one_line_redrawn_in_place_with_the_download_progress()
     {
         var clock = new FakeTimeProvider();
         var error = new StringWriter();
@@ -291,18 +289,18 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding16_without_a_terminal_the_log_shows_each_state_once_and_the_download()
+    public async Task without_a_terminal_the_log_shows_each_state_once_and_the_download()
     {
         await using var server = Service("task_log");
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x"));
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x"));
 
         result.ExitCode.Should().Be(0, result.Stderr);
         result.Stderr.Should().Contain("task_log: success").And.Contain("task_log: downloading ").And.Contain("task_log: downloaded ");
     }
 
     [Fact]
-    public void Finding16_without_a_terminal_a_long_wait_between_states_still_logs_a_line_every_30_seconds()
+    public void without_a_terminal_a_long_wait_between_states_still_logs_a_line_every_30_seconds()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
         var log = new StringWriter();
@@ -319,12 +317,12 @@ public sealed class CliHardeningTests
         lines[2].Should().Contain("task_long: still generating 60 s");
     }
 
-    // ---- Finding 17: service text never reaches the terminal raw -----------------------------------------
+    // ---- service text never reaches the terminal raw -----------------------------------------
 
     private const string HostileId = "[red]x[/ \u001b[2J\u001b]0;pwned\u0007\r\nerror: forged by the service \u202e";
 
     [Fact]
-    public async Task Finding17_markup_and_control_characters_in_a_task_id_are_neutralised_on_a_forced_ansi_terminal()
+    public async Task markup_and_control_characters_in_a_task_id_are_neutralised_on_a_forced_ansi_terminal()
     {
         await using var server = Service(HostileId);
         var dir = KlingProcess.NewDirectory();
@@ -339,7 +337,7 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding17_on_a_real_terminal_a_hostile_task_id_neither_crashes_generate_nor_forges_lines()
+    public async Task on_a_real_terminal_a_hostile_task_id_neither_crashes_generate_nor_forges_lines()
     {
         await using var server = Service(HostileId, failMsg: "bad\u001b[31m\r\nerror: forged failMsg", state: "fail");
         var dir = KlingProcess.NewDirectory();
@@ -380,14 +378,14 @@ public sealed class CliHardeningTests
         }
     }
 
-    // ---- Finding 18: --json ----------------------------------------------------------------------------------
+    // ---- --json ----------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Finding18_with_json_a_failed_task_prints_a_json_error_with_its_task_id_and_keeps_exit_4()
+    public async Task with_json_a_failed_task_prints_a_json_error_with_its_task_id_and_keeps_exit_4()
     {
         await using var server = Service("task_failed_json", state: "fail", failMsg: "content policy.");
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x", "--json"));
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x", "--json"));
 
         result.ExitCode.Should().Be(4, result.Stderr);
         var error = (JObject)JObject.Parse(result.Stdout)["error"]!;
@@ -400,10 +398,10 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding18_with_json_an_invalid_input_or_service_error_is_a_json_object_with_the_same_exit_code()
+    public async Task with_json_an_invalid_input_or_service_error_is_a_json_object_with_the_same_exit_code()
     {
-        var invalid = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "generate", "x", "--cfg-scale", "2", "--json");
-        var unreachable = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--api-key", "k", "--base-url", "http://127.0.0.1:9/", "--json");
+        var invalid = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), "generate", "x", "--cfg-scale", "2", "--json");
+        var unreachable = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--api-key", "k", "--base-url", "http://127.0.0.1:9/", "--json");
 
         invalid.ExitCode.Should().Be(2);
         ((string)JObject.Parse(invalid.Stdout)["error"]!["kind"]!).Should().Be("invalid-input");
@@ -412,13 +410,13 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding18_status_json_parses_param_and_resultJson_like_generate_json()
+    public async Task status_json_parses_param_and_resultJson_like_generate_json()
     {
         await using var server = Service("task_json");
         var dir = KlingProcess.NewDirectory();
 
-        var generated = await KlingProcess.RunAsync(dir, Against(server, "generate", "x", "--json"));
-        var status = await KlingProcess.RunAsync(dir, Against(server, "status", "task_json", "--json"));
+        var generated = await KlingInProcess.RunAsync(dir, Against(server, "generate", "x", "--json"));
+        var status = await KlingInProcess.RunAsync(dir, Against(server, "status", "task_json", "--json"));
 
         status.ExitCode.Should().Be(0, status.Stderr);
         var record = JObject.Parse(status.Stdout);
@@ -428,16 +426,16 @@ public sealed class CliHardeningTests
         ((string)record["state"]!).Should().Be("success");
     }
 
-    // ---- Finding 19: small message errors --------------------------------------------------------------------
+    // ---- small message errors --------------------------------------------------------------------
 
     [Theory]
     [InlineData("no data", null)]
     [InlineData("an empty task id", "")]
-    public async Task Finding19_a_create_answer_without_a_task_id_says_a_task_may_exist_without_a_raw_dotnet_message(string expected, string? taskId)
+    public async Task a_create_answer_without_a_task_id_says_a_task_may_exist_without_a_raw_dotnet_message(string expected, string? taskId)
     {
         await using var server = Service("unused", create: Json(Envelope(taskId is null ? null : new { taskId })));
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x"));
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x"));
 
         result.ExitCode.Should().Be(3, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain(expected).And.Contain("may have been created")
@@ -446,11 +444,11 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding19_the_timeout_message_names_the_timeout_option()
+    public async Task the_timeout_message_names_the_timeout_option()
     {
         await using var server = Service("task_slow", state: "generating");
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x", "--timeout", "0.02"));
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x", "--timeout", "0.02"));
 
         result.ExitCode.Should().Be(5, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain("--timeout").And.Contain("kling wait task_slow")
@@ -458,11 +456,11 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding19_a_fail_message_ending_in_a_period_gets_no_second_one()
+    public async Task a_fail_message_ending_in_a_period_gets_no_second_one()
     {
         await using var server = Service("task_dot", state: "fail", failMsg: "Internal failure (fault generation-failed).");
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x"));
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x"));
 
         result.ExitCode.Should().Be(4, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain("(fault generation-failed). The task is final").And.NotContain("..");
@@ -471,11 +469,11 @@ public sealed class CliHardeningTests
     [Theory]
     [InlineData("api/v1")]
     [InlineData("api/v1/")]
-    public async Task Finding19_a_base_url_ending_in_api_v1_calls_the_right_paths(string suffix)
+    public async Task a_base_url_ending_in_api_v1_calls_the_right_paths(string suffix)
     {
         await using var server = Service("unused");
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--base-url", server.BaseUrl + suffix, "--api-key", "k");
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--base-url", server.BaseUrl + suffix, "--api-key", "k");
 
         result.ExitCode.Should().Be(0, result.Stderr);
         result.Stdout.Trim().Should().Be("42");
@@ -483,20 +481,20 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding19_credits_answered_not_found_points_at_the_base_url_not_a_task_id()
+    public async Task credits_answered_not_found_points_at_the_base_url_not_a_task_id()
     {
         await using var server = HostileServer.Start(Json(Envelope(null, 404, "Not found: GET /elsewhere/api/v1/chat/credit is not an endpoint of the service.")));
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--base-url", server.BaseUrl + "elsewhere/", "--api-key", "k");
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--base-url", server.BaseUrl + "elsewhere/", "--api-key", "k");
 
         result.ExitCode.Should().Be(3, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain("Check --base-url").And.NotContain("task id");
     }
 
-    // ---- Finding 20: the key off the command line ----------------------------------------------------------
+    // ---- the key off the command line ----------------------------------------------------------
 
     [Fact]
-    public async Task Finding20_the_key_comes_from_api_key_file_or_KIE_API_KEY_FILE_and_never_appears_in_the_arguments()
+    public async Task the_key_comes_from_api_key_file_or_KIE_API_KEY_FILE_and_never_appears_in_the_arguments()
     {
         await using var server = Service("unused");
         var dir = KlingProcess.NewDirectory();
@@ -505,9 +503,9 @@ public sealed class CliHardeningTests
         var envFile = Path.Combine(dir, "env-key");
         await File.WriteAllTextAsync(envFile, "sk-from-env-file-2");
 
-        var byOption = await KlingProcess.RunAsync(dir, "credits", "--base-url", server.BaseUrl.ToString(), "--api-key-file", keyFile);
-        var byEnvironment = await KlingProcess.RunAsync(dir, new Dictionary<string, string> { ["KIE_API_KEY_FILE"] = envFile }, "credits", "--base-url", server.BaseUrl.ToString());
-        var missing = await KlingProcess.RunAsync(dir, "credits", "--base-url", server.BaseUrl.ToString(), "--api-key-file", Path.Combine(dir, "nope"));
+        var byOption = await KlingInProcess.RunAsync(dir, "credits", "--base-url", server.BaseUrl.ToString(), "--api-key-file", keyFile);
+        var byEnvironment = await KlingInProcess.RunAsync(dir, new Dictionary<string, string> { ["KIE_API_KEY_FILE"] = envFile }, "credits", "--base-url", server.BaseUrl.ToString());
+        var missing = await KlingInProcess.RunAsync(dir, "credits", "--base-url", server.BaseUrl.ToString(), "--api-key-file", Path.Combine(dir, "nope"));
 
         byOption.ExitCode.Should().Be(0, byOption.Stderr);
         byEnvironment.ExitCode.Should().Be(0, byEnvironment.Stderr);
@@ -517,13 +515,13 @@ public sealed class CliHardeningTests
         (byOption.Stdout + byOption.Stderr + byEnvironment.Stderr).Should().NotContain("sk-from");
     }
 
-    // ---- Finding 21 (CLI side): `kling simulator` lists no option it ignores -------------------------------
+    // ---- `kling simulator` lists no option it ignores -------------------------------
 
     [Theory]
     [InlineData("--base-url")]
     [InlineData("--api-key-file")]
     [InlineData("--json")]
-    public async Task Finding21_kling_simulator_does_not_offer_the_service_options_it_would_ignore(string option)
+    public async Task kling_simulator_does_not_offer_the_service_options_it_would_ignore(string option)
     {
         var help = await InProcess(null, "simulator", "--help");
         var given = await InProcess(null, "simulator", option, "x");
