@@ -19,7 +19,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
     private const int RatePer10Seconds = 100; // scaled (the service allows 20) so the 200 lines take about 15 s instead of 100 s
 
     [Fact]
-    public async Task Issue11_kill_test_a_200_line_batch_killed_with_SIGKILL_three_times_and_resumed_pays_no_line_twice_and_loses_no_task()
+    public async Task a_200_line_batch_killed_with_SIGKILL_three_times_and_resumed_pays_no_line_twice_and_loses_no_task()
     {
         await using var simulator = await StandaloneSimulator.StartAsync(["--api-key", Key, "--waiting-ms", "100", "--queuing-ms", "100", "--generating-ms", "300", "--rate-limit", RatePer10Seconds.ToString(CultureInfo.InvariantCulture), "--credits", "100000000"]);
         var dir = KlingProcess.NewDirectory();
@@ -82,7 +82,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Issue11_a_batch_with_invalid_lines_sends_nothing_and_names_each_bad_line()
+    public async Task a_batch_with_invalid_lines_sends_nothing_and_names_each_bad_line()
     {
         await using var simulator = await LedgerTests.StartSimulatorAsync();
         var dir = KlingProcess.NewDirectory();
@@ -119,7 +119,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Issue11_running_a_finished_batch_again_sends_nothing_and_a_CSV_batch_works()
+    public async Task running_a_finished_batch_again_sends_nothing_and_a_CSV_batch_works()
     {
         await using var simulator = await LedgerTests.StartSimulatorAsync();
         var dir = KlingProcess.NewDirectory();
@@ -141,7 +141,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Issue11_Ctrl_C_stops_submitting_records_everything_prints_how_to_resume_and_the_resume_pays_nothing_twice()
+    public async Task Ctrl_C_stops_submitting_records_everything_prints_how_to_resume_and_the_resume_pays_nothing_twice()
     {
         await using var simulator = await LedgerTests.StartSimulatorAsync(rateLimit: 5, window: TimeSpan.FromSeconds(2));
         var dir = KlingProcess.NewDirectory();
@@ -174,7 +174,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Issue11_a_second_run_of_a_batch_that_is_still_running_is_refused_and_sends_nothing()
+    public async Task a_second_run_of_a_batch_that_is_still_running_is_refused_and_sends_nothing()
     {
         await using var simulator = await LedgerTests.StartSimulatorAsync(rateLimit: 2, window: TimeSpan.FromSeconds(2));
         var dir = KlingProcess.NewDirectory();
@@ -205,7 +205,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task Issue11_batch_progress_is_a_live_block_on_a_terminal_and_plain_lines_otherwise(bool live)
+    public async Task batch_progress_is_a_live_block_on_a_terminal_and_plain_lines_otherwise(bool live)
     {
         await using var simulator = await LedgerTests.StartSimulatorAsync(rateLimit: 4, window: TimeSpan.FromSeconds(1));
         var dir = KlingProcess.NewDirectory();
@@ -237,7 +237,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Issue11_an_uncertain_line_is_reported_and_not_sent_again_unless_resubmit_uncertain_is_given()
+    public async Task an_uncertain_line_is_reported_and_not_sent_again_unless_resubmit_uncertain_is_given()
     {
         var dir = KlingProcess.NewDirectory();
         await File.WriteAllLinesAsync(Path.Combine(dir, "one.jsonl"), ["""{"id":"maybe","prompt":"A line whose answer was lost"}"""]);

@@ -62,13 +62,13 @@ public sealed class CliHardeningTests
         return (code, output.ToString(), error.ToString());
     }
 
-    // ---- Finding 1: the task id never becomes a path ---------------------------------------------------------
+    // ---- the task id never becomes a path ---------------------------------------------------------
 
     [Theory]
     [InlineData("../../../../x")]
     [InlineData("ABSOLUTE")]
     [InlineData("ABSOLUTE_MISSING")]
-    public async Task Finding01_a_task_id_that_is_a_path_saves_the_video_inside_out_under_a_safe_name_and_touches_nothing_else(string hostileId)
+    public async Task a_task_id_that_is_a_path_saves_the_video_inside_out_under_a_safe_name_and_touches_nothing_else(string hostileId)
     {
         var dir = KlingProcess.NewDirectory();
         var victimFolder = Path.Combine(dir, "srv", "videos");
@@ -96,10 +96,10 @@ public sealed class CliHardeningTests
         Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Should().BeEquivalentTo([victim, file]);
     }
 
-    // ---- Finding 3: a broken download destroys nothing -------------------------------------------------------
+    // ---- a broken download destroys nothing -------------------------------------------------------
 
     [Fact]
-    public async Task Finding03_a_broken_download_keeps_the_existing_video_and_leaves_no_partial_file()
+    public async Task a_broken_download_keeps_the_existing_video_and_leaves_no_partial_file()
     {
         var dir = KlingProcess.NewDirectory();
         var outDir = Path.Combine(dir, "out");
@@ -126,13 +126,13 @@ public sealed class CliHardeningTests
         Directory.GetFiles(outDir).Should().Equal([existing], "no partial or temporary file is left");
     }
 
-    // ---- Finding 12: Ctrl+C and SIGTERM ----------------------------------------------------------------------
+    // ---- Ctrl+C and SIGTERM ----------------------------------------------------------------------
 
     [Theory]
     [InlineData("INT", "generating")]
     [InlineData("TERM", "generating")]
     [InlineData("INT", "download")]
-    public async Task Finding12_a_signal_cancels_cleanly_says_the_task_keeps_running_removes_partial_files_and_exits_130(string signal, string during)
+    public async Task a_signal_cancels_cleanly_says_the_task_keeps_running_removes_partial_files_and_exits_130(string signal, string during)
     {
         var dir = KlingProcess.NewDirectory();
         var outDir = Path.Combine(dir, "out");
@@ -175,13 +175,13 @@ public sealed class CliHardeningTests
         (Directory.Exists(outDir) ? Directory.GetFiles(outDir) : []).Should().BeEmpty("no partial video is left");
     }
 
-    // ---- Finding 13: typos ---------------------------------------------------------------------------------
+    // ---- typos ---------------------------------------------------------------------------------
 
     [Theory]
     [InlineData("Unrecognized command or argument 'genrate'. Did you mean 'generate'?", "genrate", "a boat")]
     [InlineData("Unrecognized command or argument 'frobnicate'.", "frobnicate")]
     [InlineData("Unrecognized command or argument '--dration'. Did you mean '--duration'?", "generate", "x", "--dration", "5")]
-    public async Task Finding13_a_typo_gets_System_CommandLines_real_error_with_its_suggestion(string expected, params string[] args)
+    public async Task a_typo_gets_System_CommandLines_real_error_with_its_suggestion(string expected, params string[] args)
     {
         var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), args);
 
@@ -189,12 +189,12 @@ public sealed class CliHardeningTests
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain(expected).And.NotContain("Required command was not provided");
     }
 
-    // ---- Finding 14: numbers -------------------------------------------------------------------------------
+    // ---- numbers -------------------------------------------------------------------------------
 
     [Theory]
     [InlineData("abc", "--cfg-scale must be a number from 0 to 1 such as 0.5, not 'abc'")]
     [InlineData("0,5", "not '0,5' (write decimals with a dot, such as 0.5)")]
-    public async Task Finding14_a_number_that_is_not_one_is_refused_in_the_users_terms_and_nothing_is_sent(string value, string expected)
+    public async Task a_number_that_is_not_one_is_refused_in_the_users_terms_and_nothing_is_sent(string value, string expected)
     {
         await using var server = Service("task_n");
 
@@ -206,7 +206,7 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding14_numbers_are_read_with_the_invariant_culture_whatever_the_users_culture()
+    public async Task numbers_are_read_with_the_invariant_culture_whatever_the_users_culture()
     {
         await using var server = Service("task_culture");
         var culture = CultureInfo.CurrentCulture;
@@ -225,12 +225,12 @@ public sealed class CliHardeningTests
         ((double)JObject.Parse(Creates(server).Single().BodyText)["input"]!["cfg_scale"]!).Should().Be(0.5);
     }
 
-    // ---- Finding 15: checks before paying --------------------------------------------------------------------
+    // ---- checks before paying --------------------------------------------------------------------
 
     [Theory]
     [InlineData("the prompt is only spaces", "generate", "   ")]
     [InlineData("--out '/dev/null/x' is not a folder the video can be saved in", "generate", "a boat", "--out", "/dev/null/x")]
-    public async Task Finding15_a_blank_prompt_or_an_unwritable_out_is_refused_before_anything_is_sent(string expected, params string[] args)
+    public async Task a_blank_prompt_or_an_unwritable_out_is_refused_before_anything_is_sent(string expected, params string[] args)
     {
         await using var server = Service("task_paid");
 
@@ -241,14 +241,14 @@ public sealed class CliHardeningTests
         server.Requests.Should().BeEmpty("nothing was submitted, so nothing was paid for");
     }
 
-    // ---- Finding 16: progress --------------------------------------------------------------------------------
+    // ---- progress --------------------------------------------------------------------------------
 
     private static TaskRecord Waiting(string taskId = "task_kling_1234567890") => new() { TaskId = taskId, RawState = "generating" };
 
     private static string Visible(string text) => System.Text.RegularExpressions.Regex.Replace(text, "\u001b\\[[0-9;?]*[A-Za-z]", string.Empty);
 
     [Fact]
-    public void Finding16_the_elapsed_time_ticks_every_second_between_polls()
+    public void the_elapsed_time_ticks_every_second_between_polls()
     {
         var clock = new FakeTimeProvider();
         var error = new StringWriter();
@@ -269,7 +269,7 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public void Finding16_a_50_column_terminal_gets_one_line_redrawn_in_place_with_the_download_progress()
+    public void a_50_column_terminal_gets_one_line_redrawn_in_place_with_the_download_progress()
     {
         var clock = new FakeTimeProvider();
         var error = new StringWriter();
@@ -291,7 +291,7 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding16_without_a_terminal_the_log_shows_each_state_once_and_the_download()
+    public async Task without_a_terminal_the_log_shows_each_state_once_and_the_download()
     {
         await using var server = Service("task_log");
 
@@ -302,7 +302,7 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public void Finding16_without_a_terminal_a_long_wait_between_states_still_logs_a_line_every_30_seconds()
+    public void without_a_terminal_a_long_wait_between_states_still_logs_a_line_every_30_seconds()
     {
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
         var log = new StringWriter();
@@ -319,12 +319,12 @@ public sealed class CliHardeningTests
         lines[2].Should().Contain("task_long: still generating 60 s");
     }
 
-    // ---- Finding 17: service text never reaches the terminal raw -----------------------------------------
+    // ---- service text never reaches the terminal raw -----------------------------------------
 
     private const string HostileId = "[red]x[/ \u001b[2J\u001b]0;pwned\u0007\r\nerror: forged by the service \u202e";
 
     [Fact]
-    public async Task Finding17_markup_and_control_characters_in_a_task_id_are_neutralised_on_a_forced_ansi_terminal()
+    public async Task markup_and_control_characters_in_a_task_id_are_neutralised_on_a_forced_ansi_terminal()
     {
         await using var server = Service(HostileId);
         var dir = KlingProcess.NewDirectory();
@@ -339,7 +339,7 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding17_on_a_real_terminal_a_hostile_task_id_neither_crashes_generate_nor_forges_lines()
+    public async Task on_a_real_terminal_a_hostile_task_id_neither_crashes_generate_nor_forges_lines()
     {
         await using var server = Service(HostileId, failMsg: "bad\u001b[31m\r\nerror: forged failMsg", state: "fail");
         var dir = KlingProcess.NewDirectory();
@@ -380,10 +380,10 @@ public sealed class CliHardeningTests
         }
     }
 
-    // ---- Finding 18: --json ----------------------------------------------------------------------------------
+    // ---- --json ----------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Finding18_with_json_a_failed_task_prints_a_json_error_with_its_task_id_and_keeps_exit_4()
+    public async Task with_json_a_failed_task_prints_a_json_error_with_its_task_id_and_keeps_exit_4()
     {
         await using var server = Service("task_failed_json", state: "fail", failMsg: "content policy.");
 
@@ -400,7 +400,7 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding18_with_json_an_invalid_input_or_service_error_is_a_json_object_with_the_same_exit_code()
+    public async Task with_json_an_invalid_input_or_service_error_is_a_json_object_with_the_same_exit_code()
     {
         var invalid = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "generate", "x", "--cfg-scale", "2", "--json");
         var unreachable = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--api-key", "k", "--base-url", "http://127.0.0.1:9/", "--json");
@@ -412,7 +412,7 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding18_status_json_parses_param_and_resultJson_like_generate_json()
+    public async Task status_json_parses_param_and_resultJson_like_generate_json()
     {
         await using var server = Service("task_json");
         var dir = KlingProcess.NewDirectory();
@@ -428,12 +428,12 @@ public sealed class CliHardeningTests
         ((string)record["state"]!).Should().Be("success");
     }
 
-    // ---- Finding 19: small message errors --------------------------------------------------------------------
+    // ---- small message errors --------------------------------------------------------------------
 
     [Theory]
     [InlineData("no data", null)]
     [InlineData("an empty task id", "")]
-    public async Task Finding19_a_create_answer_without_a_task_id_says_a_task_may_exist_without_a_raw_dotnet_message(string expected, string? taskId)
+    public async Task a_create_answer_without_a_task_id_says_a_task_may_exist_without_a_raw_dotnet_message(string expected, string? taskId)
     {
         await using var server = Service("unused", create: Json(Envelope(taskId is null ? null : new { taskId })));
 
@@ -446,7 +446,7 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding19_the_timeout_message_names_the_timeout_option()
+    public async Task the_timeout_message_names_the_timeout_option()
     {
         await using var server = Service("task_slow", state: "generating");
 
@@ -458,7 +458,7 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding19_a_fail_message_ending_in_a_period_gets_no_second_one()
+    public async Task a_fail_message_ending_in_a_period_gets_no_second_one()
     {
         await using var server = Service("task_dot", state: "fail", failMsg: "Internal failure (fault generation-failed).");
 
@@ -471,7 +471,7 @@ public sealed class CliHardeningTests
     [Theory]
     [InlineData("api/v1")]
     [InlineData("api/v1/")]
-    public async Task Finding19_a_base_url_ending_in_api_v1_calls_the_right_paths(string suffix)
+    public async Task a_base_url_ending_in_api_v1_calls_the_right_paths(string suffix)
     {
         await using var server = Service("unused");
 
@@ -483,7 +483,7 @@ public sealed class CliHardeningTests
     }
 
     [Fact]
-    public async Task Finding19_credits_answered_not_found_points_at_the_base_url_not_a_task_id()
+    public async Task credits_answered_not_found_points_at_the_base_url_not_a_task_id()
     {
         await using var server = HostileServer.Start(Json(Envelope(null, 404, "Not found: GET /elsewhere/api/v1/chat/credit is not an endpoint of the service.")));
 
@@ -493,10 +493,10 @@ public sealed class CliHardeningTests
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain("Check --base-url").And.NotContain("task id");
     }
 
-    // ---- Finding 20: the key off the command line ----------------------------------------------------------
+    // ---- the key off the command line ----------------------------------------------------------
 
     [Fact]
-    public async Task Finding20_the_key_comes_from_api_key_file_or_KIE_API_KEY_FILE_and_never_appears_in_the_arguments()
+    public async Task the_key_comes_from_api_key_file_or_KIE_API_KEY_FILE_and_never_appears_in_the_arguments()
     {
         await using var server = Service("unused");
         var dir = KlingProcess.NewDirectory();
@@ -517,13 +517,13 @@ public sealed class CliHardeningTests
         (byOption.Stdout + byOption.Stderr + byEnvironment.Stderr).Should().NotContain("sk-from");
     }
 
-    // ---- Finding 21 (CLI side): `kling simulator` lists no option it ignores -------------------------------
+    // ---- `kling simulator` lists no option it ignores -------------------------------
 
     [Theory]
     [InlineData("--base-url")]
     [InlineData("--api-key-file")]
     [InlineData("--json")]
-    public async Task Finding21_kling_simulator_does_not_offer_the_service_options_it_would_ignore(string option)
+    public async Task kling_simulator_does_not_offer_the_service_options_it_would_ignore(string option)
     {
         var help = await InProcess(null, "simulator", "--help");
         var given = await InProcess(null, "simulator", option, "x");

@@ -16,13 +16,23 @@ public sealed class DependencyInjectionTests(WireMockFixture wireMock)
         wireMock.Answer("/api/v1/chat/credit", JObject.Parse("""{"code":200,"msg":"success","data":100}"""));
         var services = new ServiceCollection();
         var builder = services.AddKlingClient(o => { o.ApiKey = WireMockFixture.ApiKey; o.BaseUrl = wireMock.BaseUrl; });
+        builder.AddHttpMessageHandler(() => new MarkingHandler());
         await using var provider = services.BuildServiceProvider();
 
         var credits = await provider.GetRequiredService<IKlingClient>().GetRemainingCreditsAsync(CancellationToken.None);
 
-        builder.Should().BeAssignableTo<IHttpClientBuilder>();
         credits.Data.Should().Be(100);
         wireMock.Requests.Single().RequestMessage.Headers!["Authorization"].Should().Equal($"Bearer {WireMockFixture.ApiKey}");
+        wireMock.Requests.Single().RequestMessage.Headers!["X-Added-By-Caller"].Should().Equal(["yes"], "a handler added on the returned builder runs for the client's requests");
+    }
+
+    private sealed class MarkingHandler : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Add("X-Added-By-Caller", "yes");
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     [Fact]

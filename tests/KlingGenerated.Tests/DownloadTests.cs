@@ -42,7 +42,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding04_The_download_sends_no_API_key_to_the_result_host_nor_to_where_it_redirects()
+    public async Task The_download_sends_no_API_key_to_the_result_host_nor_to_where_it_redirects()
     {
         var video = Video(300_000);
         await using var target = HostileServer.Start(HostileServer.Answer(200, video, ("Content-Type", "video/mp4")));
@@ -67,7 +67,7 @@ public sealed class DownloadTests : IDisposable
     [InlineData("file:///etc/passwd")]
     [InlineData("ftp://127.0.0.1/video.mp4")]
     [InlineData("gopher://127.0.0.1:70/x")]
-    public async Task Finding04_A_redirect_that_leaves_http_or_https_is_not_followed(string location)
+    public async Task A_redirect_that_leaves_http_or_https_is_not_followed(string location)
     {
         await using var server = HostileServer.Start(HostileServer.Redirect(location, 302));
         using var destination = new MemoryStream();
@@ -83,7 +83,7 @@ public sealed class DownloadTests : IDisposable
     [Theory]
     [InlineData("file:///etc/passwd")]
     [InlineData("ftp://example.com/video.mp4")]
-    public async Task Finding04_A_result_url_that_is_not_http_or_https_is_refused_before_anything_is_sent(string url)
+    public async Task A_result_url_that_is_not_http_or_https_is_refused_before_anything_is_sent(string url)
     {
         var error = (await _client.Invoking(c => c.DownloadResultToFileAsync(new Uri(url), Path.Combine(_folder, "x.mp4"))).Should().ThrowExactlyAsync<KlingDownloadException>()).Which;
 
@@ -92,7 +92,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding04_More_redirects_than_MaxRedirects_stop_the_download()
+    public async Task More_redirects_than_MaxRedirects_stop_the_download()
     {
         HostileServer? server = null;
         server = HostileServer.Start(exchange => HostileServer.Redirect(server!.Url("/again").AbsoluteUri, 301)(exchange));
@@ -106,7 +106,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding04_Progress_is_reported_in_bytes_with_the_announced_total()
+    public async Task Progress_is_reported_in_bytes_with_the_announced_total()
     {
         var video = Video(1_000_000);
         await using var server = HostileServer.Start(HostileServer.Answer(200, video));
@@ -120,7 +120,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding04_Cancellation_stops_a_stalled_download_with_OperationCanceledException()
+    public async Task Cancellation_stops_a_stalled_download_with_OperationCanceledException()
     {
         await using var server = HostileServer.Start(HostileServer.StallAfterHeaders(declared: 1_000_000, sent: Video(10)));
         using var cancel = new CancellationTokenSource();
@@ -138,7 +138,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding02_A_body_that_declares_more_than_MaxBytes_is_refused_before_it_is_read()
+    public async Task A_body_that_declares_more_than_MaxBytes_is_refused_before_it_is_read()
     {
         await using var server = HostileServer.Start(HostileServer.Huge(5L << 30));
 
@@ -150,7 +150,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding02_A_body_without_a_length_stops_at_MaxBytes()
+    public async Task A_body_without_a_length_stops_at_MaxBytes()
     {
         await using var server = HostileServer.Start(HostileServer.Huge(5L << 30, declareLength: false));
         using var destination = new MemoryStream();
@@ -162,7 +162,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding02_A_dripping_body_is_stopped_by_the_overall_deadline_although_bytes_keep_coming()
+    public async Task A_dripping_body_is_stopped_by_the_overall_deadline_although_bytes_keep_coming()
     {
         await using var server = HostileServer.Start(HostileServer.Drip(Video(10_000), TimeSpan.FromMilliseconds(50)));
 
@@ -176,7 +176,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding02_A_body_that_stalls_after_the_headers_is_stopped_by_the_idle_timeout()
+    public async Task A_body_that_stalls_after_the_headers_is_stopped_by_the_idle_timeout()
     {
         await using var server = HostileServer.Start(HostileServer.StallAfterHeaders(declared: 1000, sent: Video(100)));
 
@@ -188,7 +188,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding02_A_server_that_never_answers_is_stopped_by_the_idle_timeout()
+    public async Task A_server_that_never_answers_is_stopped_by_the_idle_timeout()
     {
         await using var server = HostileServer.Start(HostileServer.NeverAnswer());
 
@@ -200,7 +200,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding03_A_broken_download_leaves_the_existing_file_untouched_and_no_temporary_file()
+    public async Task A_broken_download_leaves_the_existing_file_untouched_and_no_temporary_file()
     {
         var good = Video(50_000);
         var path = Path.Combine(_folder, "task1.mp4");
@@ -216,7 +216,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding03_An_existing_file_is_never_replaced_unless_Overwrite_is_set()
+    public async Task An_existing_file_is_never_replaced_unless_Overwrite_is_set()
     {
         var good = Video(1000);
         var fresh = Video(2000);
@@ -239,7 +239,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding03_A_completed_download_appears_under_its_name_only_when_complete()
+    public async Task A_completed_download_appears_under_its_name_only_when_complete()
     {
         var video = Video(700_000);
         var path = Path.Combine(_folder, "task3.mp4");
@@ -261,7 +261,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding03_A_missing_folder_is_not_created()
+    public async Task A_missing_folder_is_not_created()
     {
         await using var server = HostileServer.Start(HostileServer.Answer(200, Video(10)));
         var path = Path.Combine(_folder, "srv", "videos", "victim.mp4");
@@ -275,7 +275,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding02_An_HTTP_error_from_the_result_host_says_the_URL_may_have_expired()
+    public async Task An_HTTP_error_from_the_result_host_says_the_URL_may_have_expired()
     {
         await using var server = HostileServer.Start(HostileServer.Answer(404, "gone"));
 
@@ -290,7 +290,7 @@ public sealed class DownloadTests : IDisposable
     [Theory]
     [InlineData("task_kling_17000000000001", "task_kling_17000000000001.mp4")]
     [InlineData("a-B_9", "a-B_9.mp4")]
-    public void Finding01_KlingFileNames_keeps_a_plain_task_id(string taskId, string expected) =>
+    public void KlingFileNames_keeps_a_plain_task_id(string taskId, string expected) =>
         KlingFileNames.ForTask(taskId).Should().Be(expected);
 
     [Theory]
@@ -304,7 +304,7 @@ public sealed class DownloadTests : IDisposable
     [InlineData("-rf")]
     [InlineData("CON")]
     [InlineData("tâche")]
-    public void Finding01_KlingFileNames_hashes_a_task_id_outside_the_allow_list(string taskId)
+    public void KlingFileNames_hashes_a_task_id_outside_the_allow_list(string taskId)
     {
         var name = KlingFileNames.ForTask(taskId);
 
@@ -314,7 +314,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public void Finding01_KlingFileNames_gives_different_ids_different_names_and_hashes_an_overlong_one()
+    public void KlingFileNames_gives_different_ids_different_names_and_hashes_an_overlong_one()
     {
         KlingFileNames.ForTask("a/b").Should().NotBe(KlingFileNames.ForTask("a\\b"));
         KlingFileNames.ForTask(new string('a', 101)).Should().MatchRegex("^task-[0-9a-f]{16}\\.mp4$");
@@ -328,7 +328,7 @@ public sealed class DownloadTests : IDisposable
     [InlineData("sub/x.mp4")]
     [InlineData("..")]
     [InlineData(".")]
-    public void Finding01_KlingFileNames_InsideDirectory_refuses_a_name_that_leaves_the_folder(string fileName)
+    public void KlingFileNames_InsideDirectory_refuses_a_name_that_leaves_the_folder(string fileName)
     {
         FluentActions.Invoking(() => KlingFileNames.InsideDirectory(_folder, fileName)).Should().Throw<ArgumentException>().WithMessage("*would leave the folder*");
     }

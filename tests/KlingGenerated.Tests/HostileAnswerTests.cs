@@ -75,10 +75,10 @@ public sealed class HostileAnswerTests
         _ => DownloadUrlOk,
     };
 
-    // ---- Finding 5: every byte of an answer is read under the attempt timeout and the total timeout ----
+    // ---- every byte of an answer is read under the attempt timeout and the total timeout ----
 
     [Fact]
-    public async Task Finding05_A_dripping_answer_to_a_query_is_cut_by_the_attempt_timeout_and_the_query_retried()
+    public async Task A_dripping_answer_to_a_query_is_cut_by_the_attempt_timeout_and_the_query_retried()
     {
         await using var server = HostileServer.Start(HostileServer.Sequence(
             HostileServer.Drip(Utf8(CreditsOk), TimeSpan.FromMilliseconds(300)),
@@ -94,7 +94,7 @@ public sealed class HostileAnswerTests
     }
 
     [Fact]
-    public async Task Finding05_A_createTask_answer_that_stalls_after_its_headers_ends_at_the_attempt_timeout_as_may_exist_and_is_not_resent()
+    public async Task A_createTask_answer_that_stalls_after_its_headers_ends_at_the_attempt_timeout_as_may_exist_and_is_not_resent()
     {
         await using var server = HostileServer.Start(HostileServer.StallAfterHeaders(declared: 200, sent: Utf8("{\"code\":200,")));
         var (provider, client) = Piped(server.BaseUrl, r => r.AttemptTimeout = TimeSpan.FromSeconds(1));
@@ -107,7 +107,7 @@ public sealed class HostileAnswerTests
     }
 
     [Fact]
-    public async Task Finding05_The_total_timeout_covers_the_bodies_of_all_attempts()
+    public async Task The_total_timeout_covers_the_bodies_of_all_attempts()
     {
         await using var server = HostileServer.Start(HostileServer.StallAfterHeaders(declared: 100));
         var (provider, client) = Piped(server.BaseUrl, r =>
@@ -125,7 +125,7 @@ public sealed class HostileAnswerTests
     }
 
     [Fact]
-    public async Task Finding05_Without_the_pipeline_the_HttpClient_Timeout_also_covers_the_body()
+    public async Task Without_the_pipeline_the_HttpClient_Timeout_also_covers_the_body()
     {
         await using var server = HostileServer.Start(HostileServer.StallAfterHeaders(declared: 100, sent: Utf8("{")));
         var client = Bare(server.BaseUrl, new HttpClient { Timeout = TimeSpan.FromSeconds(1) });
@@ -137,7 +137,7 @@ public sealed class HostileAnswerTests
     }
 
     [Fact]
-    public async Task Finding08_A_query_whose_every_attempt_gets_no_answer_states_the_attempts_and_the_time_really_waited()
+    public async Task A_query_whose_every_attempt_gets_no_answer_states_the_attempts_and_the_time_really_waited()
     {
         await using var server = HostileServer.Start(HostileServer.NeverAnswer());
         var (provider, client) = Piped(server.BaseUrl, r => { r.MaxRetries = 2; r.AttemptTimeout = TimeSpan.FromMilliseconds(300); });
@@ -149,13 +149,13 @@ public sealed class HostileAnswerTests
         server.Requests.Should().HaveCount(3);
     }
 
-    // ---- Finding 6: a body cut off mid-read ----
+    // ---- a body cut off mid-read ----
 
     [Theory]
     [InlineData("recordInfo")]
     [InlineData("credit")]
     [InlineData("download-url")]
-    public async Task Finding06_A_query_answer_cut_mid_body_is_retried_like_a_dropped_connection(string operation)
+    public async Task A_query_answer_cut_mid_body_is_retried_like_a_dropped_connection(string operation)
     {
         var ok = Utf8(OkFor(operation));
         await using var server = HostileServer.Start(HostileServer.Sequence(
@@ -171,7 +171,7 @@ public sealed class HostileAnswerTests
     }
 
     [Fact]
-    public async Task Finding06_A_createTask_answer_cut_mid_body_says_the_task_may_exist_and_is_not_resent()
+    public async Task A_createTask_answer_cut_mid_body_says_the_task_may_exist_and_is_not_resent()
     {
         var ok = Utf8(CreatedOk);
         await using var server = HostileServer.Start(HostileServer.Truncate(declared: ok.Length, sent: ok[..20]));
@@ -186,7 +186,7 @@ public sealed class HostileAnswerTests
     }
 
     [Fact]
-    public async Task Finding06_A_query_whose_every_answer_is_cut_ends_in_a_KlingApiException_after_its_retries()
+    public async Task A_query_whose_every_answer_is_cut_ends_in_a_KlingApiException_after_its_retries()
     {
         await using var server = HostileServer.Start(HostileServer.Truncate(declared: 500, sent: Utf8("{\"code\":2")));
         var (provider, client) = Piped(server.BaseUrl, r => r.MaxRetries = 2);
@@ -203,7 +203,7 @@ public sealed class HostileAnswerTests
     [InlineData("recordInfo")]
     [InlineData("credit")]
     [InlineData("download-url")]
-    public async Task Finding06_Without_the_pipeline_a_body_cut_mid_read_becomes_a_KlingApiException_for_all_four_operations(string operation)
+    public async Task Without_the_pipeline_a_body_cut_mid_read_becomes_a_KlingApiException_for_all_four_operations(string operation)
     {
         var ok = Utf8(OkFor(operation));
         await using var server = HostileServer.Start(HostileServer.Truncate(declared: ok.Length + 100, sent: ok[..10]));
@@ -226,7 +226,7 @@ public sealed class HostileAnswerTests
     }
 
     [Fact]
-    public async Task Finding06_The_simulators_truncate_fault_on_createTask_creates_the_task_and_the_client_says_it_may_exist_without_resending()
+    public async Task The_simulators_truncate_fault_on_createTask_creates_the_task_and_the_client_says_it_may_exist_without_resending()
     {
         await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { Fault = "truncate" });
         var (provider, client) = Piped(simulator.BaseUrl, r => r.AttemptTimeout = TimeSpan.FromSeconds(15), o => o.ApiKey = simulator.ApiKey);
@@ -240,7 +240,7 @@ public sealed class HostileAnswerTests
     }
 
     [Fact]
-    public async Task Finding05_The_simulators_stall_fault_on_a_query_is_cut_by_the_attempt_timeout_and_retried()
+    public async Task The_simulators_stall_fault_on_a_query_is_cut_by_the_attempt_timeout_and_retried()
     {
         await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { Fault = "stall" });
         var (provider, client) = Piped(simulator.BaseUrl, r => { r.MaxRetries = 1; r.AttemptTimeout = TimeSpan.FromMilliseconds(500); }, o => o.ApiKey = simulator.ApiKey);
@@ -252,10 +252,10 @@ public sealed class HostileAnswerTests
         simulator.RequestCount.Should().Be(2, "the stalled attempt was abandoned and retried once");
     }
 
-    // ---- Finding 7: nothing was sent ----
+    // ---- nothing was sent ----
 
     [Fact]
-    public async Task Finding07_A_refused_connection_on_createTask_says_nothing_was_sent_and_is_retried()
+    public async Task A_refused_connection_on_createTask_says_nothing_was_sent_and_is_retried()
     {
         var port = FreePort();
         var (provider, client) = Piped(new Uri($"http://127.0.0.1:{port}/"), r => r.MaxRetries = 2);
@@ -268,7 +268,7 @@ public sealed class HostileAnswerTests
     }
 
     [Fact]
-    public async Task Finding07_A_failed_name_lookup_on_createTask_says_nothing_was_sent_and_is_retried()
+    public async Task A_failed_name_lookup_on_createTask_says_nothing_was_sent_and_is_retried()
     {
         var lookups = 0;
         var (provider, client) = Piped(new Uri("http://kling-finding07.invalid/"), r => r.MaxRetries = 2, primary: () => new SocketsHttpHandler
@@ -291,7 +291,7 @@ public sealed class HostileAnswerTests
     }
 
     [Fact]
-    public async Task Finding07_A_failed_TLS_handshake_on_createTask_says_nothing_was_sent_and_is_retried()
+    public async Task A_failed_TLS_handshake_on_createTask_says_nothing_was_sent_and_is_retried()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -317,10 +317,10 @@ public sealed class HostileAnswerTests
         accepted.Should().Be(3);
     }
 
-    // ---- Finding 10: MaxResponseBytes = int.MaxValue ----
+    // ---- MaxResponseBytes = int.MaxValue ----
 
     [Fact]
-    public async Task Finding10_MaxResponseBytes_of_int_MaxValue_reads_answers_with_and_without_the_pipeline()
+    public async Task MaxResponseBytes_of_int_MaxValue_reads_answers_with_and_without_the_pipeline()
         {
         await using var server = HostileServer.Start(HostileServer.Answer(200, CreditsOk));
         new KlingClientOptions { ApiKey = ApiKey, MaxResponseBytes = int.MaxValue }.GetProblems().Should().BeEmpty();
@@ -332,14 +332,14 @@ public sealed class HostileAnswerTests
         server.Requests.Should().HaveCount(2);
     }
 
-    // ---- Finding 11: redirects from the API ----
+    // ---- redirects from the API ----
 
     [Theory]
     [InlineData(301)]
     [InlineData(302)]
     [InlineData(307)]
     [InlineData(308)]
-    public async Task Finding11_A_redirect_from_the_API_is_not_followed_and_names_its_location(int status)
+    public async Task A_redirect_from_the_API_is_not_followed_and_names_its_location(int status)
     {
         await using var elsewhere = HostileServer.Start(HostileServer.Answer(200, CreatedOk));
         var location = elsewhere.Url("/api/v1/jobs/createTask").AbsoluteUri;
@@ -356,7 +356,7 @@ public sealed class HostileAnswerTests
     }
 
     [Fact]
-    public async Task Finding11_A_redirect_followed_by_an_HttpClient_of_the_caller_is_refused_and_its_answer_not_taken()
+    public async Task A_redirect_followed_by_an_HttpClient_of_the_caller_is_refused_and_its_answer_not_taken()
     {
         await using var elsewhere = HostileServer.Start(HostileServer.Answer(200, CreditsOk));
         await using var server = HostileServer.Start(HostileServer.Redirect(elsewhere.Url("/api/v1/chat/credit").AbsoluteUri, 302));

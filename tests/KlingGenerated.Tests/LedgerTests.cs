@@ -12,7 +12,7 @@ public sealed class LedgerTests
     private const string Key = "ledger-test-key";
 
     [Fact]
-    public async Task Issue11_every_createTask_is_recorded_before_sending_and_after_the_answer_without_the_API_key()
+    public async Task every_createTask_is_recorded_before_sending_and_after_the_answer_without_the_API_key()
     {
         await using var simulator = await StartSimulatorAsync();
         var dir = KlingProcess.NewDirectory();
@@ -37,7 +37,7 @@ public sealed class LedgerTests
     }
 
     [Fact]
-    public async Task Issue11_a_createTask_that_may_have_created_a_task_is_recorded_as_uncertain_never_dropped()
+    public async Task a_createTask_that_may_have_created_a_task_is_recorded_as_uncertain_never_dropped()
     {
         await using var simulator = await StartSimulatorAsync(fault: "server-error-after-create");
         var dir = KlingProcess.NewDirectory();
@@ -59,7 +59,7 @@ public sealed class LedgerTests
     }
 
     [Fact]
-    public async Task Issue11_an_invalid_request_is_recorded_as_not_sent_and_nothing_reaches_the_service()
+    public async Task an_invalid_request_is_recorded_as_not_sent_and_nothing_reaches_the_service()
     {
         await using var simulator = await StartSimulatorAsync();
         var dir = KlingProcess.NewDirectory();
@@ -76,7 +76,7 @@ public sealed class LedgerTests
     }
 
     [Fact]
-    public async Task Issue11_status_and_wait_follow_the_task_in_the_ledger_and_download_saves_it_again()
+    public async Task status_and_wait_follow_the_task_in_the_ledger_and_download_saves_it_again()
     {
         await using var simulator = await StartSimulatorAsync();
         var dir = KlingProcess.NewDirectory();
@@ -107,7 +107,7 @@ public sealed class LedgerTests
     }
 
     [Fact]
-    public async Task Issue11_offline_generate_no_wait_then_status_wait_and_download_work_with_the_built_in_simulator()
+    public async Task offline_generate_no_wait_then_status_wait_and_download_work_with_the_built_in_simulator()
     {
         var dir = KlingProcess.NewDirectory();
 
@@ -131,7 +131,7 @@ public sealed class LedgerTests
     }
 
     [Fact]
-    public async Task Issue11_download_says_clearly_when_the_result_URL_has_expired()
+    public async Task download_says_clearly_when_the_result_URL_has_expired()
     {
         Uri? fileUrl = null;
         await using var host = HostileServer.Start(HostileServer.ByPath(
@@ -150,7 +150,7 @@ public sealed class LedgerTests
     }
 
     [Fact]
-    public async Task Issue11_concurrent_kling_processes_share_one_ledger_without_losing_a_row()
+    public async Task concurrent_kling_processes_share_one_ledger_without_losing_a_row()
     {
         await using var simulator = await StartSimulatorAsync();
         var dir = KlingProcess.NewDirectory();
@@ -167,7 +167,7 @@ public sealed class LedgerTests
     }
 
     [Fact]
-    public async Task Issue11_a_hostile_record_of_another_task_is_refused_not_filed_and_printed_safely()
+    public async Task a_hostile_record_of_another_task_is_refused_not_filed_and_printed_safely()
     {
         const string Echoed = "../../evil\u001b[2J";
         await using var host = HostileServer.Start(HostileServer.ByPath(
@@ -191,7 +191,7 @@ public sealed class LedgerTests
     }
 
     [Fact]
-    public async Task Issue11_tasks_filters_by_state_and_time_and_refuses_an_unreadable_since()
+    public async Task tasks_filters_by_state_and_time_and_refuses_an_unreadable_since()
     {
         await using var simulator = await StartSimulatorAsync();
         var dir = KlingProcess.NewDirectory();

@@ -26,7 +26,7 @@ public sealed class PerformanceGuardTests(ITestOutputHelper output)
     [Theory]
     [InlineData("recordInfo", 1.5)]
     [InlineData("createTask", 3.2)]
-    public async Task Finding24_client_allocations_stay_within_their_ratio_to_the_hand_written_floor_and_no_time_is_asserted(string operation, double maxAllocationRatio)
+    public async Task client_allocations_stay_within_their_ratio_to_the_hand_written_floor_and_no_time_is_asserted(string operation, double maxAllocationRatio)
     {
         var allocations = (await Ratios.Value)[operation];
 

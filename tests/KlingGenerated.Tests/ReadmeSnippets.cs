@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using KlingGenerated.Redis;
-using StackExchange.Redis;
 using KlingGenerated.Simulator;
 using KlingGenerated.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -11,31 +9,74 @@ using Newtonsoft.Json.Linq;
 namespace KlingGenerated.Tests;
 
 /// <summary>
-/// The C# snippets of README.md. The quick start is a whole program: its README text is compiled as written (Roslyn,
-/// with a console project's implicit usings and nothing else) and run against the simulator. Every other snippet is a
-/// fragment: a region here must equal the README block marked with the same name, so the README's code always compiles.
+/// The C# snippets of the documentation: README.md, every page of docs/ and every package README (src/*/README.md).
+/// Every C# block carries a <c>&lt;!-- snippet: Name --&gt;</c> marker. A block that starts with its <c>using</c> lines is a
+/// whole file: it is compiled as written (Roslyn, with a console project's implicit usings and nothing else) as a
+/// program, or as a library when it has no top-level statements. Every other block is a fragment: a region here must
+/// equal it, so it compiles in context. A name used in several documents has the same text in each.
 /// </summary>
 public sealed class ReadmeSnippets
 {
-    /// <summary>Snippets that are complete programs, compiled from the README's text itself.</summary>
-    private static readonly string[] WholePrograms = ["QuickStart"];
+    /// <summary>The documents whose C# blocks are compiled, relative to the repository root.</summary>
+    public static IEnumerable<string> Documents() =>
+        new[] { "README.md" }
+            .Concat(Directory.GetFiles(Path.Combine(Repo.Root, "docs"), "*.md").Select(f => Path.GetRelativePath(Repo.Root, f)))
+            .Concat(Directory.GetDirectories(Path.Combine(Repo.Root, "src"))
+                .Select(d => Path.Combine(d, "README.md")).Where(File.Exists).Select(f => Path.GetRelativePath(Repo.Root, f)))
+            .Order(StringComparer.Ordinal);
+
+    public static TheoryData<string> DocumentNames() => new(Documents());
+
+    private static readonly Regex Marked = new(@"<!-- snippet: (\w+) -->\n```csharp\n(.*?)```", RegexOptions.Singleline);
+
+    /// <summary>A block that starts with <c>using Namespace;</c> lines (not <c>using var</c>) is a whole file.</summary>
+    private static bool IsWholeFile(string code) => Regex.IsMatch(code, @"^using (static )?[A-Z][\w.]*;\n");
+
+    [Theory]
+    [MemberData(nameof(DocumentNames))]
+    public void Every_csharp_block_of_the_document_is_marked_and_compiles(string document)
+    {
+        var text = File.ReadAllText(Path.Combine(Repo.Root, document)).ReplaceLineEndings("\n");
+        var source = File.ReadAllText(Path.Combine(Repo.Root, "tests", "KlingGenerated.Tests", "ReadmeSnippets.cs")).ReplaceLineEndings("\n");
+        var snippets = Marked.Matches(text);
+
+        snippets.Should().HaveCount(Regex.Matches(text, "```csharp").Count, $"every C# block in {document} carries a snippet marker");
+        foreach (Match snippet in snippets)
+        {
+            var (name, code) = (snippet.Groups[1].Value, snippet.Groups[2].Value);
+            if (IsWholeFile(code))
+            {
+                ReadmeProgram.Compile(code, $"{document}:{name}.cs").Should().NotBeNull();
+                continue;
+            }
+
+            var region = Regex.Match(source, $@"#region Snippet:{name}\n(.*?)\n\s*#endregion", RegexOptions.Singleline);
+            region.Success.Should().BeTrue($"{document} snippet {name} is a whole file (starting with its usings) or has a region in ReadmeSnippets.cs");
+            Dedent(region.Groups[1].Value).Should().Be(code.TrimEnd('\n'), $"{document} snippet {name} matches its compiled region");
+        }
+    }
 
     [Fact]
-    public void Every_csharp_snippet_in_the_README_is_a_region_of_this_file_and_compiles()
+    public void A_snippet_name_used_in_several_documents_has_the_same_text_in_each()
     {
-        var readme = File.ReadAllText(Path.Combine(Repo.Root, "README.md")).ReplaceLineEndings("\n");
-        var source = File.ReadAllText(Path.Combine(Repo.Root, "tests", "KlingGenerated.Tests", "ReadmeSnippets.cs")).ReplaceLineEndings("\n");
-        var snippets = Regex.Matches(readme, @"<!-- snippet: (\w+) -->\n```csharp\n(.*?)```", RegexOptions.Singleline);
-        var csharpBlocks = Regex.Matches(readme, "```csharp").Count;
-
-        snippets.Should().HaveCount(csharpBlocks, "every C# block in the README carries a snippet marker");
-        snippets.Should().NotBeEmpty();
-        foreach (Match snippet in snippets.Where(s => !WholePrograms.Contains(s.Groups[1].Value)))
+        var seen = new Dictionary<string, (string Document, string Code)>();
+        foreach (var document in Documents())
         {
-            var region = Regex.Match(source, $@"#region Snippet:{snippet.Groups[1].Value}\n(.*?)\n\s*#endregion", RegexOptions.Singleline);
-            region.Success.Should().BeTrue($"README snippet {snippet.Groups[1].Value} has a region in ReadmeSnippets.cs");
-            Dedent(region.Groups[1].Value).Should().Be(snippet.Groups[2].Value.TrimEnd('\n'), $"README snippet {snippet.Groups[1].Value} matches its compiled region");
+            var text = File.ReadAllText(Path.Combine(Repo.Root, document)).ReplaceLineEndings("\n");
+            foreach (Match snippet in Marked.Matches(text))
+            {
+                if (seen.TryGetValue(snippet.Groups[1].Value, out var first))
+                {
+                    snippet.Groups[2].Value.Should().Be(first.Code, $"snippet {snippet.Groups[1].Value} of {document} is the one in {first.Document}");
+                }
+                else
+                {
+                    seen[snippet.Groups[1].Value] = (document, snippet.Groups[2].Value);
+                }
+            }
         }
+
+        seen.Should().ContainKeys("QuickStart", "Errors", "RedisScaleOut");
     }
 
     [Fact]
@@ -204,17 +245,6 @@ public sealed class ReadmeSnippets
 
             return Results.Json(new { code = 200, msg = "success" });
         });
-        #endregion
-    }
-
-    private static async Task RedisScaleOut(WebApplicationBuilder builder)
-    {
-        #region Snippet:RedisScaleOut
-        // In every process that uses the same API key (workers, web instances, batch machines):
-        var redis = await ConnectionMultiplexer.ConnectAsync("redis.internal:6379,abortConnect=false");
-        builder.Services.AddKlingClient(builder.Configuration.GetSection("Kling"))
-            .AddRedisPacing(redis, o => o.WhenUnavailable = RedisUnavailableMode.FallBackToLocalPacer); // the default
-        builder.Services.AddSingleton<IKlingCallbackDeduplicator>(new KlingRedisCallbackDeduplicator(redis));
         #endregion
     }
 

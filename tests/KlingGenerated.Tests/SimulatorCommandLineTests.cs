@@ -51,7 +51,7 @@ public sealed class SimulatorCommandLineTests
 
     [Theory]
     [MemberData(nameof(Hosts))]
-    public async Task Finding21_a_bad_number_a_missing_value_and_a_busy_port_each_get_one_line_and_a_nonzero_exit(string[] host)
+    public async Task a_bad_number_a_missing_value_and_a_busy_port_each_get_one_line_and_a_nonzero_exit(string[] host)
     {
         using var busy = new TcpListener(System.Net.IPAddress.Loopback, 0);
         busy.Start();
@@ -75,7 +75,7 @@ public sealed class SimulatorCommandLineTests
 
     [Theory]
     [MemberData(nameof(Hosts))]
-    public async Task Finding21_both_hosts_take_the_key_timing_fault_and_rate_limit_options_of_the_one_parser(string[] host)
+    public async Task both_hosts_take_the_key_timing_fault_and_rate_limit_options_of_the_one_parser(string[] host)
     {
         using var process = Process.Start(Start(host, "--urls", "http://127.0.0.1:0", "--api-key", "my-own-key", "--rate-limit", "1", "--rate-limit-window-ms", "60000", "--waiting-ms", "0", "--queuing-ms", "0", "--generating-ms", "0", "--fault", "generation-failed"))!;
         try
@@ -115,7 +115,7 @@ public sealed class SimulatorCommandLineTests
 
     [Theory]
     [MemberData(nameof(Hosts))]
-    public async Task Finding21_both_hosts_help_lists_every_option_of_the_one_parser(string[] host)
+    public async Task both_hosts_help_lists_every_option_of_the_one_parser(string[] host)
     {
         var help = await RunAsync(host, "--help");
 
@@ -124,7 +124,7 @@ public sealed class SimulatorCommandLineTests
     }
 
     [Fact]
-    public void Finding21_the_one_parser_reads_every_option_and_names_the_bad_one()
+    public void the_one_parser_reads_every_option_and_names_the_bad_one()
     {
         var options = KlingSimulatorCommandLine.Parse([
             "--urls", "http://127.0.0.1:4555", "--api-key", "k", "--webhook-hmac-key", "h", "--waiting-ms", "1", "--queuing-ms=2", "--generating-ms", "3",

@@ -39,12 +39,12 @@ public sealed class SimulatorHardeningTests
 
     private static async Task<long> CreditsAsync(KlingSimulator simulator) => (long)(await SendAsync(simulator, HttpMethod.Get, "api/v1/chat/credit")).Body["data"]!;
 
-    // ---- Finding 23: the order of checks ----
+    // ---- the order of checks ----
 
     [Theory]
     [InlineData($$$"""{"model":"{{{Model}}}","model":"{{{Model}}}","input":{"prompt":"a boat"}}""", "model")]
     [InlineData($$$"""{"model":"{{{Model}}}","input":{"prompt":"a boat","prompt":"a ship"}}""", "input.prompt")]
-    public async Task Finding23_a_body_with_a_duplicated_key_gets_422_naming_it_and_charges_nothing_and_creates_nothing(string body, string key)
+    public async Task a_body_with_a_duplicated_key_gets_422_naming_it_and_charges_nothing_and_creates_nothing(string body, string key)
     {
         await using var simulator = await KlingSimulator.StartAsync();
         var credits = await CreditsAsync(simulator);
@@ -59,7 +59,7 @@ public sealed class SimulatorHardeningTests
     }
 
     [Fact]
-    public async Task Finding23_an_unauthenticated_request_gets_401_and_never_the_fault_it_asked_for()
+    public async Task an_unauthenticated_request_gets_401_and_never_the_fault_it_asked_for()
     {
         await using var simulator = await KlingSimulator.StartAsync();
 
@@ -76,7 +76,7 @@ public sealed class SimulatorHardeningTests
     [InlineData("bearer")]
     [InlineData("BEARER")]
     [InlineData("Bearer")]
-    public async Task Finding23_the_Bearer_scheme_is_accepted_in_any_case(string scheme)
+    public async Task the_Bearer_scheme_is_accepted_in_any_case(string scheme)
     {
         await using var simulator = await KlingSimulator.StartAsync();
 
@@ -88,7 +88,7 @@ public sealed class SimulatorHardeningTests
     [Theory]
     [InlineData(null)]
     [InlineData("")]
-    public async Task Finding23_an_empty_accepted_key_is_refused_unless_authentication_is_disabled_explicitly(string? key)
+    public async Task an_empty_accepted_key_is_refused_unless_authentication_is_disabled_explicitly(string? key)
     {
         var refused = await FluentActions.Invoking(() => KlingSimulator.StartAsync(new KlingSimulatorOptions { AcceptedApiKey = key })).Should().ThrowAsync<ArgumentException>();
         refused.WithMessage("*AcceptedApiKey*DisableAuthentication*");
@@ -100,10 +100,10 @@ public sealed class SimulatorHardeningTests
         ((int)otherKey.Body["code"]!).Should().Be(404, "each key still sees only its own tasks");
     }
 
-    // ---- Finding 22: memory ----
+    // ---- memory ----
 
     [Fact]
-    public async Task Finding22_a_body_over_the_cap_gets_413_whether_its_length_is_declared_or_chunked_and_creates_nothing()
+    public async Task a_body_over_the_cap_gets_413_whether_its_length_is_declared_or_chunked_and_creates_nothing()
     {
         await using var simulator = await KlingSimulator.StartAsync();
         var big = $$$"""{"model":"{{{Model}}}","input":{"prompt":"a boat"},"padding":"{{{new string('x', 1024 * 1024)}}}"}""";
@@ -119,7 +119,7 @@ public sealed class SimulatorHardeningTests
     }
 
     [Fact]
-    public async Task Finding22_unknown_fields_are_not_kept_in_the_stored_request()
+    public async Task unknown_fields_are_not_kept_in_the_stored_request()
     {
         await using var simulator = await KlingSimulator.StartAsync();
         var body = $$$"""{"model":"{{{Model}}}","extra":"{{{new string('x', 20_000)}}}","input":{"prompt":"a boat","cfg_scale":0.5,"unknown":[1,2,3]}}""";
@@ -133,7 +133,7 @@ public sealed class SimulatorHardeningTests
     }
 
     [Fact]
-    public async Task Finding22_a_task_expires_after_the_retention_period_and_is_then_not_found_and_not_held()
+    public async Task a_task_expires_after_the_retention_period_and_is_then_not_found_and_not_held()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { TimeProvider = clock, TaskRetention = TimeSpan.FromHours(1) });
@@ -152,7 +152,7 @@ public sealed class SimulatorHardeningTests
     }
 
     [Fact]
-    public async Task Finding22_a_finished_callback_is_not_held_in_memory()
+    public async Task a_finished_callback_is_not_held_in_memory()
     {
         using var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         closed.Start();

@@ -9,7 +9,7 @@ public sealed class TaskIdFirstTests(SimulatorFixture fixture)
     private static CreateTaskRequest Request() => new() { Input = new CreateTaskInput { Prompt = "A lighthouse at dusk, waves below." } };
 
     [Fact]
-    public async Task Issue11_GenerateVideoAsync_hands_the_new_task_id_to_onCreated_before_the_first_query()
+    public async Task GenerateVideoAsync_hands_the_new_task_id_to_onCreated_before_the_first_query()
     {
         var client = fixture.NewClient();
         string? handed = null;
@@ -33,7 +33,7 @@ public sealed class TaskIdFirstTests(SimulatorFixture fixture)
     }
 
     [Fact]
-    public async Task Issue11_a_failing_onCreated_stops_before_waiting_and_the_task_still_exists()
+    public async Task a_failing_onCreated_stops_before_waiting_and_the_task_still_exists()
     {
         var client = fixture.NewClient();
         string? handed = null;
@@ -52,7 +52,7 @@ public sealed class TaskIdFirstTests(SimulatorFixture fixture)
     }
 
     [Fact]
-    public async Task Issue11_GenerateVideoAsync_timing_out_keeps_the_task_id_as_a_property()
+    public async Task GenerateVideoAsync_timing_out_keeps_the_task_id_as_a_property()
     {
         // A service whose task never ends, so the wait surely runs out of time.
         await using var service = HostileServer.Start(HostileServer.ByPath(

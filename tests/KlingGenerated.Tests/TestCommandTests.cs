@@ -16,7 +16,7 @@ public sealed class TestCommandTests
                 && !path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
 
     [Fact]
-    public void Finding24_no_test_asserts_elapsed_time_or_a_time_ratio()
+    public void no_test_asserts_elapsed_time_or_a_time_ratio()
     {
         // An assertion on a stopwatch, an Elapsed value or a time ratio: flaky under load, so it belongs in benchmarks/.
         var timing = new Regex(@"(Elapsed|Stopwatch|\btime\b|[Rr]atio)[^;]*\.Should\(\)\.(Be|NotBe)(Less|Greater|InRange|Approximately)");
@@ -32,7 +32,23 @@ public sealed class TestCommandTests
     }
 
     [Fact]
-    public void Finding24_no_test_starts_ffprobe_or_ffmpeg()
+    public void every_test_is_named_after_the_behaviour_it_checks_not_a_finding_or_issue_number()
+    {
+        // A name such as Finding04_... or Issue11_... points at a list outside the repository; say what is checked instead.
+        var origin = new Regex(@"\b(Task|void)\s+(Finding|Issue)\d+_");
+
+        var offenders = TestSources()
+            .SelectMany(path => File.ReadLines(path).Select((line, index) => (path, line, index)))
+            .Where(x => origin.IsMatch(x.line))
+            .Select(x => $"{Path.GetRelativePath(Repo.Root, x.path)}:{x.index + 1}: {x.line.Trim()}")
+            .ToList();
+
+        offenders.Should().BeEmpty("tests are named after the behaviour they check");
+        origin.IsMatch("    public async Task " + "Finding04_The_download_sends_no_key()").Should().BeTrue("the scan recognises the old names");
+    }
+
+    [Fact]
+    public void no_test_starts_ffprobe_or_ffmpeg()
     {
         var offenders = TestSources()
             .Where(path => !path.EndsWith(nameof(TestCommandTests) + ".cs", StringComparison.Ordinal) && Regex.IsMatch(File.ReadAllText(path), "\"ff(probe|mpeg)\""))
@@ -43,7 +59,7 @@ public sealed class TestCommandTests
     }
 
     [Fact]
-    public void Finding24_the_managed_MP4_check_reads_the_simulators_H264_and_AAC_tracks()
+    public void the_managed_MP4_check_reads_the_simulators_H264_and_AAC_tracks()
     {
         var mp4 = Mp4.Read(KlingSimulator.SampleVideo());
 
@@ -52,7 +68,7 @@ public sealed class TestCommandTests
     }
 
     [Fact]
-    public void Finding24_the_managed_MP4_check_rejects_a_truncated_file_missing_media_data_and_another_codec()
+    public void the_managed_MP4_check_rejects_a_truncated_file_missing_media_data_and_another_codec()
     {
         var sample = KlingSimulator.SampleVideo();
         var truncated = sample[..(sample.Length - 100)];

@@ -23,7 +23,7 @@ public sealed class WebhookHardeningTests
         KlingWebhook.ParseAndVerify(body, Timestamp.ToString(), signature, Key, now: SignedAt);
 
     [Fact]
-    public void Finding09_A_forged_callback_is_rejected_for_its_signature_before_its_record_is_read()
+    public void A_forged_callback_is_rejected_for_its_signature_before_its_record_is_read()
     {
         // The record is unreadable (createTime is not a number): only deserializing it would find that out.
         var body = Callback(""","state":"success","createTime":"not-a-number" """);
@@ -35,7 +35,7 @@ public sealed class WebhookHardeningTests
     }
 
     [Fact]
-    public void Finding09_A_forged_976_KiB_callback_is_rejected_allocating_a_small_fraction_of_its_size()
+    public void A_forged_976_KiB_callback_is_rejected_allocating_a_small_fraction_of_its_size()
     {
         var padding = new StringBuilder(",\"pad\":[");
         while (padding.Length < 976 * 1024)
@@ -57,7 +57,7 @@ public sealed class WebhookHardeningTests
     }
 
     [Fact]
-    public void Finding09_Data_after_the_signed_JSON_object_is_rejected()
+    public void Data_after_the_signed_JSON_object_is_rejected()
     {
         var genuine = Callback(""","state":"success" """);
         Verify(genuine).Code.Should().Be(200);
@@ -73,7 +73,7 @@ public sealed class WebhookHardeningTests
     [InlineData("2147483648")]
     [InlineData("-2147483649")]
     [InlineData("99999999999999999999999")]
-    public void Finding09_A_code_outside_the_int_range_is_a_KlingWebhookException_not_an_OverflowException(string code)
+    public void A_code_outside_the_int_range_is_a_KlingWebhookException_not_an_OverflowException(string code)
     {
         var body = Callback(""","state":"success" """, code);
 
@@ -82,7 +82,7 @@ public sealed class WebhookHardeningTests
     }
 
     [Fact]
-    public void Finding09_Only_the_canonical_base64_of_the_signature_is_accepted()
+    public void Only_the_canonical_base64_of_the_signature_is_accepted()
     {
         var body = Callback(""","state":"success" """);
         Convert.FromBase64String(NonCanonicalSignature).Should().Equal(Convert.FromBase64String(OpensslSignature), "both spell the same bytes");

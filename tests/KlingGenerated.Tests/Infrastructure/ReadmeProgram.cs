@@ -33,23 +33,30 @@ public static class ReadmeProgram
         return match.Groups[1].Value;
     }
 
-    /// <summary>Compiles <paramref name="programText"/> as Program.cs of a console app; fails on any error or warning.</summary>
-    public static Assembly Compile(string programText)
+    /// <summary>
+    /// Compiles <paramref name="programText"/> as Program.cs of a console app (or, when it has no top-level statements,
+    /// as the one file of a class library); fails on any error or warning.
+    /// </summary>
+    public static Assembly Compile(string programText, string fileName = "Program.cs")
     {
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        var tree = CSharpSyntaxTree.ParseText(programText, parse, fileName);
+        var kind = tree.GetCompilationUnitRoot().Members.OfType<Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax>().Any()
+            ? OutputKind.ConsoleApplication
+            : OutputKind.DynamicallyLinkedLibrary;
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(path => MetadataReference.CreateFromFile(path));
         var compilation = CSharpCompilation.Create(
             "ReadmeQuickStart",
-            [CSharpSyntaxTree.ParseText(programText, parse, "Program.cs"), CSharpSyntaxTree.ParseText(ConsoleImplicitUsings, parse, "GlobalUsings.g.cs")],
+            [tree, CSharpSyntaxTree.ParseText(ConsoleImplicitUsings, parse, "GlobalUsings.g.cs")],
             references,
-            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
 
         using var image = new MemoryStream();
         var result = compilation.Emit(image);
         var problems = result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).ToList();
-        problems.Should().BeEmpty("the README's program compiles as written, without warnings");
+        problems.Should().BeEmpty($"the program {fileName} compiles as written, without warnings");
         result.Success.Should().BeTrue();
         return Assembly.Load(image.ToArray());
     }
