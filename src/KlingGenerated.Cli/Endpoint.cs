@@ -33,11 +33,11 @@ internal sealed class Endpoint : IAsyncDisposable
 
     /// <summary>Opens the endpoint the global options and environment choose.</summary>
     public static Task<Endpoint> OpenAsync(System.CommandLine.ParseResult parse, TextWriter error, CancellationToken cancellationToken, Action<KlingClientOptions>? configure = null) =>
-        OpenAsync(ApiKeySource.Find(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.ApiKeyFile)), parse.GetValue(GlobalOptions.BaseUrl), error, configure, () => Ledger.LedgerLocation.SimulatorStateFile(parse), cancellationToken);
+        OpenAsync(CliEnvironment.Of(parse), ApiKeySource.Find(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.ApiKeyFile), CliEnvironment.Of(parse)), parse.GetValue(GlobalOptions.BaseUrl), error, configure, () => Ledger.LedgerLocation.SimulatorStateFile(parse), cancellationToken);
 
-    private static async Task<Endpoint> OpenAsync(string? apiKey, string? baseUrl, TextWriter error, Action<KlingClientOptions>? configure, Func<string> simulatorStateFile, CancellationToken cancellationToken)
+    private static async Task<Endpoint> OpenAsync(CliEnvironment environment, string? apiKey, string? baseUrl, TextWriter error, Action<KlingClientOptions>? configure, Func<string> simulatorStateFile, CancellationToken cancellationToken)
     {
-        baseUrl = string.IsNullOrWhiteSpace(baseUrl) ? Environment.GetEnvironmentVariable("KIE_BASE_URL") : baseUrl;
+        baseUrl = string.IsNullOrWhiteSpace(baseUrl) ? environment.Variable("KIE_BASE_URL") : baseUrl;
         baseUrl = string.IsNullOrWhiteSpace(baseUrl) ? null : baseUrl.Trim();
 
         KlingSimulator? simulator = null;

@@ -39,7 +39,7 @@ internal static class GenerateCommand
             }
 
             var wait = !parse.GetValue(noWait);
-            var folder = wait ? WritableFolder(parse.GetValue(outDir)!) : null;
+            var folder = wait ? WritableFolder(parse.GetValue(outDir)!, CliEnvironment.Of(parse)) : null;
 
             // 2. Submit, recorded in the ledger before it is sent and after the answer.
             using var ledger = Ledger.LedgerLocation.Open(parse);
@@ -95,11 +95,11 @@ internal static class GenerateCommand
     }
 
     /// <summary>Creates --out and proves a file can be written there, before a paid task is submitted.</summary>
-    private static string WritableFolder(string outDir)
+    private static string WritableFolder(string outDir, CliEnvironment environment)
     {
         try
         {
-            var folder = Path.GetFullPath(outDir);
+            var folder = environment.FullPath(outDir);
             Directory.CreateDirectory(folder);
             using (File.Create(Path.Combine(folder, $".kling-write-check-{Guid.NewGuid():N}"), 1, FileOptions.DeleteOnClose))
             {

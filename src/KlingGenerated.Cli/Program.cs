@@ -25,10 +25,10 @@ namespace KlingGenerated.Cli
         public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) =>
             RunAsync(args, output, error, CancellationToken.None);
 
-        public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken, CliTerminal? terminal = null)
+        public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken, CliTerminal? terminal = null, CliEnvironment? environment = null)
         {
             terminal ??= CliTerminal.ForStandardError();
-            var root = new RootCommand("kling: generate videos with Kling V2.5 Turbo Pro (kie.ai). Without a key or base URL it runs offline against the built-in simulator.");
+            var root = new KlingRootCommand("kling: generate videos with Kling V2.5 Turbo Pro (kie.ai). Without a key or base URL it runs offline against the built-in simulator.", environment ?? CliEnvironment.Process);
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(GenerateCommand.Create(output, error, terminal))));
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(QueryCommands.Status(output, error))));
             root.Subcommands.Add(GlobalOptions.AddTo(QueryCommands.Credits(output, error)));

@@ -17,23 +17,15 @@ public sealed partial class KlingSimulator
     /// <summary>The prefix of the control endpoints.</summary>
     public const string ControlPrefix = "/_simulator";
 
-    private static readonly Lazy<(string Version, string Sha256)> Spec = new(() =>
-    {
-        using var stream = typeof(KlingOpenApiDocument).Assembly.GetManifestResourceStream("kling.openapi.yaml")
-            ?? throw new InvalidOperationException("The OpenAPI document is not embedded in KlingGenerated.dll; rebuild it.");
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(stream));
-        return ((string?)KlingOpenApiDocument.Root["info"]?["version"] ?? string.Empty, sha256);
-    });
-
     /// <summary>The simulator's version (its assembly's informational version).</summary>
     public static string Version { get; } =
         typeof(KlingSimulator).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
     /// <summary>The <c>info.version</c> of the OpenAPI document the simulator validates against.</summary>
-    public static string SpecVersion => Spec.Value.Version;
+    public static string SpecVersion => KlingClient.SpecVersion;
 
     /// <summary>The SHA-256 (lowercase hex) of that document's bytes, as embedded.</summary>
-    public static string SpecSha256 => Spec.Value.Sha256;
+    public static string SpecSha256 => KlingClient.SpecSha256;
 
     private void MapControl(WebApplication app)
     {

@@ -238,7 +238,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         }
 
         var body = bytes.Length == 0 ? null : Encoding.UTF8.GetString(bytes.GetBuffer(), 0, (int)bytes.Length);
-        var problems = RequestValidator.Validate(context.Request.Method, context.Request.Path.Value!.TrimStart('/') + context.Request.QueryString.Value, bytes);
+        var problems = KlingOpenApiContract.ValidateRequest(context.Request.Method, context.Request.Path.Value!.TrimStart('/') + context.Request.QueryString.Value, bytes);
         if (problems.Count > 0)
         {
             await Write(context, 200, Envelope(422, problems[0])).ConfigureAwait(false);

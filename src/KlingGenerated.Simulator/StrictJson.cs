@@ -55,24 +55,5 @@ internal static class StrictJson
 
     /// <summary>Keeps only the properties <paramref name="schemaName"/> declares, recursively: a stored request keeps no unknown fields.</summary>
     public static JsonObject KeepDeclared(JsonObject value, string schemaName) =>
-        KeepDeclared(value, KlingOpenApiDocument.Root["components"]!["schemas"]![schemaName]!);
-
-    private static JsonObject KeepDeclared(JsonObject value, JToken schema)
-    {
-        var properties = KlingOpenApiDocument.Resolve(schema)["properties"] as JObject;
-        var kept = new JsonObject();
-        foreach (var (name, node) in value)
-        {
-            if (properties?[name] is not { } propertySchema)
-            {
-                continue;
-            }
-
-            kept[name] = node is JsonObject child && KlingOpenApiDocument.Resolve(propertySchema)["properties"] is JObject
-                ? KeepDeclared(child, propertySchema)
-                : node?.DeepClone();
-        }
-
-        return kept;
-    }
+        KlingOpenApiContract.KeepDeclaredProperties(value, schemaName);
 }

@@ -124,9 +124,17 @@ public partial class KlingClient
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    /// <summary>A record of another task is never taken for this one (a confused cache or a hostile answer would hand over someone else's video).</summary>
-    internal static void EnsureRecordOf(string taskId, TaskRecord record)
+    /// <summary>
+    /// Refuses a record of another task: throws when <paramref name="record"/> names a task id other than
+    /// <paramref name="taskId"/> (a confused cache or a hostile answer would hand over someone else's video). A record
+    /// without a task id is accepted. <see cref="WaitForCompletionAsync"/> checks every record it reads this way; call it
+    /// after <c>GetTaskRecordAsync</c>.
+    /// </summary>
+    /// <exception cref="KlingApiException">The record is of another task.</exception>
+    public static void EnsureRecordOf(string taskId, TaskRecord record)
     {
+        ArgumentNullException.ThrowIfNull(taskId);
+        ArgumentNullException.ThrowIfNull(record);
         if (!string.IsNullOrEmpty(record.TaskId) && !string.Equals(record.TaskId, taskId, StringComparison.Ordinal))
         {
             throw KlingApiException.ForRecordOfAnotherTask(taskId);

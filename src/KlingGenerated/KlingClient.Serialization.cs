@@ -101,8 +101,13 @@ internal sealed class KlingContractResolver : DefaultContractResolver
     }
 }
 
-/// <summary>The words the document gives a generated enum's members (their <c>EnumMember</c> values), both ways.</summary>
-internal static class WireNames<TEnum>
+/// <summary>
+/// The words the OpenAPI document gives a generated enum's members (their <c>EnumMember</c> values), both ways: for
+/// example <c>WireNames&lt;AspectRatio&gt;.All</c> is <c>16:9, 9:16, 1:1</c> in the document's order.
+/// </summary>
+/// <typeparam name="TEnum">A generated enum, such as <see cref="AspectRatio"/> or <see cref="VideoDuration"/>.</typeparam>
+// CUSTOM: public so command lines and tools list and parse the document's words instead of copying them (no InternalsVisibleTo).
+public static class WireNames<TEnum>
     where TEnum : struct, Enum
 {
     private static readonly Dictionary<TEnum, string> ToWireByValue = Enum.GetValues<TEnum>().ToDictionary(
@@ -114,8 +119,10 @@ internal static class WireNames<TEnum>
     /// <summary>Every word, in the document's order.</summary>
     public static IReadOnlyList<string> All { get; } = [.. ToWireByValue.Values];
 
+    /// <summary>The document's word for <paramref name="value"/>; a value the document does not name gives its C# name.</summary>
     public static string ToWire(TEnum value) => ToWireByValue.TryGetValue(value, out var wire) ? wire : value.ToString();
 
+    /// <summary>The member for the document's word (compared ordinally), or null for null or a word the document does not give.</summary>
     public static TEnum? Parse(string? wire) => wire is not null && ByWire.TryGetValue(wire, out var value) ? value : null;
 }
 

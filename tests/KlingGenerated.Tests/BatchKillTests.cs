@@ -44,12 +44,12 @@ public sealed class BatchKillTests(ITestOutputHelper output)
 
                 await Task.Delay(after);
             });
-            var readable = await KlingProcess.RunAsync(dir, "tasks", "--json", "--ledger", ledger);
+            var readable = await KlingInProcess.RunAsync(dir, "tasks", "--json", "--ledger", ledger);
             readable.ExitCode.Should().Be(0, $"the ledger is readable after kill -9 number {kill}: {readable.Stderr}");
             output.WriteLine($"kill {kill} {after.TotalSeconds:0.0} s after the run's first new task (exited {killed}): the ledger lists {JArray.Parse(readable.Stdout).Count} createTasks; the simulator holds {(await simulator.TasksAsync()).Count} tasks");
         }
 
-        var final = await KlingProcess.RunAsync(dir, batch);
+        var final = await KlingInProcess.RunAsync(dir, batch);
         var summary = JObject.Parse(final.Stdout);
         var truth = await simulator.TasksAsync();
         var rows = LedgerTests.Rows(ledger, "SELECT task_id, line_key, outcome, request FROM submissions");
@@ -98,7 +98,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         ]);
         string[] common = ["--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", simulator.BaseUrl.ToString()];
 
-        var refused = await KlingProcess.RunAsync(dir, ["batch", "mixed.jsonl", .. common]);
+        var refused = await KlingInProcess.RunAsync(dir, ["batch", "mixed.jsonl", .. common]);
 
         refused.ExitCode.Should().Be(2, refused.Stderr);
         simulator.RequestCount.Should().Be(0, "nothing is sent while a line is invalid");
@@ -109,7 +109,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         problems[3].Should().Contain("duration");
         refused.Stderr.Should().Contain("nothing was sent").And.Contain("--skip-invalid");
 
-        var skipped = await KlingProcess.RunAsync(dir, ["batch", "mixed.jsonl", "--skip-invalid", "--json", "--out", "v", .. common]);
+        var skipped = await KlingInProcess.RunAsync(dir, ["batch", "mixed.jsonl", "--skip-invalid", "--json", "--out", "v", .. common]);
 
         skipped.ExitCode.Should().Be(0, skipped.Stderr);
         simulator.CreatedTasks.Values.Select(body => (string)JObject.Parse(body)["input"]!["prompt"]!).Should().BeEquivalentTo("A valid line", "Another valid line");
@@ -126,9 +126,9 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         await File.WriteAllLinesAsync(Path.Combine(dir, "shots.csv"), ["id,prompt,aspect_ratio", "a,\"A harbour, at dawn\",16:9", "b,A harbour at dusk,"]);
         string[] run = ["batch", "shots.csv", "--json", "--out", "v", "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", simulator.BaseUrl.ToString()];
 
-        var first = await KlingProcess.RunAsync(dir, run);
+        var first = await KlingInProcess.RunAsync(dir, run);
         var createsAfterFirst = simulator.CreatedTasks.Count;
-        var second = await KlingProcess.RunAsync(dir, run);
+        var second = await KlingInProcess.RunAsync(dir, run);
 
         first.ExitCode.Should().Be(0, first.Stderr);
         createsAfterFirst.Should().Be(2);
@@ -161,7 +161,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         var errors = await stderr;
         _ = await stdout;
         var createdBeforeResume = simulator.CreatedTasks.Keys.ToList();
-        var resumed = await KlingProcess.RunAsync(dir, [.. run, "--json"]);
+        var resumed = await KlingInProcess.RunAsync(dir, [.. run, "--json"]);
 
         process.ExitCode.Should().Be(130, errors);
         errors.Should().Contain("Interrupted: submitting stopped").And.Contain("Resume with: kling batch slow.jsonl");
@@ -189,7 +189,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         }
 
         var requestsBefore = simulator.RequestCount;
-        var second = await KlingProcess.RunAsync(dir, run);
+        var second = await KlingInProcess.RunAsync(dir, run);
         var createsDuringSecond = simulator.CreatedTasks.Count;
         await first.WaitForExitAsync();
 
@@ -245,10 +245,10 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         await using var failing = await LedgerTests.StartSimulatorAsync(fault: "server-error-after-create");
         await using var healthy = await LedgerTests.StartSimulatorAsync();
 
-        var first = await KlingProcess.RunAsync(dir, Run(failing));
-        var again = await KlingProcess.RunAsync(dir, Run(healthy));
+        var first = await KlingInProcess.RunAsync(dir, Run(failing));
+        var again = await KlingInProcess.RunAsync(dir, Run(healthy));
         var createsWithoutFlag = healthy.CreatedTasks.Count;
-        var resubmitted = await KlingProcess.RunAsync(dir, Run(healthy, "--resubmit-uncertain"));
+        var resubmitted = await KlingInProcess.RunAsync(dir, Run(healthy, "--resubmit-uncertain"));
 
         first.ExitCode.Should().Be(3, first.Stderr);
         failing.CreatedTasks.Should().ContainSingle("the task was created before the 500");
@@ -270,7 +270,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
             ("/api/v1/jobs/createTask", HostileServer.Answer(200, """{"code":200,"msg":"success","data":{"taskId":"samesame"}}""")),
             ("/api/v1/jobs/recordInfo", HostileServer.Answer(200, """{"code":200,"msg":"success","data":{"taskId":"samesame","model":"kling/v2-5-turbo-text-to-video-pro","state":"generating"}}"""))));
 
-        var run = await KlingProcess.RunAsync(dir, "batch", "two.jsonl", "--json", "--out", "v", "--timeout", "0.05", "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", server.Url("/").ToString());
+        var run = await KlingInProcess.RunAsync(dir, "batch", "two.jsonl", "--json", "--out", "v", "--timeout", "0.05", "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", server.Url("/").ToString());
 
         server.Requests.Count(r => r.Path == "/api/v1/jobs/createTask").Should().Be(2, "each line was sent once");
         run.ExitCode.Should().NotBe(0, run.Stderr);

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using KlingGenerated.Tests.Infrastructure;
 using Newtonsoft.Json.Linq;
 
@@ -49,19 +48,17 @@ public sealed class ContractTests(WireMockFixture wireMock)
     [Fact]
     public void The_spec_carries_the_seed_request_and_response_examples_verbatim()
     {
-        var seed = File.ReadAllText(Repo.SeedPath);
-        var request = Regex.Match(seed, @"--data '\s*(\{.*?\})\s*'", RegexOptions.Singleline).Groups[1].Value;
-        var response = Regex.Match(seed, @"```json\s*(\{.*?\})\s*```", RegexOptions.Singleline).Groups[1].Value;
+        var request = Repo.SeedFacts.SelectToken("seed.requestExample")!;
+        var response = Repo.SeedFacts.SelectToken("seed.responseExample")!;
 
-        JToken.DeepEquals(JToken.Parse(request), SeedRequestExample["value"]).Should().BeTrue();
-        JToken.DeepEquals(JToken.Parse(response), Repo.ResponseExamples(CreateTask, "post")["seed"]["value"]).Should().BeTrue();
+        JToken.DeepEquals(request, SeedRequestExample["value"]).Should().BeTrue("the spec's seed request example is {0}", SeedRequestExample["value"]);
+        JToken.DeepEquals(response, Repo.ResponseExamples(CreateTask, "post")["seed"]["value"]).Should().BeTrue();
     }
 
     [Fact]
     public void Every_code_the_seed_lists_has_a_documented_error_example_with_its_kind()
     {
-        var seed = File.ReadAllText(Repo.SeedPath);
-        var seedCodes = Regex.Matches(seed, @"^\s*\*\s+`(\d{3})`:", RegexOptions.Multiline).Select(m => int.Parse(m.Groups[1].Value)).ToHashSet();
+        var seedCodes = Repo.SeedFacts.SelectTokens("seed.codes[*].code").Select(c => (int)c).ToHashSet();
         seedCodes.Should().HaveCountGreaterThan(5, "the seed's code list was found");
 
         var documented = ErrorExamples().Select(e => (int)e.Body["code"]!).ToHashSet();
@@ -69,8 +66,7 @@ public sealed class ContractTests(WireMockFixture wireMock)
         documented.Should().Contain(433, "kie-api.md documents 433 on the createTask page");
 
         // kie-api.md's table of the createTask page's codes: every row, 433 among them.
-        var referenceCodes = Regex.Matches(File.ReadAllText(Repo.ReferencePath), @"^\s*\|\s*(\d{3})\s*\|", RegexOptions.Multiline)
-            .Select(m => int.Parse(m.Groups[1].Value)).ToHashSet();
+        var referenceCodes = Repo.SeedFacts.SelectTokens("reference.createTaskCodes[*].code").Select(c => (int)c).ToHashSet();
         referenceCodes.Should().Contain(433).And.HaveCountGreaterThan(seedCodes.Count, "the reference adds codes to the seed's list");
         documented.Should().Contain(referenceCodes.Where(c => c != 200));
     }

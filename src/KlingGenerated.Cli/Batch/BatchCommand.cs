@@ -26,7 +26,7 @@ internal static class BatchCommand
         };
 
         command.SetAction((parse, cancellationToken) => RunAsync(parse, output, error, terminal, cancellationToken, new BatchSettings(
-            parse.GetValue(file)!, parse.GetValue(outDir)!, parse.GetValue(skipInvalid), parse.GetValue(resubmitUncertain),
+            parse.GetValue(file)!, CliEnvironment.Of(parse).FullPath(parse.GetValue(outDir)!), parse.GetValue(skipInvalid), parse.GetValue(resubmitUncertain),
             parse.GetValue(rateLimit), parse.GetValue(rateWindow), parse.GetValue(timeout))));
         return command;
     }
@@ -46,7 +46,7 @@ internal static class BatchCommand
                 throw new UsageException($"--timeout must be a positive number of minutes, not {settings.TimeoutMinutes.ToString(CultureInfo.InvariantCulture)}.");
             }
 
-            var path = Path.GetFullPath(settings.File);
+            var path = CliEnvironment.Of(parse).FullPath(settings.File);
             var (lines, errors) = BatchFile.Read(path);
             foreach (var problem in errors)
             {

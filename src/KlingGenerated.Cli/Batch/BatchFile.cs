@@ -66,7 +66,7 @@ internal static class BatchFile
 
             var body = new JObject { ["model"] = Model, ["input"] = input };
             var json = body.ToString(Formatting.None);
-            var problems = RequestValidator.Validate("POST", CreateTaskPath, new MemoryStream(Encoding.UTF8.GetBytes(json)));
+            var problems = KlingOpenApiContract.ValidateRequest("POST", CreateTaskPath, new MemoryStream(Encoding.UTF8.GetBytes(json)));
             if (problems.Count > 0)
             {
                 errors.Add(new BatchLineError(number, string.Join(" ", problems)));

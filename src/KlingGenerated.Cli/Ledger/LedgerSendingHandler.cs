@@ -17,7 +17,7 @@ internal sealed class LedgerSendingHandler : DelegatingHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (Current.Value is not { } submission || !KlingResilienceHandler.IsCreateTask(request) || request.Content is null)
+        if (Current.Value is not { } submission || !IsCreateTask(request) || request.Content is null)
         {
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
@@ -35,6 +35,9 @@ internal sealed class LedgerSendingHandler : DelegatingHandler
 
         return response;
     }
+
+    private static bool IsCreateTask(HttpRequestMessage request) =>
+        request.Method == HttpMethod.Post && request.RequestUri?.AbsolutePath.EndsWith("/api/v1/jobs/createTask", StringComparison.Ordinal) == true;
 
     /// <summary>One createTask being tracked; <see cref="Sent"/> says whether any attempt's body started to leave.</summary>
     internal sealed class Submission(TaskLedger ledger, long id)

@@ -3,18 +3,23 @@ using Newtonsoft.Json.Linq;
 
 namespace KlingGenerated.Tests.Infrastructure;
 
-/// <summary>Paths of the repository and the real sources tests compare against: the spec file and the seed.</summary>
+/// <summary>Paths of the repository and the real sources tests compare against: the spec file and the facts copied from the seed.</summary>
 public static class Repo
 {
     public static readonly string Root = FindRoot();
 
     public static string SpecPath => Path.Combine(Root, "openapi", "kling.openapi.yaml");
 
-    /// <summary>The seed document, beside the repository in ../shared as CI provides it.</summary>
-    public static string SeedPath => Path.Combine(Root, "..", "shared", "seed", "000_fa940cb62edc04fe.txt");
+    /// <summary>
+    /// The facts tests take from the service's documentation (the seed page's example request and answer, and the codes
+    /// it and the reference notes list), copied into the repository with their source: a test reads nothing outside the clone.
+    /// </summary>
+    public static string SeedFactsPath => Path.Combine(Root, "tests", "KlingGenerated.Tests", "Fixtures", "seed-facts.json");
 
-    /// <summary>What the service does beyond the seed, beside the repository in ../shared as CI provides it.</summary>
-    public static string ReferencePath => Path.Combine(Root, "..", "shared", "reference", "kie-api.md");
+    private static readonly Lazy<JObject> LazySeedFacts = new(() => JObject.Parse(File.ReadAllText(SeedFactsPath)));
+
+    /// <summary>tests/KlingGenerated.Tests/Fixtures/seed-facts.json.</summary>
+    public static JObject SeedFacts => LazySeedFacts.Value;
 
     private static readonly Lazy<JObject> LazySpec = new(() => KlingOpenApiDocument.Parse(File.ReadAllText(SpecPath)));
 
