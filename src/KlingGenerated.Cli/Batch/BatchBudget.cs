@@ -7,13 +7,13 @@ namespace KlingGenerated.Cli.Batch;
 /// report, else measured from the balance after this run's first create), and --max-credits. Submitting stops before
 /// the tasks created could cost more than the cap.
 /// </summary>
-internal sealed class BatchBudget(IKlingClient client, double available, double? knownCost, double? maxCredits)
+internal sealed class BatchBudget(IKlingClient client, double? balance, double? knownCost, double? maxCredits)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly double _available = balance ?? double.PositiveInfinity;
     private double? _cost = knownCost;
     private int _reserved;
 
-    public double Available => available;
 
     public double? Cost => _cost;
 
@@ -21,14 +21,14 @@ internal sealed class BatchBudget(IKlingClient client, double available, double?
 
     /// <summary>The start line: lines to send and credits available.</summary>
     public string Describe(int toSend) =>
-        $"{toSend} line(s) to send; credits available: {Format(available)}"
+        $"{toSend} line(s) to send; credits available: {(balance is { } b ? Format(b) : "unknown")}"
         + (_cost is { } c ? $"; a task costs about {Format(c)}, so at most {Format(toSend * c)} for these lines" : "; the cost of a task is not known yet (the ledger has seen none reported)")
         + (maxCredits is { } m ? $"; --max-credits {Format(m)}" : string.Empty) + ".";
 
     /// <summary>Why the batch must not start (the balance cannot pay for one task), or null.</summary>
     public string? Refusal(int toSend) =>
         toSend == 0 ? null
-        : available <= 0 || (_cost is { } c && available < c) ? $"the balance ({Format(available)} credits) cannot pay for one task{(_cost is { } k ? $" (about {Format(k)} credits)" : string.Empty)}; nothing was sent. Top up the account, then run this command again."
+        : _available <= 0 || (_cost is { } c && _available < c) ? $"the balance ({Format(_available)} credits) cannot pay for one task{(_cost is { } k ? $" (about {Format(k)} credits)" : string.Empty)}; nothing was sent. Top up the account, then run this command again."
         : maxCredits is { } m && _cost is { } cost && m < cost ? $"--max-credits {Format(m)} is less than one task costs (about {Format(cost)} credits); nothing was sent."
         : null;
 
@@ -84,8 +84,8 @@ internal sealed class BatchBudget(IKlingClient client, double available, double?
         {
             if (await create().ConfigureAwait(false))
             {
-                double after = (await client.GetRemainingCreditsAsync(cancellationToken).ConfigureAwait(false)).Data ?? available;
-                _cost = available - after > 0 ? available - after : null;
+                double after = (await client.GetRemainingCreditsAsync(cancellationToken).ConfigureAwait(false)).Data ?? _available;
+                _cost = _available - after > 0 ? _available - after : null;
             }
             else
             {

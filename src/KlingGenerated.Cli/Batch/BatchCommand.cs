@@ -93,7 +93,18 @@ internal static class BatchCommand
 
             using var running = RunLock.Take(ledger.Path, endpoint.LedgerName, lines.Select(l => l.Key), settings.File);
             // The balance first: it proves the service answers (a dead one fails here: exit 3, nothing sent) and guards the budget.
-            double available = (await endpoint.Client.GetRemainingCreditsAsync(cancellationToken)).Data ?? 0;
+            double? available;
+            try
+            {
+                available = (await endpoint.Client.GetRemainingCreditsAsync(cancellationToken)).Data;
+            }
+            catch (KlingApiException exception) when (exception.HttpStatus is not null && settings.MaxCredits is null)
+            {
+                // The service answered, but not the balance: the batch goes on without the check (--max-credits needs it).
+                await error.WriteLineAsync($"warning: the balance is unknown ({ExitCodes.OneLine(exception.Message)}); starting without checking it.");
+                available = null;
+            }
+
             var budget = new BatchBudget(endpoint.Client, available, ledger.ObservedTaskCost(endpoint.LedgerName), settings.MaxCredits);
             var batch = new BatchRun(ledger, endpoint, path, settings, error, terminal, budget);
             var result = await batch.RunAsync(lines, cancellationToken);
