@@ -35,7 +35,9 @@ public sealed partial class KlingSimulator : IAsyncDisposable
     // Callbacks in flight only: a finished one removes itself, so 50,000 tasks with callbacks do not pin 50,000 Tasks.
     private readonly ConcurrentDictionary<Task, byte> _callbacks = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly HttpClient _callbackClient = new() { Timeout = TimeSpan.FromSeconds(15) };
+    // A receiver's answer is untrusted: only its status is read (the body never), and a redirect is not followed, so a
+    // receiver that answers 768 MiB or points elsewhere costs the simulator one connection and a few KiB.
+    private readonly HttpClient _callbackClient = new(new SocketsHttpHandler { AllowAutoRedirect = false, MaxResponseHeadersLength = 64, MaxResponseDrainSize = 0 }) { Timeout = TimeSpan.FromSeconds(15) };
     private readonly byte[] _video;
     private readonly ITimer _sweeper;
     private long _expiredTasks;
@@ -483,7 +485,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
 
                 try
                 {
-                    using var response = await _callbackClient.SendAsync(message, _stopping.Token).ConfigureAwait(false);
+                    using var response = await _callbackClient.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, _stopping.Token).ConfigureAwait(false);
                     if (response.IsSuccessStatusCode)
                     {
                         return;

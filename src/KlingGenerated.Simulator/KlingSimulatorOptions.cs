@@ -98,6 +98,13 @@ public sealed class KlingSimulatorOptions
             }
         }
 
+        // The timings are added up (a task's life, its callback's schedule): a sum past TimeSpan's range would make every query fail.
+        var life = (decimal)WaitingFor.Ticks + QueuingFor.Ticks + GeneratingFor.Ticks;
+        if (life + Math.Max(RecordVisibleAfter.Ticks, 0) + ((decimal)Math.Max(CallbackRetryDelay.Ticks, 0) * Math.Max(CallbackAttempts, 0)) > TimeSpan.FromDays(365 * 100).Ticks)
+        {
+            problems.Add("WaitingFor, QueuingFor and GeneratingFor (--waiting-ms, --queuing-ms, --generating-ms), with RecordVisibleAfter and the callback retries, add up to more than 100 years: give shorter times.");
+        }
+
         if (RateLimit < 1 || RateLimitWindow <= TimeSpan.Zero)
         {
             problems.Add($"RateLimit ({RateLimit}) must be at least 1 and RateLimitWindow ({RateLimitWindow}) positive.");
