@@ -373,7 +373,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         // the caller sees a 500 after the create, as from a service that may have created it.
         try
         {
-            Persist();
+            Persist(task);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -399,7 +399,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
     private Task<Answer> RecordInfoAsync(HttpContext context, Caller caller)
     {
         var taskId = context.Request.Query["taskId"].ToString();
-        if (Find(taskId) is not { } task || task.KeyId != caller.KeyId)
+        if (Find(taskId, readStorage: true) is not { } task || task.KeyId != caller.KeyId)
         {
             return Task.FromResult(new Answer(200, Envelope(404, $"Task not found: {taskId}")));
         }
@@ -425,7 +425,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
     {
         var name = (string)context.Request.RouteValues["name"]!;
         var taskId = name.EndsWith(".mp4", StringComparison.Ordinal) ? name[..^4] : name;
-        if (Find(taskId) is not { } task || task.StateAt(Now, _options) != "success")
+        if (Find(taskId, readStorage: false) is not { } task || task.StateAt(Now, _options) != "success")
         {
             context.Response.StatusCode = 404;
             return;
@@ -436,19 +436,15 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         await context.Response.Body.WriteAsync(_video, context.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary>A task held now and not expired; with a state file, also one another process created since.</summary>
-    private SimulatedTask? Find(string taskId)
+    /// <summary>
+    /// A task held now and not expired; with a state file and <paramref name="readStorage"/>, also one another process
+    /// created since (only the journal's new lines are read). Unauthenticated requests never read storage.
+    /// </summary>
+    private SimulatedTask? Find(string taskId, bool readStorage)
     {
-        if (!_tasks.TryGetValue(taskId, out var task) && _stateFile is not null)
+        if (!_tasks.TryGetValue(taskId, out var task) && readStorage && _stateFile is not null)
         {
-            lock (_persistGate)
-            {
-                using (_stateFile.Lock())
-                {
-                    Merge(_stateFile.Load());
-                }
-            }
-
+            CatchUp();
             _tasks.TryGetValue(taskId, out task);
         }
 
