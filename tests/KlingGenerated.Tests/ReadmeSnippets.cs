@@ -15,6 +15,7 @@ namespace KlingGenerated.Tests;
 /// program, or as a library when it has no top-level statements. Every other block is a fragment: a region here must
 /// equal it, so it compiles in context. A name used in several documents has the same text in each.
 /// </summary>
+[Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
 public sealed class ReadmeSnippets
 {
     /// <summary>The documents whose C# blocks are compiled, relative to the repository root.</summary>
