@@ -43,6 +43,7 @@ bdn_dry() {
 check "BenchmarkDotNet --job Dry" bdn_dry
 check "KlingGenerated.Redis.ScaleOut 8" dotnet run -c Release --project benchmarks/KlingGenerated.Redis.ScaleOut -- 8
 check "KlingGenerated.DownloadBenchmark/run.sh SIZE_MIB=2 ROUNDS=1" env SIZE_MIB=2 ROUNDS=1 bash benchmarks/KlingGenerated.DownloadBenchmark/run.sh
+check "batch-throughput/run.sh LINES=10 LIMIT=5 WINDOW_MS=1000" env LINES=10 LIMIT=5 WINDOW_MS=1000 ROUNDS=1 bash benchmarks/batch-throughput/run.sh
 
 grep -h '^allocations ' "$logs"/*allocations*.log 2>/dev/null
 rm -rf "$logs"

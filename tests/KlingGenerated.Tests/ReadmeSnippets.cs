@@ -211,7 +211,7 @@ public sealed class ReadmeSnippets
         #endregion
     }
 
-    private static void WebhookReceiver(WebApplication app, string hmacKey)
+    private static void WebhookReceiver(WebApplication app, string hmacKey, System.Threading.Channels.ChannelWriter<KlingCallback> work)
     {
         #region Snippet:WebhookReceiver
         // One instance: in memory (bounded, 24 h). Several: new KlingRedisCallbackDeduplicator(redis) from KlingGenerated.Redis.
@@ -237,13 +237,23 @@ public sealed class ReadmeSnippets
                 return Results.Unauthorized(); // forged, replayed or malformed: do not act on it
             }
 
-            if (await seen.TryBeginAsync(callback.TaskId, request.HttpContext.RequestAborted))
+            // Two phases: TryBegin marks the task "in progress" (short-lived), Confirm marks it handled once the work is
+            // accepted. A crash, a stalled store or an error in between never makes a redelivery look like a repeat.
+            // If the store is unreachable, TryBegin throws: the answer is 500 and the service delivers it again.
+            if (!await seen.TryBeginAsync(callback.TaskId, request.HttpContext.RequestAborted))
             {
-                // First delivery: queue the work and answer at once (the service waits at most 15 s). If queueing
-                // fails, call seen.ForgetAsync(callback.TaskId) and answer 500, so the service delivers it again.
-                // The signature covers only the task id: query the task for the authoritative result.
+                return Results.Json(new { code = 200, msg = "success" }); // handled already: a repeat
             }
 
+            // Queue the work and answer at once (the service waits at most 15 s). The signature covers only the
+            // task id: the worker queries the task for the authoritative result.
+            if (!work.TryWrite(callback))
+            {
+                await seen.ForgetAsync(callback.TaskId);
+                return Results.StatusCode(503); // not accepted: the service delivers it again
+            }
+
+            await seen.ConfirmAsync(callback.TaskId); // should this fail, a redelivery is handled again: a repeat, never a loss
             return Results.Json(new { code = 200, msg = "success" });
         });
         #endregion
