@@ -36,6 +36,7 @@ public static class KlingServiceCollectionExtensions
     private static IHttpClientBuilder AddKlingClient(this IServiceCollection services, OptionsBuilder<KlingClientOptions> options)
     {
         options.ValidateOnStart();
+        options.PostConfigure<IServiceProvider>((settings, provider) => settings.LoggerFactory ??= provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>());
         services.AddSingleton<IValidateOptions<KlingClientOptions>, KlingClientOptionsValidator>();
         static KlingClientOptions Options(IServiceProvider provider) => provider.GetRequiredService<IOptions<KlingClientOptions>>().Value;
 

@@ -36,7 +36,21 @@ public partial class KlingClient
         ArgumentNullException.ThrowIfNull(destination);
         options ??= new KlingDownloadOptions();
         options.Validate();
-        return DownloadCoreAsync(url, destination, options, progress, cancellationToken);
+        return DownloadToStreamAsync(url, destination, options, progress, cancellationToken);
+    }
+
+    private async Task<long> DownloadToStreamAsync(Uri url, Stream destination, KlingDownloadOptions options, IProgress<KlingDownloadProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var telemetry = DownloadTelemetry.Start(url, Logger);
+        try
+        {
+            var received = await DownloadCoreAsync(url, destination, options, progress, cancellationToken).ConfigureAwait(false);
+            return telemetry is null ? received : telemetry.Completed(received, received);
+        }
+        catch (Exception exception) when (telemetry?.Failed(exception) == true)
+        {
+            throw;
+        }
     }
 
     /// <summary>
@@ -72,6 +86,20 @@ public partial class KlingClient
             throw new KlingDownloadException(KlingDownloadFailure.FileExists, $"{full} already exists and was left as it is; nothing was downloaded. Choose another path, or set KlingDownloadOptions.Overwrite to replace it.");
         }
 
+        using var telemetry = DownloadTelemetry.Start(url, Logger);
+        try
+        {
+            var written = await DownloadToFileCoreAsync(url, full, folder, options, progress, cancellationToken).ConfigureAwait(false);
+            return telemetry is null ? written.Path : telemetry.Completed(written.Path, written.Bytes);
+        }
+        catch (Exception exception) when (telemetry?.Failed(exception) == true)
+        {
+            throw;
+        }
+    }
+
+    private static async Task<(string Path, long Bytes)> DownloadToFileCoreAsync(Uri url, string full, string folder, KlingDownloadOptions options, IProgress<KlingDownloadProgress>? progress, CancellationToken cancellationToken)
+    {
         var name = Path.GetFileName(full);
         var temp = Path.Combine(folder, $".{(name.Length > 180 ? name[..180] : name)}.{Guid.NewGuid():N}.part");
         var received = 0L;
@@ -97,7 +125,7 @@ public partial class KlingClient
 
                 File.Move(temp, full, options.Overwrite);
                 renamed = true;
-                return full;
+                return (full, received);
             }
             catch (IOException exception) when (!options.Overwrite && File.Exists(full) && File.Exists(temp))
             {
