@@ -38,7 +38,10 @@ namespace KlingGenerated.Cli
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Download(output, error))));
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Batch.BatchCommand.Create(output, error, terminal))));
 
-            var parse = root.Parse(args);
+            // The service options are also accepted before the command (`kling --base-url URL --api-key-file F generate …`,
+            // as most tools accept): they are moved after it. The root's --help lists them.
+            GlobalOptions.AddListingTo(root);
+            var parse = root.Parse(GlobalOptions.AfterCommand(args, root));
             if (parse.Errors.Count > 0)
             {
                 return await ParseErrors.ReportAsync(parse, output, error);

@@ -242,22 +242,25 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         var dir = KlingProcess.NewDirectory();
         await File.WriteAllLinesAsync(Path.Combine(dir, "one.jsonl"), ["""{"id":"maybe","prompt":"A line whose answer was lost"}"""]);
         string[] Run(KlingSimulator s, params string[] more) => ["batch", "one.jsonl", "--json", "--out", "v", "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", s.BaseUrl.ToString(), .. more];
-        await using var failing = await LedgerTests.StartSimulatorAsync(fault: "server-error-after-create");
-        await using var healthy = await LedgerTests.StartSimulatorAsync();
+        // One service (a batch's lines are matched per endpoint): it fails after creating, then heals.
+        var options = new KlingSimulatorOptions { AcceptedApiKey = LedgerTests.ApiKey, WaitingFor = TimeSpan.FromMilliseconds(100), QueuingFor = TimeSpan.FromMilliseconds(100), GeneratingFor = TimeSpan.FromMilliseconds(300), Fault = "server-error-after-create", RateLimit = 1000 };
+        await using var healthy = await KlingSimulator.StartAsync(options);
+        var failing = healthy;
 
         var first = await KlingInProcess.RunAsync(dir, Run(failing));
+        failing.CreatedTasks.Should().ContainSingle("the task was created before the 500");
+        options.Fault = null;
         var again = await KlingInProcess.RunAsync(dir, Run(healthy));
-        var createsWithoutFlag = healthy.CreatedTasks.Count;
+        var createsWithoutFlag = healthy.CreatedTasks.Count - 1;
         var resubmitted = await KlingInProcess.RunAsync(dir, Run(healthy, "--resubmit-uncertain"));
 
         first.ExitCode.Should().Be(3, first.Stderr);
-        failing.CreatedTasks.Should().ContainSingle("the task was created before the 500");
         ((int)JObject.Parse(first.Stdout)["uncertain"]!).Should().Be(1);
         again.ExitCode.Should().Be(3, again.Stderr);
         createsWithoutFlag.Should().Be(0, "an uncertain line is not sent again by default");
         again.Stderr.Should().Contain("uncertain").And.Contain("--resubmit-uncertain");
         resubmitted.ExitCode.Should().Be(0, resubmitted.Stderr);
-        healthy.CreatedTasks.Should().ContainSingle();
+        healthy.CreatedTasks.Should().HaveCount(2, "the uncertain task, then the one --resubmit-uncertain paid for again");
         ((int)JObject.Parse(resubmitted.Stdout)["done"]!).Should().Be(1);
     }
 

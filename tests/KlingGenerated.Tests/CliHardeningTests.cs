@@ -176,10 +176,10 @@ public sealed class CliHardeningTests
     // ---- typos ---------------------------------------------------------------------------------
 
     [Theory]
-    [InlineData("Unrecognized command or argument 'genrate'. Did you mean 'generate'?", "genrate", "a boat")]
-    [InlineData("Unrecognized command or argument 'frobnicate'.", "frobnicate")]
-    [InlineData("Unrecognized command or argument '--dration'. Did you mean '--duration'?", "generate", "x", "--dration", "5")]
-    public async Task a_typo_gets_System_CommandLines_real_error_with_its_suggestion(string expected, params string[] args)
+    [InlineData("unknown command 'genrate' for `kling`; did you mean 'generate'?", "genrate", "a boat")]
+    [InlineData("unknown command 'frobnicate' for `kling`.", "frobnicate")]
+    [InlineData("unknown option '--dration' for `kling generate`; did you mean '--duration'?", "generate", "x", "--dration", "5")]
+    public async Task a_typo_gets_one_clean_sentence_with_its_suggestion(string expected, params string[] args)
     {
         var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), args);
 
