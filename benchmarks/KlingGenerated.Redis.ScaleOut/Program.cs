@@ -8,6 +8,12 @@ if (args is ["worker", ..])
     return await Worker.RunAsync(WorkerSettings.Parse(args));
 }
 
+// dotnet run ... -- callback-receiver ... (the callback de-duplication crash test starts and kills these)
+if (args is ["callback-receiver", ..])
+{
+    return await CallbackReceiver.RunAsync(args);
+}
+
 const int Creates = 120;
 Console.WriteLine($"{Creates} createTasks in all, shared by 1, 2 and 4 worker processes on one API key; the standalone simulator allows 20 per 2 s;");
 Console.WriteLine("pacing window 2 s + 0.1 s margin (the default 10 s + 0.5 s, scaled). Throughput: creates after the first window per second, over 20 / 2 s.");

@@ -15,6 +15,8 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
     interrupted.Cancel();
 });
 
+// OTLP export only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise nothing of OpenTelemetry loads (Telemetry/OtlpExport.cs).
+using var export = KlingGenerated.Cli.Telemetry.OtlpExport.StartIfAsked(args);
 return await KlingCli.RunAsync(args, Console.Out, Console.Error, interrupted.Token);
 
 namespace KlingGenerated.Cli

@@ -202,7 +202,7 @@ public static class KlingWebhook
             var reader = new Utf8JsonReader(bytes.AsSpan(0, length), new JsonReaderOptions { MaxDepth = 64 });
             string? dataTaskId = null, dataSnakeTaskId = null, topTaskId = null;
             long? code = null;
-            var codeIsInteger = false;
+            bool codeIsInteger = false, sawCode = false, sawTaskId = false, sawData = false;
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 throw new KlingWebhookException("The callback body is not a JSON object.");
@@ -212,6 +212,7 @@ public static class KlingWebhook
             {
                 if (reader.ValueTextEquals("code"u8))
                 {
+                    Once(ref sawCode, "code");
                     reader.Read();
                     codeIsInteger = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var number) && (code = number) is not null;
                     if (reader.TokenType == JsonTokenType.Number && !codeIsInteger)
@@ -222,12 +223,14 @@ public static class KlingWebhook
                 }
                 else if (reader.ValueTextEquals("taskId"u8))
                 {
+                    Once(ref sawTaskId, "taskId");
                     reader.Read();
                     topTaskId ??= reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
                     reader.Skip();
                 }
                 else if (reader.ValueTextEquals("data"u8))
                 {
+                    Once(ref sawData, "data");
                     reader.Read();
                     if (reader.TokenType != JsonTokenType.StartObject)
                     {
@@ -235,10 +238,20 @@ public static class KlingWebhook
                         continue;
                     }
 
+                    bool sawDataTaskId = false, sawDataSnake = false;
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
                         var isTaskId = reader.ValueTextEquals("taskId"u8);
                         var isSnake = !isTaskId && reader.ValueTextEquals("task_id"u8);
+                        if (isTaskId)
+                        {
+                            Once(ref sawDataTaskId, "data.taskId");
+                        }
+                        else if (isSnake)
+                        {
+                            Once(ref sawDataSnake, "data.task_id");
+                        }
+
                         reader.Read();
                         if (reader.TokenType == JsonTokenType.String && (isTaskId || isSnake))
                         {
@@ -305,17 +318,35 @@ public static class KlingWebhook
         }
     }
 
-    /// <summary>Deserializes the record of a callback the scan accepted (and, when signed, that was verified).</summary>
+    /// <summary>
+    /// A key the scan reads must appear once: with two, a reader that keeps the first (as the scan does, for the signature)
+    /// and one that keeps the last (as deserializers do, for the record) would see two different callbacks.
+    /// </summary>
+    private static void Once(ref bool seen, string key)
+    {
+        if (seen)
+        {
+            throw new KlingWebhookException($"The callback body has the key '{key}' twice. Reject it: a strict reader and a lenient one would read different callbacks from it.");
+        }
+
+        seen = true;
+    }
+
+    /// <summary>Deserializes the record of a callback the scan accepted (and, when signed, that was verified); a key twice in any object is refused.</summary>
     private static KlingCallback Read(string body, Scanned scanned)
     {
         TaskRecord record;
         try
         {
             using var reader = new JsonTextReader(new StringReader(body)) { MaxDepth = 64, DateParseHandling = DateParseHandling.None };
-            var root = (JObject)JToken.ReadFrom(reader);
+            var root = (JObject)JToken.ReadFrom(reader, new JsonLoadSettings { DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error });
             var copy = root["data"] is JObject data ? (JObject)data.DeepClone() : new JObject();
             copy["taskId"] = scanned.TaskId;
             record = copy.ToObject<TaskRecord>(JsonSerializer.Create(KlingClient.CallbackSerializerSettings))!;
+        }
+        catch (JsonReaderException exception) when (exception.Message.StartsWith("Property with the name", StringComparison.Ordinal))
+        {
+            throw new KlingWebhookException($"The callback for task {Printable(scanned.TaskId)} has a key twice in one object (at {exception.Path}). Reject it: a strict reader and a lenient one would read different records from it.", exception);
         }
         catch (JsonException exception)
         {
