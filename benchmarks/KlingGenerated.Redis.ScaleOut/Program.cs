@@ -1,7 +1,7 @@
 using KlingGenerated.Redis;
 using KlingGenerated.Redis.ScaleOut;
 
-// dotnet run -c Release --project benchmarks/KlingGenerated.Redis.ScaleOut            (the README's scale-out table)
+// dotnet run -c Release --project benchmarks/KlingGenerated.Redis.ScaleOut            (the table in docs/scale-out.md)
 // dotnet run -c Release --project benchmarks/KlingGenerated.Redis.ScaleOut -- worker ... (one worker; the driver starts these)
 if (args is ["worker", ..])
 {

@@ -14,7 +14,7 @@ public sealed class PerformanceGuardCollection;
 /// Guards client overhead by its allocations per call against the hand-written floor measured in the same run. It
 /// measures what ships: the benchmark project built in Release. Allocations per call are exact (the in-memory service
 /// completes synchronously), so they can be asserted; time is never asserted here (it is flaky under load): the time
-/// ratios live in the benchmark project (<c>-- ratios</c>), whose figures the README reports.
+/// ratios live in the benchmark project (<c>-- ratios</c>), whose figures docs/performance.md reports.
 /// </summary>
 [Collection("Performance guard")]
 public sealed class PerformanceGuardTests(ITestOutputHelper output)
@@ -22,7 +22,7 @@ public sealed class PerformanceGuardTests(ITestOutputHelper output)
     private static readonly Lazy<Task<Dictionary<string, double>>> Ratios = new(MeasureAsync);
 
     // recordInfo meets the 1.5x goal for allocations. createTask does not yet: its limit is today's figure plus a
-    // margin, so that a regression fails here (see README, Performance).
+    // margin, so that a regression fails here (see docs/performance.md).
     [Theory]
     [InlineData("recordInfo", 1.5)]
     [InlineData("createTask", 3.2)]
