@@ -14,6 +14,7 @@ namespace KlingGenerated.Tests;
 /// program, or as a library when it has no top-level statements. In docs/ and the package READMEs every block is a whole
 /// file. In README.md a short block may be a fragment: then a region here must equal it, so it compiles in context. A name used in several documents has the same text in each.
 /// </summary>
+[Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
 public sealed class ReadmeSnippets
 {
     /// <summary>The documents whose C# blocks are compiled, relative to the repository root.</summary>
