@@ -1,4 +1,5 @@
 using KlingGenerated.Simulator;
+using KlingGenerated.Redis;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace KlingGenerated.Cli;
@@ -28,10 +29,10 @@ internal sealed class Endpoint : IAsyncDisposable
     public bool IsSimulator => _simulator is not null;
 
     /// <summary>Opens the endpoint the global options and environment choose.</summary>
-    public static Task<Endpoint> OpenAsync(System.CommandLine.ParseResult parse, TextWriter error, CancellationToken cancellationToken, Action<KlingClientOptions>? configure = null) =>
-        OpenAsync(CliEnvironment.Of(parse), ApiKeySource.Find(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.ApiKeyFile), CliEnvironment.Of(parse)), parse.GetValue(GlobalOptions.BaseUrl), error, configure, () => Ledger.LedgerLocation.SimulatorStateFile(parse), cancellationToken);
+    public static Task<Endpoint> OpenAsync(System.CommandLine.ParseResult parse, TextWriter error, CancellationToken cancellationToken, Action<KlingClientOptions>? configure = null, string? redis = null) =>
+        OpenAsync(CliEnvironment.Of(parse), ApiKeySource.Find(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.ApiKeyFile), CliEnvironment.Of(parse)), parse.GetValue(GlobalOptions.BaseUrl), error, configure, () => Ledger.LedgerLocation.SimulatorStateFile(parse), redis, cancellationToken);
 
-    private static async Task<Endpoint> OpenAsync(CliEnvironment environment, string? apiKey, string? baseUrl, TextWriter error, Action<KlingClientOptions>? configure, Func<string> simulatorStateFile, CancellationToken cancellationToken)
+    private static async Task<Endpoint> OpenAsync(CliEnvironment environment, string? apiKey, string? baseUrl, TextWriter error, Action<KlingClientOptions>? configure, Func<string> simulatorStateFile, string? redis, CancellationToken cancellationToken)
     {
         baseUrl = string.IsNullOrWhiteSpace(baseUrl) ? environment.Variable("KIE_BASE_URL") : baseUrl;
         baseUrl = string.IsNullOrWhiteSpace(baseUrl) ? null : baseUrl.Trim();
@@ -71,7 +72,7 @@ internal sealed class Endpoint : IAsyncDisposable
         }
 
         var services = new ServiceCollection();
-        services.AddKlingClient(o =>
+        var builder = services.AddKlingClient(o =>
         {
             o.ApiKey = apiKey;
             o.BaseUrl = url;
@@ -79,6 +80,13 @@ internal sealed class Endpoint : IAsyncDisposable
             o.Resilience.BaseDelay = TimeSpan.FromSeconds(0.5);
             configure?.Invoke(o); // a command's own policy (kling batch: the account's pace, patient retries)
         }).AddHttpMessageHandler(() => new Ledger.LedgerSendingHandler()); // innermost: the ledger marks a createTask "sending" as its body leaves
+        if (redis is not null)
+        {
+            // Several processes (machines) on one key share the account's limit through Redis; when Redis cannot be
+            // reached, a createTask fails before it is sent (nothing created) rather than pacing alone and meeting 429s.
+            builder.AddRedisPacing(redis, o => o.WhenUnavailable = KlingGenerated.Redis.RedisUnavailableMode.Fail);
+        }
+
         return new Endpoint(services.BuildServiceProvider(), simulator, url);
     }
 

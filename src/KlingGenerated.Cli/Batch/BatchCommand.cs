@@ -21,15 +21,17 @@ internal static class BatchCommand
         var rateWindow = NumberOption.Create("--rate-window", "The window of --rate-limit, in seconds (default 10).", "a positive number of seconds such as 10", 10);
         var timeout = NumberOption.Create("--timeout", "Minutes to wait for each task before giving up on it for this run (run again to keep waiting).", "a positive number of minutes such as 15", 15);
         var maxCredits = new Option<double?>("--max-credits") { Description = "Stop submitting before this run could spend more than N credits (using the cost per task the service reports, or the balance drop after the first create)." };
+        var redis = new Option<string?>("--redis") { Description = "Pace through Redis (a StackExchange.Redis configuration such as localhost:6379; default KLING_REDIS), so several batch processes on one key share the account's limit." };
         var rerun = new Option<string?>("--rerun") { Description = "Send the lines again as a new run named NAME, although earlier runs created them (pays again); the same --rerun NAME resumes that run." };
         var command = new Command("batch", "Generate many videos from a file; run the same command again to resume without paying twice.")
         {
-            file, outDir, skipInvalid, resubmitUncertain, rateLimit, rateWindow, timeout, rerun, maxCredits,
+            file, outDir, skipInvalid, resubmitUncertain, rateLimit, rateWindow, timeout, rerun, maxCredits, redis,
         };
 
         command.SetAction((parse, cancellationToken) => RunAsync(parse, output, error, terminal, cancellationToken, new BatchSettings(
             parse.GetValue(file)!, CliEnvironment.Of(parse).FullPath(parse.GetValue(outDir)!), parse.GetValue(skipInvalid), parse.GetValue(resubmitUncertain),
-            parse.GetValue(rateLimit), parse.GetValue(rateWindow), parse.GetValue(timeout), parse.GetValue(rerun), parse.GetValue(maxCredits))));
+            parse.GetValue(rateLimit), parse.GetValue(rateWindow), parse.GetValue(timeout), parse.GetValue(rerun), parse.GetValue(maxCredits),
+            parse.GetValue(redis) is { Length: > 0 } r ? r : CliEnvironment.Of(parse).Variable("KLING_REDIS") is { Length: > 0 } e ? e : null)));
         return command;
     }
 
@@ -71,7 +73,7 @@ internal static class BatchCommand
                 // The jitter margin scales with a shortened window (5 %), up to the library's default for the real one.
                 o.Resilience.CreateTaskPacingMargin = TimeSpan.FromTicks(Math.Min(new KlingResilienceOptions().CreateTaskPacingMargin.Ticks, o.Resilience.CreateTaskWindow.Ticks / 20));
                 // Retries as every command has them: a dead service fails the batch within seconds, with nothing sent.
-            });
+            }, settings.Redis);
 
             var conflicts = BatchRun.Conflicts(BatchRun.Known(ledger, endpoint.LedgerName), lines);
             errors = [.. errors.Concat(conflicts).OrderBy(e => e.Number)];
@@ -164,4 +166,4 @@ internal static class BatchCommand
 }
 
 /// <summary>The options of one <c>kling batch</c> run.</summary>
-internal sealed record BatchSettings(string File, string OutDirectory, bool SkipInvalid, bool ResubmitUncertain, int RateLimit, double RateWindowSeconds, double TimeoutMinutes, string? Rerun = null, double? MaxCredits = null);
+internal sealed record BatchSettings(string File, string OutDirectory, bool SkipInvalid, bool ResubmitUncertain, int RateLimit, double RateWindowSeconds, double TimeoutMinutes, string? Rerun = null, double? MaxCredits = null, string? Redis = null);
