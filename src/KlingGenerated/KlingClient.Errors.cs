@@ -24,18 +24,20 @@ public partial class KlingClient
         }
 
         var contentType = response.Content.Headers.ContentType?.MediaType;
+        var creates = request is not null && KlingResilienceHandler.IsCreateTask(request);
+        // An answer to a createTask that is a success or any 5xx, but cannot be read, may stand for a created task.
+        var unreadableMayHaveCreated = creates && status is (>= 200 and <= 299) or >= 500;
         var body = await ReadBodyAsync(client, response, cancellationToken).ConfigureAwait(false)
-            ?? throw KlingApiException.ForUnreadableBody(status, $"a body larger than the {_options.MaxResponseBytes} bytes this client reads (see KlingClientOptions.MaxResponseBytes)", retryAfter);
+            ?? throw KlingApiException.ForUnreadableBody(status, $"a body larger than the {_options.MaxResponseBytes} bytes this client reads (see KlingClientOptions.MaxResponseBytes)", retryAfter, unreadableMayHaveCreated);
 
         if (!ServiceEnvelope.TryRead(body.Memory.Span, out var code, out var message))
         {
-            var creates = request is not null && KlingResilienceHandler.IsCreateTask(request);
-            throw KlingApiException.ForUnreadableBody(status, WithoutKey(DescribeBody(body.Memory.Span, contentType))!, retryAfter, mayHaveCreated: creates && status is >= 200 and <= 299);
+            throw KlingApiException.ForUnreadableBody(status, WithoutKey(DescribeBody(body.Memory.Span, contentType))!, retryAfter, unreadableMayHaveCreated);
         }
 
         if (status is < 200 or > 299 || code != 200)
         {
-            throw new KlingApiException(code == 200 ? status : code, status, WithoutKey(message), retryAfter);
+            throw KlingApiException.ForAnswer(code == 200 ? status : code, status, WithoutKey(message), retryAfter, creates);
         }
     }
 
@@ -56,9 +58,9 @@ public partial class KlingClient
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested && deadline is { IsCancellationRequested: true })
         {
             var creates = request is not null && KlingResilienceHandler.IsCreateTask(request);
-            throw new TimeoutException(
+            throw KlingApiException.ForTimeout(
                 $"The service sent the headers of {request?.Method} {request?.RequestUri?.AbsolutePath} but not the rest of the answer within {client.Timeout.TotalSeconds:0.#} s (HttpClient.Timeout). " +
-                (creates ? "The task may or may not have been created: check your callback or the credits before submitting again." : "Try again later."), exception);
+                (creates ? "The task may or may not have been created: check your callback or the credits before submitting again" : "Try again later"), exception, taskMayExist: creates);
         }
         catch (IOException exception) when (!cancellationToken.IsCancellationRequested)
         {
