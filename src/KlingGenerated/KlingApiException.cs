@@ -102,12 +102,18 @@ public class KlingApiException : Exception
     }
 
     /// <summary>Creates the exception for an error answer of the service; <paramref name="createTask"/> says whether it answers a createTask.</summary>
-    internal static KlingApiException ForAnswer(int code, int httpStatus, string? serverMessage, TimeSpan? retryAfter, bool createTask) =>
-        new(code, httpStatus, serverMessage, retryAfter)
+    internal static KlingApiException ForAnswer(int code, int httpStatus, string? serverMessage, TimeSpan? retryAfter, bool createTask)
+    {
+        // Any HTTP 5xx may come from a proxy after the service created the task, whatever body it carries.
+        var mayExist = createTask && (httpStatus >= 500 || (httpStatus is >= 200 and <= 299 && code is 500 or 502 or 503 or 504));
+        var kind = KindOf(code, httpStatus);
+        return new KlingApiException(kind, code, httpStatus, serverMessage, retryAfter,
+            detail: mayExist ? Head(kind, code, httpStatus, serverMessage, retryAfter) + " The createTask reached the service, so a task may have been created and charged; it was not retried. Check your callback, the kie.ai console or the credits before submitting again" : null,
+            innerException: null)
         {
-            // Any HTTP 5xx may come from a proxy after the service created the task, whatever body it carries.
-            TaskMayExist = createTask && (httpStatus >= 500 || (httpStatus is >= 200 and <= 299 && code is 500 or 502 or 503 or 504)),
+            TaskMayExist = mayExist,
         };
+    }
 
     /// <summary>Creates the exception for an answer that is not the service's JSON (an HTML page, plain text, nothing).</summary>
     internal static KlingApiException ForUnreadableBody(int httpStatus, string what, TimeSpan? retryAfter, bool mayHaveCreated = false)
@@ -233,10 +239,16 @@ public class KlingApiException : Exception
             return detail + ".";
         }
 
+        return $"{Head(kind, code, httpStatus, serverMessage, retryAfter)} {Advice(kind)}.";
+    }
+
+    /// <summary>The code, kind, status, the service's words and the wait it asked for, without advice.</summary>
+    private static string Head(KlingErrorKind kind, int code, int? httpStatus, string? serverMessage, TimeSpan? retryAfter)
+    {
         var http = httpStatus is null or 200 ? string.Empty : $" (HTTP {httpStatus})";
         var said = string.IsNullOrWhiteSpace(serverMessage) ? "no message" : $"\"{serverMessage.Trim()}\"";
         var wait = retryAfter is { } r ? $" The service asked to wait {r.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s." : string.Empty;
-        return $"Kling API error {code.ToString(CultureInfo.InvariantCulture)} {kind}{http}: {said}.{wait} {Advice(kind)}.";
+        return $"Kling API error {code.ToString(CultureInfo.InvariantCulture)} {kind}{http}: {said}.{wait}";
     }
 
     private static string Advice(KlingErrorKind kind) => kind switch

@@ -15,7 +15,7 @@ public partial class KlingClient
             var answer = await SendMappedAsync(client, request, submission: null, cancellationToken).ConfigureAwait(false);
             try
             {
-                await ProcessResponseAsync(client, answer, cancellationToken).ConfigureAwait(false);
+                await ProcessResponseAsync(client, request, answer, cancellationToken).ConfigureAwait(false);
                 return answer;
             }
             catch
@@ -44,8 +44,9 @@ public partial class KlingClient
             response = await SendMappedAsync(client, request, submission, cancellationToken).ConfigureAwait(false);
             try
             {
-                await ProcessResponseAsync(client, response, cancellationToken).ConfigureAwait(false);
-                taskId = TaskIdOf(response) ?? throw KlingApiException.ForAcceptedWithoutTaskId("no task id");
+                await ProcessResponseAsync(client, request, response, cancellationToken).ConfigureAwait(false);
+                var (id, missing) = TaskIdOf(response);
+                taskId = id ?? throw KlingApiException.ForAcceptedWithoutTaskId(missing);
             }
             catch
             {
@@ -132,25 +133,29 @@ public partial class KlingClient
         }
     }
 
-    /// <summary>The <c>data.taskId</c> of a createTask answer already checked by ProcessResponseAsync; null when it names none.</summary>
-    private static string? TaskIdOf(HttpResponseMessage response)
+    /// <summary>The <c>data.taskId</c> of a createTask answer already checked by ProcessResponseAsync, or what it has instead.</summary>
+    private static (string? TaskId, string Missing) TaskIdOf(HttpResponseMessage response)
     {
         if (response.Content is not BufferedBody body)
         {
-            return null;
+            return (null, "an answer this client could not read");
         }
 
         try
         {
             using var document = JsonDocument.Parse(body.Memory, new JsonDocumentOptions { MaxDepth = 64 });
-            return document.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
-                && data.TryGetProperty("taskId", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 } taskId
-                ? taskId
-                : null;
+            if (!document.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
+            {
+                return (null, "no data");
+            }
+
+            return data.TryGetProperty("taskId", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 } taskId
+                ? (taskId, string.Empty)
+                : (null, "an empty task id");
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or InvalidOperationException)
         {
-            return null;
+            return (null, "an unreadable task id"); // InvalidOperationException: invalid UTF-8 inside a string
         }
     }
 

@@ -118,7 +118,7 @@ public sealed class ReadmeSnippets
     public async Task The_download_example_saves_the_result_of_a_task_of_the_simulator()
     {
         await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { WaitingFor = TimeSpan.Zero, QueuingFor = TimeSpan.Zero, GeneratingFor = TimeSpan.Zero });
-        var client = new KlingClient(new HttpClient(), new KlingClientOptions { ApiKey = simulator.ApiKey, BaseUrl = simulator.BaseUrl });
+        var client = new KlingClient(new KlingClientOptions { ApiKey = simulator.ApiKey, BaseUrl = simulator.BaseUrl });
         var record = await client.GenerateVideoAsync(new CreateTaskRequest { Input = new CreateTaskInput { Prompt = "a boat" } }, cancellationToken: CancellationToken.None);
         var folder = Directory.CreateTempSubdirectory("kling-readme-").FullName;
         try
@@ -203,7 +203,7 @@ public sealed class ReadmeSnippets
                 onCreated: (taskId, ct) => File.AppendAllTextAsync("my-tasks.txt", taskId + "\n", ct), // paid from here on: persist it
                 cancellationToken: cancellationToken);
         }
-        catch (KlingTimeoutException timeout)
+        catch (KlingApiException timeout) when (timeout.Kind == KlingErrorKind.Timeout)
         {
             Console.WriteLine($"{timeout.TaskId} is still {timeout.LastState}; query it later instead of paying again.");
         }
@@ -257,7 +257,7 @@ public sealed class ReadmeSnippets
             WebhookHmacKey = "my-test-key",     // sign callbacks
             Fault = null,                       // or "maintenance", "generation-failed", "slow:500", ...
         });
-        var client = new KlingClient(new HttpClient(), new KlingClientOptions { ApiKey = sim.ApiKey, BaseUrl = sim.BaseUrl });
+        var client = new KlingClient(new KlingClientOptions { ApiKey = sim.ApiKey, BaseUrl = sim.BaseUrl });
         #endregion
         _ = client;
     }

@@ -81,7 +81,7 @@ internal sealed class LedgerJournal : IKlingCreateTaskJournal
         }
         else if (!submission.Sent)
         {
-            ledger.RecordNotSent(tracked.Id, message);
+            ledger.RecordNotSent(tracked.Id, "not sent: " + message);
         }
         else
         {

@@ -67,7 +67,7 @@ internal static class LedgeredCreate
             if (tracked.Outcome is null)
             {
                 // The library refused before starting the submission (invalid input): nothing was sent.
-                ledger.RecordNotSent(id, ExitCodes.OneLine(exception.Message));
+                ledger.RecordNotSent(id, "not sent: " + ExitCodes.OneLine(exception.Message));
                 return new CreateResult(null, "not-sent", exception);
             }
 

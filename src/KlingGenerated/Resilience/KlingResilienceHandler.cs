@@ -177,7 +177,8 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     private Task<HttpResponseMessage> SendInnerAsync(HttpRequestMessage request, CancellationToken cancellationToken) => base.SendAsync(request, cancellationToken);
 
     internal static bool IsCreateTask(HttpRequestMessage request) =>
-        request.Method == HttpMethod.Post && request.RequestUri?.AbsolutePath.EndsWith("/api/v1/jobs/createTask", StringComparison.Ordinal) == true;
+        request.Method == HttpMethod.Post && request.RequestUri is { } uri
+        && (uri.IsAbsoluteUri ? uri.AbsolutePath : uri.OriginalString).EndsWith("api/v1/jobs/createTask", StringComparison.Ordinal);
 
     /// <summary>The retry rule: what is transient, and for createTask what surely created nothing.</summary>
     internal static ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, HttpRequestMessage request, CancellationToken cancellationToken) =>
