@@ -27,6 +27,9 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>The StackExchange.Redis configuration string for it.</summary>
     public string Configuration => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=1000,syncTimeout=2000,asyncTimeout=2000";
 
+    /// <summary>The process id of the running server (to stop and continue it with signals), or null.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     /// <summary>Whether it runs now.</summary>
     public bool IsRunning => _process is { HasExited: false };
 

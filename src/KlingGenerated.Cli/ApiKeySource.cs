@@ -7,7 +7,7 @@ internal static class ApiKeySource
     private const int MaxKeyFileBytes = 4096;
 
     /// <summary>The key, trimmed, or null when none is given anywhere.</summary>
-    public static string? Find(string? apiKey, string? apiKeyFile)
+    public static string? Find(string? apiKey, string? apiKeyFile, CliEnvironment environment)
     {
         if (!string.IsNullOrWhiteSpace(apiKey) && !string.IsNullOrWhiteSpace(apiKeyFile))
         {
@@ -21,31 +21,31 @@ internal static class ApiKeySource
 
         if (!string.IsNullOrWhiteSpace(apiKeyFile))
         {
-            return Read(apiKeyFile, "--api-key-file");
+            return Read(environment.FullPath(apiKeyFile), apiKeyFile, "--api-key-file");
         }
 
-        if (Environment.GetEnvironmentVariable("KIE_API_KEY") is { } fromEnvironment && !string.IsNullOrWhiteSpace(fromEnvironment))
+        if (environment.Variable("KIE_API_KEY") is { } fromEnvironment && !string.IsNullOrWhiteSpace(fromEnvironment))
         {
             return fromEnvironment.Trim();
         }
 
-        return Environment.GetEnvironmentVariable("KIE_API_KEY_FILE") is { } file && !string.IsNullOrWhiteSpace(file)
-            ? Read(file, "KIE_API_KEY_FILE")
+        return environment.Variable("KIE_API_KEY_FILE") is { } file && !string.IsNullOrWhiteSpace(file)
+            ? Read(environment.FullPath(file), file, "KIE_API_KEY_FILE")
             : null;
     }
 
-    private static string Read(string path, string source)
+    private static string Read(string fullPath, string path, string source)
     {
         string text;
         try
         {
-            var info = new FileInfo(path);
+            var info = new FileInfo(fullPath);
             if (info.Exists && info.Length > MaxKeyFileBytes)
             {
                 throw new UsageException($"{source} '{path}' is {info.Length} bytes, too large for an API key; point it at a file holding only the key.");
             }
 
-            text = File.ReadAllText(path);
+            text = File.ReadAllText(fullPath);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

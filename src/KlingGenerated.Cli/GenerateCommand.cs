@@ -39,7 +39,7 @@ internal static class GenerateCommand
             }
 
             var wait = !parse.GetValue(noWait);
-            var folder = wait ? WritableFolder(parse.GetValue(outDir)!) : null;
+            var folder = wait ? OutFolder.Writable(parse.GetValue(outDir)!, CliEnvironment.Of(parse)) : null;
 
             // 2. Submit, recorded in the ledger before it is sent and after the answer.
             using var ledger = Ledger.LedgerLocation.Open(parse);
@@ -92,25 +92,6 @@ internal static class GenerateCommand
                 CfgScale = cfgScale,
             },
         };
-    }
-
-    /// <summary>Creates --out and proves a file can be written there, before a paid task is submitted.</summary>
-    private static string WritableFolder(string outDir)
-    {
-        try
-        {
-            var folder = Path.GetFullPath(outDir);
-            Directory.CreateDirectory(folder);
-            using (File.Create(Path.Combine(folder, $".kling-write-check-{Guid.NewGuid():N}"), 1, FileOptions.DeleteOnClose))
-            {
-            }
-
-            return folder;
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new UsageException($"--out '{outDir}' is not a folder the video can be saved in ({exception.Message}). Nothing was sent; choose another --out.");
-        }
     }
 
     private static async Task<string> SubmitAsync(CommandContext context, Endpoint endpoint, CreateTaskRequest request, Ledger.TaskLedger ledger, bool waiting)

@@ -32,4 +32,53 @@ internal static class GlobalOptions
         command.Options.Add(Verbose);
         return command;
     }
+
+    /// <summary>
+    /// Lists the options in the root's --help. They are copies, not recursive: recursive root options would reach
+    /// `kling simulator`, which must not offer what it ignores. <see cref="AfterCommand"/> moves the real ones.
+    /// </summary>
+    public static void AddListingTo(RootCommand root)
+    {
+        foreach (var option in new Option[] { ApiKey, ApiKeyFile, BaseUrl, Json, Verbose, Ledger.LedgerLocation.Option })
+        {
+            root.Options.Add(option is Option<bool> ? new Option<bool>(option.Name) { Description = option.Description } : new Option<string?>(option.Name) { Description = option.Description });
+        }
+    }
+
+    /// <summary>The arguments with the service options given before the command moved right after the command's name.</summary>
+    public static string[] AfterCommand(string[] args, RootCommand root)
+    {
+        var withValue = new[] { ApiKey.Name, ApiKeyFile.Name, BaseUrl.Name, Ledger.LedgerLocation.Option.Name };
+        var flags = new[] { Json.Name, Verbose.Name };
+        var leading = new List<string>();
+        var i = 0;
+        while (i < args.Length)
+        {
+            var name = args[i].Split('=', 2)[0];
+            if (flags.Contains(args[i]))
+            {
+                leading.Add(args[i++]);
+            }
+            else if (withValue.Contains(name) && args[i].Contains('=', StringComparison.Ordinal))
+            {
+                leading.Add(args[i++]);
+            }
+            else if (withValue.Contains(args[i]) && i + 1 < args.Length)
+            {
+                leading.Add(args[i++]);
+                leading.Add(args[i++]);
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        if (leading.Count == 0 || i >= args.Length || !root.Subcommands.Any(c => c.Name == args[i]))
+        {
+            return args; // nothing to move, or no command after them: the parser reports it
+        }
+
+        return [args[i], .. leading, .. args[(i + 1)..]];
+    }
 }

@@ -1,55 +1,74 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 
 namespace KlingGenerated.Cli;
 
-/// <summary>Reports a command line that did not parse: the error that names the bad word, with System.CommandLine's suggestion.</summary>
+/// <summary>Reports a command line that did not parse: one sentence naming the bad word, with the word it probably meant.</summary>
+/// <remarks>
+/// System.CommandLine's own typo text is a block of lines (one "Did you mean one of the following?" list per unmatched
+/// word) that does not read as one sentence; the suggestion is made here from the same candidates, one per error line.
+/// </remarks>
 internal static class ParseErrors
 {
-    private const string Suggestion = "was not matched. Did you mean one of the following?";
-
     public static async Task<int> ReportAsync(ParseResult parse, TextWriter output, TextWriter error)
     {
-        // "Required command was not provided" comes first for `kling genrate`; the unrecognized word is the real error.
-        var first = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
-        var line = first.Message.TrimEnd('.') + "." + await SuggestionAsync(parse);
-        if (parse.CommandResult.Command is RootCommand root && first == parse.Errors[0] && parse.Errors.Count == 1 && first.Message.StartsWith("Required command", StringComparison.Ordinal))
+        var command = parse.CommandResult.Command;
+        var path = CommandPath(parse);
+        string line;
+        if (parse.UnmatchedTokens.Count > 0)
         {
-            line += " Commands: " + string.Join(", ", root.Subcommands.Select(c => c.Name)) + ".";
+            var word = parse.UnmatchedTokens.FirstOrDefault(t => Suggest(command, t) is not null) ?? parse.UnmatchedTokens[0];
+            var kind = word.StartsWith('-') ? "unknown option" : command.Subcommands.Count > 0 && command is RootCommand ? "unknown command" : "unexpected word";
+            line = $"{kind} '{word}' for `{path}`" + (Suggest(command, word) is { } meant ? $"; did you mean '{meant}'?" : ".");
+            if (kind == "unknown command")
+            {
+                line += $" Commands: {string.Join(", ", command.Subcommands.Select(c => c.Name))}.";
+            }
+        }
+        else
+        {
+            line = parse.Errors[0].Message.TrimEnd('.') + ".";
+            if (command is RootCommand root && line.StartsWith("Required command", StringComparison.Ordinal))
+            {
+                line = $"a command is required. Commands: {string.Join(", ", root.Subcommands.Select(c => c.Name))}.";
+            }
         }
 
-        line = TerminalText.Safe(ExitCodes.OneLine($"{line} Run `kling --help` for usage; nothing was sent."));
+        line = TerminalText.Safe(ExitCodes.OneLine($"{line} Run `{path} --help` for usage; nothing was sent."));
         await error.WriteLineAsync("error: " + line);
-        if (args(parse).Contains("--json"))
+        if (parse.Tokens.Any(t => t.Value == "--json"))
         {
             await output.WriteLineAsync(new CliFailure(ExitCodes.InvalidInput, "invalid-input", line, TaskId: null, Service: null).ToJson());
         }
 
         return ExitCodes.InvalidInput;
-
-        static IEnumerable<string> args(ParseResult parse) => parse.Tokens.Select(t => t.Value);
     }
 
-    /// <summary>System.CommandLine's own typo correction (" Did you mean 'generate'?"), or nothing.</summary>
-    private static async Task<string> SuggestionAsync(ParseResult parse)
+    /// <summary>The subcommand or option of <paramref name="command"/> one or two edits from <paramref name="word"/>, or null.</summary>
+    internal static string? Suggest(Command command, string word)
     {
-        if (parse.Action is not ParseErrorAction action)
+        var candidates = word.StartsWith('-')
+            ? Options(command).SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal))
+            : command.Subcommands.Select(c => c.Name);
+        var bare = word.TrimStart('-');
+        return candidates
+            .Select(c => (Name: c, Distance: Batch.BatchInput.Distance(c.TrimStart('-'), bare)))
+            .Where(c => c.Distance <= Math.Max(1, Math.Min(2, bare.Length / 3)))
+            .OrderBy(c => c.Distance)
+            .Select(c => c.Name)
+            .FirstOrDefault();
+    }
+
+    private static IEnumerable<Option> Options(Command command) =>
+        command.Options.Concat(command.Parents.OfType<Command>().SelectMany(p => p.Options.Where(o => o.Recursive)));
+
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
         {
-            return string.Empty;
+            names.Insert(0, result.Command is RootCommand ? "kling" : result.Command.Name);
         }
 
-        action.ShowHelp = false;
-        action.ShowTypoCorrections = true;
-        using var text = new StringWriter();
-        await parse.InvokeAsync(new InvocationConfiguration { Output = text, Error = text, ProcessTerminationTimeout = null });
-        var lines = text.ToString().Split('\n', StringSplitOptions.TrimEntries);
-        var start = Array.FindIndex(lines, l => l.EndsWith(Suggestion, StringComparison.Ordinal));
-        if (start < 0)
-        {
-            return string.Empty;
-        }
-
-        var words = lines.Skip(start + 1).TakeWhile(l => l.Length > 0).Select(w => $"'{w}'").ToList();
-        return words.Count == 0 ? string.Empty : $" Did you mean {string.Join(" or ", words)}?";
+        return string.Join(' ', names);
     }
 }

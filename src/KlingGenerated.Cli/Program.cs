@@ -15,6 +15,8 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
     interrupted.Cancel();
 });
 
+// OTLP export only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise nothing of OpenTelemetry loads (Telemetry/OtlpExport.cs).
+using var export = KlingGenerated.Cli.Telemetry.OtlpExport.StartIfAsked(args);
 return await KlingCli.RunAsync(args, Console.Out, Console.Error, interrupted.Token);
 
 namespace KlingGenerated.Cli
@@ -25,10 +27,10 @@ namespace KlingGenerated.Cli
         public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) =>
             RunAsync(args, output, error, CancellationToken.None);
 
-        public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken, CliTerminal? terminal = null)
+        public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken, CliTerminal? terminal = null, CliEnvironment? environment = null)
         {
             terminal ??= CliTerminal.ForStandardError();
-            var root = new RootCommand("kling: generate videos with Kling V2.5 Turbo Pro (kie.ai). Without a key or base URL it runs offline against the built-in simulator.");
+            var root = new KlingRootCommand("kling: generate videos with Kling V2.5 Turbo Pro (kie.ai). Without a key or base URL it runs offline against the built-in simulator.", environment ?? CliEnvironment.Process);
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(GenerateCommand.Create(output, error, terminal))));
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(QueryCommands.Status(output, error))));
             root.Subcommands.Add(GlobalOptions.AddTo(QueryCommands.Credits(output, error)));
@@ -38,7 +40,10 @@ namespace KlingGenerated.Cli
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Download(output, error))));
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Batch.BatchCommand.Create(output, error, terminal))));
 
-            var parse = root.Parse(args);
+            // The service options are also accepted before the command (`kling --base-url URL --api-key-file F generate …`,
+            // as most tools accept): they are moved after it. The root's --help lists them.
+            GlobalOptions.AddListingTo(root);
+            var parse = root.Parse(GlobalOptions.AfterCommand(args, root));
             if (parse.Errors.Count > 0)
             {
                 return await ParseErrors.ReportAsync(parse, output, error);

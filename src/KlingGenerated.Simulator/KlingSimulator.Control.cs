@@ -29,13 +29,77 @@ public sealed partial class KlingSimulator
 
     private void MapControl(WebApplication app)
     {
-        app.MapGet(ControlPrefix + "/health", context => Control(context, Health));
-        app.MapGet(ControlPrefix + "/tasks", context => Control(context, TaskList));
-        app.MapPost(ControlPrefix + "/reset", context => Control(context, () =>
+        Route(app, "GET", ControlPrefix + "/health", context => Control(context, Health));
+        Route(app, "GET", ControlPrefix + "/tasks", context => Control(context, TaskList));
+        Route(app, "POST", ControlPrefix + "/reset", context => Control(context, () =>
         {
             Reset();
             return new JsonObject { ["reset"] = true, ["tasks"] = 0 };
         }));
+        Route(app, "GET", ControlPrefix + "/fault", context => Control(context, FaultState));
+        Route(app, "PUT", ControlPrefix + "/fault", SetFaultAsync);
+        Route(app, "DELETE", ControlPrefix + "/fault", context => Control(context, () =>
+        {
+            _fault = null;
+            return FaultState();
+        }));
+
+        // The documents are public (they hold no task and no key): a porter's CI fetches them before it has a key.
+        Route(app, "GET", ControlPrefix + "/openapi.yaml", context => ServeDocumentAsync(context, ServiceDocument.Value));
+        Route(app, "GET", ControlPrefix + "/control.openapi.yaml", context => ServeDocumentAsync(context, ControlDocument.Value));
+    }
+
+    /// <summary>openapi/kling.openapi.yaml exactly as embedded in KlingGenerated.dll, the document the simulator validates against.</summary>
+    private static readonly Lazy<byte[]> ServiceDocument = new(() => Resource(typeof(KlingClient).Assembly, "kling.openapi.yaml"));
+
+    /// <summary>openapi/simulator-control.openapi.yaml: the document of these control endpoints.</summary>
+    private static readonly Lazy<byte[]> ControlDocument = new(() => Resource(typeof(KlingSimulator).Assembly, "simulator-control.openapi.yaml"));
+
+    private static byte[] Resource(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"{name} is not embedded in {assembly.GetName().Name}.dll; rebuild it.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    private static Task ServeDocumentAsync(HttpContext context, byte[] document)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/yaml";
+        context.Response.ContentLength = document.Length;
+        return context.Response.Body.WriteAsync(document, context.RequestAborted).AsTask();
+    }
+
+    private JsonObject FaultState() => new() { ["fault"] = _fault };
+
+    /// <summary>PUT /_simulator/fault with <c>{"fault":"maintenance"}</c>: the fault every request gets from now on (the header still wins).</summary>
+    private async Task SetFaultAsync(HttpContext context)
+    {
+        if (Authenticate(context.Request) is null)
+        {
+            await Control(context, FaultState).ConfigureAwait(false);
+            return;
+        }
+
+        string? fault;
+        try
+        {
+            var body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            fault = body?["fault"] is JsonValue value && value.TryGetValue<string>(out var text) ? text
+                : body?["fault"] is null && body is JsonObject ? null
+                : throw new FormatException("\"fault\" must be a string (or null to clear).");
+            _ = SimulatorFault.Parse(fault);
+        }
+        catch (Exception exception) when (exception is System.Text.Json.JsonException or FormatException or InvalidOperationException)
+        {
+            await Write(context, 400, new JsonObject { ["error"] = $"Send {{\"fault\":\"NAME[,NAME...]\"}}: {exception.Message}" }).ConfigureAwait(false);
+            return;
+        }
+
+        _fault = string.IsNullOrWhiteSpace(fault) ? null : fault;
+        await Write(context, 200, FaultState()).ConfigureAwait(false);
     }
 
     private Task Control(HttpContext context, Func<JsonObject> answer) =>

@@ -45,6 +45,8 @@ public sealed partial class KlingSimulator : IAsyncDisposable
     private long _faultsInjected;
     private long _rateLimited;
     private readonly Random _random;
+    private readonly List<(string Path, string Method)> _routes = [];
+    private volatile string? _fault;
 
     private KlingSimulator(KlingSimulatorOptions options, WebApplication app)
     {
@@ -52,6 +54,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         _app = app;
         _video = SampleVideo();
         _random = new Random(options.RandomFaultSeed);
+        _fault = options.Fault;
         _callbackClient.DefaultRequestHeaders.UserAgent.ParseAdd("KlingGenerated.Simulator/1.0");
         var sweepEvery = TimeSpan.FromTicks(Math.Clamp(options.TaskRetention.Ticks / 10, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromMinutes(1).Ticks));
         _sweeper = options.TimeProvider.CreateTimer(_ => SweepSafely(), null, sweepEvery, sweepEvery);
@@ -157,13 +160,37 @@ public sealed partial class KlingSimulator : IAsyncDisposable
 
     private void Map(WebApplication app)
     {
-        app.MapPost("/api/v1/jobs/createTask", context => Handle(context, CreateTaskAsync));
-        app.MapGet("/api/v1/jobs/recordInfo", context => Handle(context, RecordInfoAsync));
-        app.MapGet("/api/v1/chat/credit", context => Handle(context, CreditAsync));
-        app.MapPost("/api/v1/common/download-url", context => Handle(context, DownloadUrlAsync));
+        Route(app, "POST", "/api/v1/jobs/createTask", context => Handle(context, CreateTaskAsync));
+        Route(app, "GET", "/api/v1/jobs/recordInfo", context => Handle(context, RecordInfoAsync));
+        Route(app, "GET", "/api/v1/chat/credit", context => Handle(context, CreditAsync));
+        Route(app, "POST", "/api/v1/common/download-url", context => Handle(context, DownloadUrlAsync));
         app.MapGet("/files/{name}", ServeFileAsync);
         MapControl(app);
-        app.MapFallback(context => Write(context, 200, Envelope(404, $"Not found: {context.Request.Method} {context.Request.Path} is not an endpoint of the service.")));
+        app.MapFallback(NotAnEndpointAsync);
+    }
+
+    /// <summary>Maps one endpoint and remembers its method, so a wrong method gets 405 and an unknown path 404.</summary>
+    private void Route(WebApplication app, string method, string path, RequestDelegate handler)
+    {
+        app.MapMethods(path, [method], handler);
+        _routes.Add((path, method));
+    }
+
+    /// <summary>A real HTTP 404 or 405 (never 200), so a probe can tell; the body is the error envelope or, under /_simulator, plain JSON.</summary>
+    private Task NotAnEndpointAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "/";
+        var allowed = _routes.Where(r => string.Equals(r.Path, path.TrimEnd('/'), StringComparison.Ordinal)).Select(r => r.Method).ToList();
+        var status = allowed.Count > 0 ? 405 : 404;
+        if (status == 405)
+        {
+            context.Response.Headers.Allow = string.Join(", ", allowed);
+        }
+
+        var what = status == 405 ? $"{path} answers {string.Join(" and ", allowed)}, not {context.Request.Method}" : $"{context.Request.Method} {path} is not an endpoint";
+        return path.StartsWith(ControlPrefix + "/", StringComparison.Ordinal) || path == ControlPrefix
+            ? Write(context, status, new JsonObject { ["error"] = what + " of the simulator's control API (see GET /_simulator/control.openapi.yaml)." })
+            : Write(context, status, Envelope(status == 405 ? 405 : 404, $"Not found: {what} of the service."));
     }
 
     private async Task Handle(HttpContext context, Func<HttpContext, Caller, Task<Answer>> endpoint)
@@ -180,7 +207,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         SimulatorFault fault;
         try
         {
-            fault = SimulatorFault.Parse(context.Request.Headers[SimulatorFault.Header].FirstOrDefault() ?? _options.Fault ?? RandomFault());
+            fault = SimulatorFault.Parse(context.Request.Headers[SimulatorFault.Header].FirstOrDefault() ?? _fault ?? RandomFault());
             if (fault != SimulatorFault.None)
             {
                 Interlocked.Increment(ref _faultsInjected);
@@ -200,6 +227,12 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         if (fault.Drop && !fault.AfterCreate)
         {
             context.Abort();
+            return;
+        }
+
+        if (fault.Answer is { } documented)
+        {
+            await documented.WriteAsync(context).ConfigureAwait(false);
             return;
         }
 
@@ -226,7 +259,8 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         var bytes = await ReadBodyAsync(context).ConfigureAwait(false);
         if (bytes is null)
         {
-            await Write(context, 413, Envelope(413, $"The request body is larger than {_options.MaxRequestBodyBytes} bytes; a createTask request is a few KiB.")).ConfigureAwait(false);
+            // HTTP 413 is an "UnexpectedStatus" of the document; its body carries a code the document lists (422: nothing was created).
+            await Write(context, 413, Envelope(422, $"The request body is larger than {_options.MaxRequestBodyBytes} bytes; a createTask request is a few KiB.")).ConfigureAwait(false);
             return;
         }
 

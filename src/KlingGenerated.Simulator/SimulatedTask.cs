@@ -50,7 +50,8 @@ internal sealed record SimulatedTask(string TaskId, string KeyId, string Param, 
             ["createTime"] = CreatedAt.ToUnixTimeMilliseconds(),
             ["completeTime"] = ended ? completeTime.ToUnixTimeMilliseconds() : null,
             ["updateTime"] = (ended ? completeTime : now).ToUnixTimeMilliseconds(),
-            ["creditsConsumed"] = state == "success" ? options.CreditsPerTask : 0,
+            // Charged when the create was accepted, as the balance says (GET /api/v1/chat/credit), whatever the task's end.
+            ["creditsConsumed"] = options.CreditsPerTask,
         };
     }
 

@@ -12,8 +12,13 @@ namespace KlingGenerated.Simulator;
 /// service can. Two faults break the answer after the endpoint did its work (for createTask, the task exists):
 /// <c>truncate</c> sends the headers and half the body, then closes the connection, and <c>stall</c> sends the same
 /// and then nothing more until the client gives up.
+/// Every other answer the document lists has a fault too, answered before the endpoint runs (nothing is created):
+/// <c>code:NNN</c> (HTTP 200 with body code NNN), <c>status:NNN</c> (HTTP NNN with the error envelope, code NNN),
+/// <c>edge-1010</c> (HTTP 403, <c>text/plain</c> <c>error code: 1010</c>), <c>html-502</c> (HTTP 502, an HTML page),
+/// <c>empty-503</c> (HTTP 503, no body) and <c>legacy-message</c> (HTTP 200, code 401 with <c>message</c> instead of <c>msg</c>);
+/// <see cref="Answer"/> holds it.
 /// </summary>
-public sealed record SimulatorFault(bool Maintenance, bool ServerError, bool RateLimited, bool GenerationFailed, bool Drop, TimeSpan Delay, bool AfterCreate = false, bool Truncate = false, bool Stall = false)
+public sealed record SimulatorFault(bool Maintenance, bool ServerError, bool RateLimited, bool GenerationFailed, bool Drop, TimeSpan Delay, bool AfterCreate = false, bool Truncate = false, bool Stall = false, DocumentedAnswer? Answer = null)
 {
     /// <summary>The request header that chooses faults per request.</summary>
     public const string Header = "X-Kling-Simulator-Fault";
@@ -39,9 +44,10 @@ public sealed record SimulatorFault(bool Maintenance, bool ServerError, bool Rat
                 "drop-after-create" => fault with { Drop = true, AfterCreate = true },
                 "truncate" => fault with { Truncate = true },
                 "stall" => fault with { Stall = true },
+                var answer when DocumentedAnswer.TryParse(answer) is { } documented => fault with { Answer = documented },
                 var slow when slow.StartsWith("slow:", StringComparison.Ordinal)
                     && int.TryParse(slow[5..], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) => fault with { Delay = TimeSpan.FromMilliseconds(ms) },
-                _ => throw new FormatException($"Unknown simulator fault '{part}'. Use maintenance, server-error, server-error-after-create, rate-limited, generation-failed, drop, drop-after-create, truncate, stall or slow:MILLISECONDS."),
+                _ => throw new FormatException($"Unknown simulator fault '{part}'. Use maintenance, server-error, server-error-after-create, rate-limited, generation-failed, drop, drop-after-create, truncate, stall, slow:MILLISECONDS, code:NNN, status:NNN, edge-1010, html-502, empty-503 or legacy-message."),
             };
         }
 

@@ -25,6 +25,7 @@ public partial class KlingClient
             ((IDictionary<string, object?>)request.Options)[BufferedBody.MaxBytesKey.Key] = _maxResponseBytesOption;
         }
 
+        AttachLogger(request);
         if (_authorization is not null)
         {
             request.Headers.Authorization = _authorization;

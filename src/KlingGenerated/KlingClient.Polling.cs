@@ -27,6 +27,19 @@ public partial class KlingClient
     public async Task<TaskRecord> WaitForCompletionAsync(string taskId, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(taskId);
+        using var telemetry = TaskTelemetry.StartWait(taskId, Logger);
+        try
+        {
+            return await PollAsync(taskId, options, progress, telemetry, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (telemetry?.Failed(exception) == true)
+        {
+            throw;
+        }
+    }
+
+    private async Task<TaskRecord> PollAsync(string taskId, KlingPollingOptions? options, IProgress<TaskRecord>? progress, TaskTelemetry? telemetry, CancellationToken cancellationToken)
+    {
         options ??= new KlingPollingOptions();
         options.Validate();
         var clock = options.TimeProvider;
@@ -45,6 +58,7 @@ public partial class KlingClient
                 // Just after creation the query answers 404 or "recordInfo is null" for a few seconds.
             }
 
+            telemetry?.Polled(record);
             if (record is not null)
             {
                 EnsureRecordOf(taskId, record);
@@ -103,15 +117,24 @@ public partial class KlingClient
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(onCreated);
-        var created = await CreateTaskAsync(request, cancellationToken).ConfigureAwait(false);
-        var taskId = created.Data?.TaskId;
-        if (string.IsNullOrEmpty(taskId))
+        using var telemetry = TaskTelemetry.StartGenerate(request, Logger);
+        try
         {
-            throw KlingApiException.ForAcceptedWithoutTaskId("no task id"); // CreateTaskAsync already refuses this; kept for a subclass
-        }
+            var created = await CreateTaskAsync(request, cancellationToken).ConfigureAwait(false);
+            var taskId = created.Data?.TaskId;
+            if (string.IsNullOrEmpty(taskId))
+            {
+                throw KlingApiException.ForAcceptedWithoutTaskId("no task id"); // CreateTaskAsync already refuses this
+            }
 
-        await onCreated(taskId, cancellationToken).ConfigureAwait(false);
-        return await WaitForCompletionAsync(taskId, options, progress, cancellationToken).ConfigureAwait(false);
+            telemetry?.Created(taskId);
+            await onCreated(taskId, cancellationToken).ConfigureAwait(false);
+            return await PollAsync(taskId, options, progress, telemetry, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (telemetry?.Failed(exception) == true)
+        {
+            throw;
+        }
     }
 
     private static bool IsNotVisibleYet(KlingApiException exception) =>

@@ -45,6 +45,12 @@ public sealed class KlingClientOptions
     /// </summary>
     public IKlingCreateTaskJournal? CreateTaskJournal { get; set; }
 
+    /// <summary>
+    /// Where the client logs retries, pacing waits, "may exist" outcomes and task ends (see docs/telemetry.md); without
+    /// one nothing is written. <c>AddKlingClient</c> sets the application's own. Never bound from configuration.
+    /// </summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; set; }
+
     /// <summary>Returns the problems with these settings, or an empty list.</summary>
     public IReadOnlyList<string> GetProblems()
     {

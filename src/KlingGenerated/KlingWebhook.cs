@@ -79,9 +79,33 @@ public static class KlingWebhook
     /// <param name="tolerance">How far the timestamp may be from now; 5 minutes by default.</param>
     /// <param name="now">The current time; tests pass a fixed one.</param>
     /// <exception cref="KlingWebhookException">The callback is not authentic or not readable.</exception>
-    public static KlingCallback ParseAndVerify(string body, string? timestampHeader, string? signatureHeader, string hmacKey, TimeSpan? tolerance = null, DateTimeOffset? now = null)
+    public static KlingCallback ParseAndVerify(string body, string? timestampHeader, string? signatureHeader, string hmacKey, TimeSpan? tolerance = null, DateTimeOffset? now = null) =>
+        ParseAndVerify(body, timestampHeader, signatureHeader, hmacKey, tolerance, now, logger: null);
+
+    /// <summary>
+    /// As <see cref="ParseAndVerify(string, string?, string?, string, TimeSpan?, DateTimeOffset?)"/>, and logs the result
+    /// to <paramref name="logger"/>: a rejection at Warning (with its reason, never the signature or the key), an accepted
+    /// callback at Debug. Every check also makes a <c>receive_callback</c> span and counts in <c>kling.webhook.verifications</c>.
+    /// </summary>
+    /// <exception cref="KlingWebhookException">The callback is not authentic or not readable.</exception>
+    public static KlingCallback ParseAndVerify(string body, string? timestampHeader, string? signatureHeader, string hmacKey, TimeSpan? tolerance, DateTimeOffset? now, Microsoft.Extensions.Logging.ILogger? logger)
     {
         ArgumentException.ThrowIfNullOrEmpty(hmacKey);
+        var check = new WebhookCheck();
+        try
+        {
+            var callback = Verify(body, timestampHeader, signatureHeader, hmacKey, tolerance, now, check);
+            WebhookTelemetry.Record(WebhookTelemetry.Results.Verified, callback.TaskId, logger);
+            return callback;
+        }
+        catch (KlingWebhookException) when (check.Rejected(logger))
+        {
+            throw;
+        }
+    }
+
+    private static KlingCallback Verify(string body, string? timestampHeader, string? signatureHeader, string hmacKey, TimeSpan? tolerance, DateTimeOffset? now, WebhookCheck check)
+    {
         if (string.IsNullOrWhiteSpace(timestampHeader))
         {
             throw new KlingWebhookException("The callback has no X-Webhook-Timestamp header: it is unsigned. Enable webhook signing for the account, or use KlingWebhook.Parse for unsigned callbacks.");
@@ -92,6 +116,7 @@ public static class KlingWebhook
             throw new KlingWebhookException("The callback has no X-Webhook-Signature header: it is unsigned. Reject it.");
         }
 
+        check.Result = WebhookTelemetry.Results.BadTimestamp;
         if (!long.TryParse(timestampHeader, NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
         {
             throw new KlingWebhookException("X-Webhook-Timestamp is not Unix seconds. Reject the callback.");
@@ -101,11 +126,13 @@ public static class KlingWebhook
         var allowed = tolerance ?? DefaultTolerance;
         if (skew.Duration() > allowed)
         {
+            check.Result = WebhookTelemetry.Results.Stale;
             throw new KlingWebhookException(skew > TimeSpan.Zero
                 ? $"The callback's timestamp is {skew.TotalSeconds:0} s old, beyond the {allowed.TotalSeconds:0} s tolerance: a replay or a stale delivery. Reject it."
                 : $"The callback's timestamp is {(-skew).TotalSeconds:0} s in the future, beyond the {allowed.TotalSeconds:0} s tolerance. Reject it; check this machine's clock if it persists.");
         }
 
+        check.Result = WebhookTelemetry.Results.BadSignature;
         var given = signatureHeader.Trim();
         if (!IsBase64(given))
         {
@@ -113,7 +140,10 @@ public static class KlingWebhook
         }
 
         // The signature covers the task id only: find it with a cheap forward-only scan, verify, and only then deserialize.
+        check.Result = WebhookTelemetry.Results.Malformed;
         var scanned = Scan(body);
+        check.TaskId = scanned.TaskId;
+        check.Result = WebhookTelemetry.Results.BadSignature;
         var expected = ComputeSignature(scanned.TaskId, timestamp, hmacKey);
 
         // Compared as text, in constant time: base64 has several spellings of the same bytes (the last character's unused
@@ -123,12 +153,28 @@ public static class KlingWebhook
             throw new KlingWebhookException($"The signature of the callback for task {Printable(scanned.TaskId)} does not match: it was forged, altered or signed with another key. Reject it.");
         }
 
+        check.Result = WebhookTelemetry.Results.Malformed;
         return Read(body, scanned);
     }
 
     /// <summary>Reads an unsigned callback. The task id comes from <c>data.taskId</c>, then <c>data.task_id</c>, then a top-level <c>taskId</c>.</summary>
     /// <exception cref="KlingWebhookException">The body is not a callback: not one JSON object, data after it, no task id, or no integer code.</exception>
-    public static KlingCallback Parse(string body) => Read(body, Scan(body));
+    public static KlingCallback Parse(string body)
+    {
+        var check = new WebhookCheck { Result = WebhookTelemetry.Results.Malformed };
+        try
+        {
+            var scanned = Scan(body);
+            check.TaskId = scanned.TaskId;
+            var callback = Read(body, scanned);
+            WebhookTelemetry.Record(WebhookTelemetry.Results.Unsigned, callback.TaskId, logger: null);
+            return callback;
+        }
+        catch (KlingWebhookException) when (check.Rejected(logger: null))
+        {
+            throw;
+        }
+    }
 
     /// <summary>What the forward-only scan found: the task id and the code, both checked.</summary>
     private readonly record struct Scanned(string TaskId, int Code);
@@ -156,7 +202,7 @@ public static class KlingWebhook
             var reader = new Utf8JsonReader(bytes.AsSpan(0, length), new JsonReaderOptions { MaxDepth = 64 });
             string? dataTaskId = null, dataSnakeTaskId = null, topTaskId = null;
             long? code = null;
-            var codeIsInteger = false;
+            bool codeIsInteger = false, sawCode = false, sawTaskId = false, sawData = false;
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 throw new KlingWebhookException("The callback body is not a JSON object.");
@@ -166,6 +212,7 @@ public static class KlingWebhook
             {
                 if (reader.ValueTextEquals("code"u8))
                 {
+                    Once(ref sawCode, "code");
                     reader.Read();
                     codeIsInteger = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var number) && (code = number) is not null;
                     if (reader.TokenType == JsonTokenType.Number && !codeIsInteger)
@@ -176,12 +223,14 @@ public static class KlingWebhook
                 }
                 else if (reader.ValueTextEquals("taskId"u8))
                 {
+                    Once(ref sawTaskId, "taskId");
                     reader.Read();
                     topTaskId ??= reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
                     reader.Skip();
                 }
                 else if (reader.ValueTextEquals("data"u8))
                 {
+                    Once(ref sawData, "data");
                     reader.Read();
                     if (reader.TokenType != JsonTokenType.StartObject)
                     {
@@ -189,10 +238,20 @@ public static class KlingWebhook
                         continue;
                     }
 
+                    bool sawDataTaskId = false, sawDataSnake = false;
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
                         var isTaskId = reader.ValueTextEquals("taskId"u8);
                         var isSnake = !isTaskId && reader.ValueTextEquals("task_id"u8);
+                        if (isTaskId)
+                        {
+                            Once(ref sawDataTaskId, "data.taskId");
+                        }
+                        else if (isSnake)
+                        {
+                            Once(ref sawDataSnake, "data.task_id");
+                        }
+
                         reader.Read();
                         if (reader.TokenType == JsonTokenType.String && (isTaskId || isSnake))
                         {
@@ -259,17 +318,35 @@ public static class KlingWebhook
         }
     }
 
-    /// <summary>Deserializes the record of a callback the scan accepted (and, when signed, that was verified).</summary>
+    /// <summary>
+    /// A key the scan reads must appear once: with two, a reader that keeps the first (as the scan does, for the signature)
+    /// and one that keeps the last (as deserializers do, for the record) would see two different callbacks.
+    /// </summary>
+    private static void Once(ref bool seen, string key)
+    {
+        if (seen)
+        {
+            throw new KlingWebhookException($"The callback body has the key '{key}' twice. Reject it: a strict reader and a lenient one would read different callbacks from it.");
+        }
+
+        seen = true;
+    }
+
+    /// <summary>Deserializes the record of a callback the scan accepted (and, when signed, that was verified); a key twice in any object is refused.</summary>
     private static KlingCallback Read(string body, Scanned scanned)
     {
         TaskRecord record;
         try
         {
             using var reader = new JsonTextReader(new StringReader(body)) { MaxDepth = 64, DateParseHandling = DateParseHandling.None };
-            var root = (JObject)JToken.ReadFrom(reader);
+            var root = (JObject)JToken.ReadFrom(reader, new JsonLoadSettings { DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error });
             var copy = root["data"] is JObject data ? (JObject)data.DeepClone() : new JObject();
             copy["taskId"] = scanned.TaskId;
             record = copy.ToObject<TaskRecord>(JsonSerializer.Create(KlingClient.CallbackSerializerSettings))!;
+        }
+        catch (JsonReaderException exception) when (exception.Message.StartsWith("Property with the name", StringComparison.Ordinal))
+        {
+            throw new KlingWebhookException($"The callback for task {Printable(scanned.TaskId)} has a key twice in one object (at {exception.Path}). Reject it: a strict reader and a lenient one would read different records from it.", exception);
         }
         catch (JsonException exception)
         {

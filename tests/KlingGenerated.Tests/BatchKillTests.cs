@@ -12,6 +12,7 @@ namespace KlingGenerated.Tests;
 /// Issue 11 §5: `kling batch` against the standalone simulator, as separate processes. The simulator's own task list
 /// (GET /_simulator/tasks) is the truth; the ledger must account for every task it holds, and no line may be paid twice.
 /// </summary>
+[Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
 public sealed class BatchKillTests(ITestOutputHelper output)
 {
     private const string Key = "kill-test-key";
@@ -44,12 +45,12 @@ public sealed class BatchKillTests(ITestOutputHelper output)
 
                 await Task.Delay(after);
             });
-            var readable = await KlingProcess.RunAsync(dir, "tasks", "--json", "--ledger", ledger);
+            var readable = await KlingInProcess.RunAsync(dir, "tasks", "--json", "--ledger", ledger);
             readable.ExitCode.Should().Be(0, $"the ledger is readable after kill -9 number {kill}: {readable.Stderr}");
             output.WriteLine($"kill {kill} {after.TotalSeconds:0.0} s after the run's first new task (exited {killed}): the ledger lists {JArray.Parse(readable.Stdout).Count} createTasks; the simulator holds {(await simulator.TasksAsync()).Count} tasks");
         }
 
-        var final = await KlingProcess.RunAsync(dir, batch);
+        var final = await KlingInProcess.RunAsync(dir, batch);
         var summary = JObject.Parse(final.Stdout);
         var truth = await simulator.TasksAsync();
         var rows = LedgerTests.Rows(ledger, "SELECT task_id, line_key, outcome, request FROM submissions");
@@ -98,7 +99,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         ]);
         string[] common = ["--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", simulator.BaseUrl.ToString()];
 
-        var refused = await KlingProcess.RunAsync(dir, ["batch", "mixed.jsonl", .. common]);
+        var refused = await KlingInProcess.RunAsync(dir, ["batch", "mixed.jsonl", .. common]);
 
         refused.ExitCode.Should().Be(2, refused.Stderr);
         simulator.RequestCount.Should().Be(0, "nothing is sent while a line is invalid");
@@ -109,7 +110,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         problems[3].Should().Contain("duration");
         refused.Stderr.Should().Contain("nothing was sent").And.Contain("--skip-invalid");
 
-        var skipped = await KlingProcess.RunAsync(dir, ["batch", "mixed.jsonl", "--skip-invalid", "--json", "--out", "v", .. common]);
+        var skipped = await KlingInProcess.RunAsync(dir, ["batch", "mixed.jsonl", "--skip-invalid", "--json", "--out", "v", .. common]);
 
         skipped.ExitCode.Should().Be(0, skipped.Stderr);
         simulator.CreatedTasks.Values.Select(body => (string)JObject.Parse(body)["input"]!["prompt"]!).Should().BeEquivalentTo("A valid line", "Another valid line");
@@ -126,9 +127,9 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         await File.WriteAllLinesAsync(Path.Combine(dir, "shots.csv"), ["id,prompt,aspect_ratio", "a,\"A harbour, at dawn\",16:9", "b,A harbour at dusk,"]);
         string[] run = ["batch", "shots.csv", "--json", "--out", "v", "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", simulator.BaseUrl.ToString()];
 
-        var first = await KlingProcess.RunAsync(dir, run);
+        var first = await KlingInProcess.RunAsync(dir, run);
         var createsAfterFirst = simulator.CreatedTasks.Count;
-        var second = await KlingProcess.RunAsync(dir, run);
+        var second = await KlingInProcess.RunAsync(dir, run);
 
         first.ExitCode.Should().Be(0, first.Stderr);
         createsAfterFirst.Should().Be(2);
@@ -161,7 +162,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         var errors = await stderr;
         _ = await stdout;
         var createdBeforeResume = simulator.CreatedTasks.Keys.ToList();
-        var resumed = await KlingProcess.RunAsync(dir, [.. run, "--json"]);
+        var resumed = await KlingInProcess.RunAsync(dir, [.. run, "--json"]);
 
         process.ExitCode.Should().Be(130, errors);
         errors.Should().Contain("Interrupted: submitting stopped").And.Contain("Resume with: kling batch slow.jsonl");
@@ -189,7 +190,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         }
 
         var requestsBefore = simulator.RequestCount;
-        var second = await KlingProcess.RunAsync(dir, run);
+        var second = await KlingInProcess.RunAsync(dir, run);
         var createsDuringSecond = simulator.CreatedTasks.Count;
         await first.WaitForExitAsync();
 
@@ -242,22 +243,25 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         var dir = KlingProcess.NewDirectory();
         await File.WriteAllLinesAsync(Path.Combine(dir, "one.jsonl"), ["""{"id":"maybe","prompt":"A line whose answer was lost"}"""]);
         string[] Run(KlingSimulator s, params string[] more) => ["batch", "one.jsonl", "--json", "--out", "v", "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", s.BaseUrl.ToString(), .. more];
-        await using var failing = await LedgerTests.StartSimulatorAsync(fault: "server-error-after-create");
-        await using var healthy = await LedgerTests.StartSimulatorAsync();
+        // One service (a batch's lines are matched per endpoint): it fails after creating, then heals.
+        var options = new KlingSimulatorOptions { AcceptedApiKey = LedgerTests.ApiKey, WaitingFor = TimeSpan.FromMilliseconds(100), QueuingFor = TimeSpan.FromMilliseconds(100), GeneratingFor = TimeSpan.FromMilliseconds(300), Fault = "server-error-after-create", RateLimit = 1000 };
+        await using var healthy = await KlingSimulator.StartAsync(options);
+        var failing = healthy;
 
-        var first = await KlingProcess.RunAsync(dir, Run(failing));
-        var again = await KlingProcess.RunAsync(dir, Run(healthy));
-        var createsWithoutFlag = healthy.CreatedTasks.Count;
-        var resubmitted = await KlingProcess.RunAsync(dir, Run(healthy, "--resubmit-uncertain"));
+        var first = await KlingInProcess.RunAsync(dir, Run(failing));
+        failing.CreatedTasks.Should().ContainSingle("the task was created before the 500");
+        options.Fault = null;
+        var again = await KlingInProcess.RunAsync(dir, Run(healthy));
+        var createsWithoutFlag = healthy.CreatedTasks.Count - 1;
+        var resubmitted = await KlingInProcess.RunAsync(dir, Run(healthy, "--resubmit-uncertain"));
 
         first.ExitCode.Should().Be(3, first.Stderr);
-        failing.CreatedTasks.Should().ContainSingle("the task was created before the 500");
         ((int)JObject.Parse(first.Stdout)["uncertain"]!).Should().Be(1);
         again.ExitCode.Should().Be(3, again.Stderr);
         createsWithoutFlag.Should().Be(0, "an uncertain line is not sent again by default");
         again.Stderr.Should().Contain("uncertain").And.Contain("--resubmit-uncertain");
         resubmitted.ExitCode.Should().Be(0, resubmitted.Stderr);
-        healthy.CreatedTasks.Should().ContainSingle();
+        healthy.CreatedTasks.Should().HaveCount(2, "the uncertain task, then the one --resubmit-uncertain paid for again");
         ((int)JObject.Parse(resubmitted.Stdout)["done"]!).Should().Be(1);
     }
 
@@ -270,7 +274,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
             ("/api/v1/jobs/createTask", HostileServer.Answer(200, """{"code":200,"msg":"success","data":{"taskId":"samesame"}}""")),
             ("/api/v1/jobs/recordInfo", HostileServer.Answer(200, """{"code":200,"msg":"success","data":{"taskId":"samesame","model":"kling/v2-5-turbo-text-to-video-pro","state":"generating"}}"""))));
 
-        var run = await KlingProcess.RunAsync(dir, "batch", "two.jsonl", "--json", "--out", "v", "--timeout", "0.05", "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", server.Url("/").ToString());
+        var run = await KlingInProcess.RunAsync(dir, "batch", "two.jsonl", "--json", "--out", "v", "--timeout", "0.05", "--ledger", Path.Combine(dir, "tasks.db"), "--api-key", LedgerTests.ApiKey, "--base-url", server.Url("/").ToString());
 
         server.Requests.Count(r => r.Path == "/api/v1/jobs/createTask").Should().Be(2, "each line was sent once");
         run.ExitCode.Should().NotBe(0, run.Stderr);

@@ -56,10 +56,8 @@ public sealed class CliHardeningTests
     /// <summary>Runs the CLI in this process with a forced terminal (or a log when <paramref name="terminal"/> is null).</summary>
     private static async Task<(int ExitCode, string Stdout, string Stderr)> InProcess(CliTerminal? terminal, params string[] args)
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await KlingCli.RunAsync(args, output, error, CancellationToken.None, terminal ?? new CliTerminal(false, false, () => 80, TimeProvider.System));
-        return (code, output.ToString(), error.ToString());
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), new Dictionary<string, string>(), terminal, args);
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
 
     // ---- the task id never becomes a path ---------------------------------------------------------
@@ -84,7 +82,7 @@ public sealed class CliHardeningTests
         await using var server = Service(taskId);
         var outDir = Path.Combine(dir, "a", "b", "c", "d", "out");
 
-        var result = await KlingProcess.RunAsync(dir, Against(server, "generate", "a boat", "--out", outDir, "--json"));
+        var result = await KlingInProcess.RunAsync(dir, Against(server, "generate", "a boat", "--out", outDir, "--json"));
 
         result.ExitCode.Should().Be(0, result.Stderr);
         Creates(server).Should().ContainSingle().Which.BodyText.Should().Contain("a boat");
@@ -111,9 +109,9 @@ public sealed class CliHardeningTests
         await using var server = Service("task_good", video: HostileServer.Truncate(declared: Video.Length, sent: Video[..3]));
         await using var fresh = Service("task_fresh", video: HostileServer.Truncate(declared: Video.Length, sent: Video[..3]));
 
-        var notAsked = await KlingProcess.RunAsync(dir, Against(first, "generate", "x", "--out", outDir));
-        var overwriting = await KlingProcess.RunAsync(dir, Against(server, "generate", "x", "--out", outDir, "--overwrite"));
-        var newFile = await KlingProcess.RunAsync(dir, Against(fresh, "generate", "x", "--out", outDir));
+        var notAsked = await KlingInProcess.RunAsync(dir, Against(first, "generate", "x", "--out", outDir));
+        var overwriting = await KlingInProcess.RunAsync(dir, Against(server, "generate", "x", "--out", outDir, "--overwrite"));
+        var newFile = await KlingInProcess.RunAsync(dir, Against(fresh, "generate", "x", "--out", outDir));
 
         notAsked.ExitCode.Should().Be(3, notAsked.Stderr);
         ErrorLines(notAsked.Stderr).Should().ContainSingle().Which.Should().Contain("already exists and was left as it is").And.Contain("--overwrite");
@@ -128,6 +126,7 @@ public sealed class CliHardeningTests
 
     // ---- Ctrl+C and SIGTERM ----------------------------------------------------------------------
 
+    [Trait("Category", "Slow")] // a real process
     [Theory]
     [InlineData("INT", "generating")]
     [InlineData("TERM", "generating")]
@@ -178,12 +177,12 @@ public sealed class CliHardeningTests
     // ---- typos ---------------------------------------------------------------------------------
 
     [Theory]
-    [InlineData("Unrecognized command or argument 'genrate'. Did you mean 'generate'?", "genrate", "a boat")]
-    [InlineData("Unrecognized command or argument 'frobnicate'.", "frobnicate")]
-    [InlineData("Unrecognized command or argument '--dration'. Did you mean '--duration'?", "generate", "x", "--dration", "5")]
-    public async Task a_typo_gets_System_CommandLines_real_error_with_its_suggestion(string expected, params string[] args)
+    [InlineData("unknown command 'genrate' for `kling`; did you mean 'generate'?", "genrate", "a boat")]
+    [InlineData("unknown command 'frobnicate' for `kling`.", "frobnicate")]
+    [InlineData("unknown option '--dration' for `kling generate`; did you mean '--duration'?", "generate", "x", "--dration", "5")]
+    public async Task a_typo_gets_one_clean_sentence_with_its_suggestion(string expected, params string[] args)
     {
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), args);
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), args);
 
         result.ExitCode.Should().Be(2, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain(expected).And.NotContain("Required command was not provided");
@@ -198,7 +197,7 @@ public sealed class CliHardeningTests
     {
         await using var server = Service("task_n");
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x", "--cfg-scale", value));
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x", "--cfg-scale", value));
 
         result.ExitCode.Should().Be(2, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain(expected).And.NotContain("System.");
@@ -234,7 +233,7 @@ public sealed class CliHardeningTests
     {
         await using var server = Service("task_paid");
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, args));
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, args));
 
         result.ExitCode.Should().Be(2, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain(expected).And.Contain("Nothing was sent");
@@ -295,7 +294,7 @@ public sealed class CliHardeningTests
     {
         await using var server = Service("task_log");
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x"));
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x"));
 
         result.ExitCode.Should().Be(0, result.Stderr);
         result.Stderr.Should().Contain("task_log: success").And.Contain("task_log: downloading ").And.Contain("task_log: downloaded ");
@@ -338,6 +337,7 @@ public sealed class CliHardeningTests
         Directory.GetFiles(Path.Combine(dir, "out")).Should().Equal([Path.Combine(dir, "out", KlingFileNames.ForTask(HostileId))]);
     }
 
+    [Trait("Category", "Slow")] // a real process
     [Fact]
     public async Task on_a_real_terminal_a_hostile_task_id_neither_crashes_generate_nor_forges_lines()
     {
@@ -387,7 +387,7 @@ public sealed class CliHardeningTests
     {
         await using var server = Service("task_failed_json", state: "fail", failMsg: "content policy.");
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x", "--json"));
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x", "--json"));
 
         result.ExitCode.Should().Be(4, result.Stderr);
         var error = (JObject)JObject.Parse(result.Stdout)["error"]!;
@@ -402,8 +402,8 @@ public sealed class CliHardeningTests
     [Fact]
     public async Task with_json_an_invalid_input_or_service_error_is_a_json_object_with_the_same_exit_code()
     {
-        var invalid = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "generate", "x", "--cfg-scale", "2", "--json");
-        var unreachable = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--api-key", "k", "--base-url", "http://127.0.0.1:9/", "--json");
+        var invalid = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), "generate", "x", "--cfg-scale", "2", "--json");
+        var unreachable = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--api-key", "k", "--base-url", "http://127.0.0.1:9/", "--json");
 
         invalid.ExitCode.Should().Be(2);
         ((string)JObject.Parse(invalid.Stdout)["error"]!["kind"]!).Should().Be("invalid-input");
@@ -417,8 +417,8 @@ public sealed class CliHardeningTests
         await using var server = Service("task_json");
         var dir = KlingProcess.NewDirectory();
 
-        var generated = await KlingProcess.RunAsync(dir, Against(server, "generate", "x", "--json"));
-        var status = await KlingProcess.RunAsync(dir, Against(server, "status", "task_json", "--json"));
+        var generated = await KlingInProcess.RunAsync(dir, Against(server, "generate", "x", "--json"));
+        var status = await KlingInProcess.RunAsync(dir, Against(server, "status", "task_json", "--json"));
 
         status.ExitCode.Should().Be(0, status.Stderr);
         var record = JObject.Parse(status.Stdout);
@@ -437,7 +437,7 @@ public sealed class CliHardeningTests
     {
         await using var server = Service("unused", create: Json(Envelope(taskId is null ? null : new { taskId })));
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x"));
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x"));
 
         result.ExitCode.Should().Be(3, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain(expected).And.Contain("may have been created")
@@ -450,7 +450,7 @@ public sealed class CliHardeningTests
     {
         await using var server = Service("task_slow", state: "generating");
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x", "--timeout", "0.02"));
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x", "--timeout", "0.02"));
 
         result.ExitCode.Should().Be(5, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain("--timeout").And.Contain("kling wait task_slow")
@@ -462,7 +462,7 @@ public sealed class CliHardeningTests
     {
         await using var server = Service("task_dot", state: "fail", failMsg: "Internal failure (fault generation-failed).");
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x"));
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "generate", "x"));
 
         result.ExitCode.Should().Be(4, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain("(fault generation-failed). The task is final").And.NotContain("..");
@@ -475,7 +475,7 @@ public sealed class CliHardeningTests
     {
         await using var server = Service("unused");
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--base-url", server.BaseUrl + suffix, "--api-key", "k");
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--base-url", server.BaseUrl + suffix, "--api-key", "k");
 
         result.ExitCode.Should().Be(0, result.Stderr);
         result.Stdout.Trim().Should().Be("42");
@@ -487,7 +487,7 @@ public sealed class CliHardeningTests
     {
         await using var server = HostileServer.Start(Json(Envelope(null, 404, "Not found: GET /elsewhere/api/v1/chat/credit is not an endpoint of the service.")));
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--base-url", server.BaseUrl + "elsewhere/", "--api-key", "k");
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--base-url", server.BaseUrl + "elsewhere/", "--api-key", "k");
 
         result.ExitCode.Should().Be(3, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain("Check --base-url").And.NotContain("task id");
@@ -505,9 +505,9 @@ public sealed class CliHardeningTests
         var envFile = Path.Combine(dir, "env-key");
         await File.WriteAllTextAsync(envFile, "sk-from-env-file-2");
 
-        var byOption = await KlingProcess.RunAsync(dir, "credits", "--base-url", server.BaseUrl.ToString(), "--api-key-file", keyFile);
-        var byEnvironment = await KlingProcess.RunAsync(dir, new Dictionary<string, string> { ["KIE_API_KEY_FILE"] = envFile }, "credits", "--base-url", server.BaseUrl.ToString());
-        var missing = await KlingProcess.RunAsync(dir, "credits", "--base-url", server.BaseUrl.ToString(), "--api-key-file", Path.Combine(dir, "nope"));
+        var byOption = await KlingInProcess.RunAsync(dir, "credits", "--base-url", server.BaseUrl.ToString(), "--api-key-file", keyFile);
+        var byEnvironment = await KlingInProcess.RunAsync(dir, new Dictionary<string, string> { ["KIE_API_KEY_FILE"] = envFile }, "credits", "--base-url", server.BaseUrl.ToString());
+        var missing = await KlingInProcess.RunAsync(dir, "credits", "--base-url", server.BaseUrl.ToString(), "--api-key-file", Path.Combine(dir, "nope"));
 
         byOption.ExitCode.Should().Be(0, byOption.Stderr);
         byEnvironment.ExitCode.Should().Be(0, byEnvironment.Stderr);

@@ -8,6 +8,7 @@ namespace KlingGenerated.Tests;
 /// <summary>The `kling` CLI end to end, as a process: exit codes, one-line errors, and the offline MP4.</summary>
 public sealed class CliTests
 {
+    [Trait("Category", "Slow")] // a real process
     [Fact]
     public async Task The_offline_default_writes_a_valid_playable_MP4_and_prints_its_path()
     {
@@ -27,8 +28,8 @@ public sealed class CliTests
     {
         var dir = KlingProcess.NewDirectory();
 
-        var generated = await KlingProcess.RunAsync(dir, "generate", "A lighthouse in fog", "--json", "--aspect-ratio", "9:16", "--duration", "10", "--cfg-scale", "0.7", "--out", "videos");
-        var queued = await KlingProcess.RunAsync(dir, "generate", "A lighthouse in fog", "--no-wait");
+        var generated = await KlingInProcess.RunAsync(dir, "generate", "A lighthouse in fog", "--json", "--aspect-ratio", "9:16", "--duration", "10", "--cfg-scale", "0.7", "--out", "videos");
+        var queued = await KlingInProcess.RunAsync(dir, "generate", "A lighthouse in fog", "--no-wait");
 
         generated.ExitCode.Should().Be(0, generated.Stderr);
         var json = JObject.Parse(generated.Stdout);
@@ -47,7 +48,7 @@ public sealed class CliTests
     [InlineData("no API key", "credits", "--base-url", "http://127.0.0.1:4010/")]
     public async Task Invalid_input_exits_2_with_one_clear_line_and_sends_nothing(string expected, params string[] args)
     {
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), args);
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), args);
 
         result.ExitCode.Should().Be(2, result.Stderr);
         var errorLines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToList();
@@ -59,7 +60,7 @@ public sealed class CliTests
     [Fact]
     public async Task An_unreachable_service_exits_3_and_says_what_to_check()
     {
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--api-key", "k", "--base-url", "http://127.0.0.1:9/");
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--api-key", "k", "--base-url", "http://127.0.0.1:9/");
 
         result.ExitCode.Should().Be(3);
         result.Stderr.Trim().Should().StartWith("error: could not reach the service").And.Contain("--base-url");
@@ -71,8 +72,8 @@ public sealed class CliTests
         await using var failing = await KlingSimulator.StartAsync(new KlingSimulatorOptions { Fault = "generation-failed", WaitingFor = TimeSpan.FromMilliseconds(100), QueuingFor = TimeSpan.Zero, GeneratingFor = TimeSpan.FromMilliseconds(200) });
         await using var slow = await KlingSimulator.StartAsync(new KlingSimulatorOptions { GeneratingFor = TimeSpan.FromMinutes(10) });
 
-        var failed = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "generate", "x", "--base-url", failing.BaseUrl.ToString(), "--api-key", failing.ApiKey);
-        var timedOut = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "generate", "x", "--base-url", slow.BaseUrl.ToString(), "--api-key", slow.ApiKey, "--timeout", "0.05");
+        var failed = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), "generate", "x", "--base-url", failing.BaseUrl.ToString(), "--api-key", failing.ApiKey);
+        var timedOut = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), "generate", "x", "--base-url", slow.BaseUrl.ToString(), "--api-key", slow.ApiKey, "--timeout", "0.05");
 
         failed.ExitCode.Should().Be(4, failed.Stderr);
         failed.Stderr.Should().Contain("failCode 500");
@@ -86,7 +87,7 @@ public sealed class CliTests
         await using var simulator = await KlingSimulator.StartAsync();
         const string secret = "sk-live-SECRET-4242";
 
-        var result = await KlingProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--verbose", "--base-url", simulator.BaseUrl.ToString(), "--api-key", secret);
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), "credits", "--verbose", "--base-url", simulator.BaseUrl.ToString(), "--api-key", secret);
 
         result.ExitCode.Should().Be(3);
         result.Stderr.Should().Contain("Unauthorized").And.Contain("   at ", "--verbose prints the stack trace");
@@ -99,16 +100,17 @@ public sealed class CliTests
         await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { WaitingFor = TimeSpan.FromMinutes(1) });
         var common = new[] { "--base-url", simulator.BaseUrl.ToString(), "--api-key", simulator.ApiKey };
         var dir = KlingProcess.NewDirectory();
-        var taskId = (await KlingProcess.RunAsync(dir, ["generate", "x", "--no-wait", .. common])).Stdout.Trim();
+        var taskId = (await KlingInProcess.RunAsync(dir, ["generate", "x", "--no-wait", .. common])).Stdout.Trim();
 
-        var status = await KlingProcess.RunAsync(dir, ["status", taskId, "--json", .. common]);
-        var credits = await KlingProcess.RunAsync(dir, ["credits", .. common]);
+        var status = await KlingInProcess.RunAsync(dir, ["status", taskId, "--json", .. common]);
+        var credits = await KlingInProcess.RunAsync(dir, ["credits", .. common]);
 
         status.ExitCode.Should().Be(0, status.Stderr);
         ((string)JObject.Parse(status.Stdout)["state"]!).Should().Be("waiting");
         credits.Stdout.Trim().Should().Be((new KlingSimulatorOptions().Credits - new KlingSimulatorOptions().CreditsPerTask).ToString());
     }
 
+    [Trait("Category", "Slow")] // a real process
     [Theory]
     [InlineData("kling.dll", "simulator")]
     [InlineData("KlingGenerated.Simulator.dll")]

@@ -18,7 +18,7 @@ public sealed class LedgerTests
         var dir = KlingProcess.NewDirectory();
         var ledger = Path.Combine(dir, "my.db");
 
-        var result = await KlingProcess.RunAsync(dir, "generate", "A kite over dunes", "--no-wait", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
+        var result = await KlingInProcess.RunAsync(dir, "generate", "A kite over dunes", "--no-wait", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
 
         result.ExitCode.Should().Be(0, result.Stderr);
         var taskId = result.Stdout.Trim();
@@ -43,8 +43,8 @@ public sealed class LedgerTests
         var dir = KlingProcess.NewDirectory();
         var ledger = Path.Combine(dir, "tasks.db");
 
-        var result = await KlingProcess.RunAsync(dir, "generate", "A glass of water on a train", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
-        var listed = await KlingProcess.RunAsync(dir, "tasks", "--state", "uncertain", "--json", "--ledger", ledger);
+        var result = await KlingInProcess.RunAsync(dir, "generate", "A glass of water on a train", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
+        var listed = await KlingInProcess.RunAsync(dir, "tasks", "--state", "uncertain", "--json", "--ledger", ledger);
 
         result.ExitCode.Should().Be(3, result.Stderr);
         simulator.CreatedTasks.Should().ContainSingle("the simulator created the task before answering 500");
@@ -65,7 +65,7 @@ public sealed class LedgerTests
         var dir = KlingProcess.NewDirectory();
         var ledger = Path.Combine(dir, "tasks.db");
 
-        var result = await KlingProcess.RunAsync(dir, "generate", "x", "--cfg-scale", "0.55", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
+        var result = await KlingInProcess.RunAsync(dir, "generate", "x", "--cfg-scale", "0.55", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
 
         result.ExitCode.Should().Be(2, result.Stderr);
         simulator.RequestCount.Should().Be(0);
@@ -82,13 +82,13 @@ public sealed class LedgerTests
         var dir = KlingProcess.NewDirectory();
         string[] common = ["--ledger", Path.Combine(dir, "tasks.db"), "--api-key", Key, "--base-url", simulator.BaseUrl.ToString()];
 
-        var created = await KlingProcess.RunAsync(dir, ["generate", "A fox in snow", "--no-wait", .. common]);
+        var created = await KlingInProcess.RunAsync(dir, ["generate", "A fox in snow", "--no-wait", .. common]);
         var taskId = created.Stdout.Trim();
-        var status = await KlingProcess.RunAsync(dir, ["status", taskId, .. common]);
-        var waited = await KlingProcess.RunAsync(dir, ["wait", taskId, .. common]);
-        var first = await KlingProcess.RunAsync(dir, ["download", taskId, "--out", "v", .. common]);
-        var again = await KlingProcess.RunAsync(dir, ["download", taskId, "--out", "v", .. common]);
-        var listed = await KlingProcess.RunAsync(dir, ["tasks", "--state", "success", "--json", .. common]);
+        var status = await KlingInProcess.RunAsync(dir, ["status", taskId, .. common]);
+        var waited = await KlingInProcess.RunAsync(dir, ["wait", taskId, .. common]);
+        var first = await KlingInProcess.RunAsync(dir, ["download", taskId, "--out", "v", .. common]);
+        var again = await KlingInProcess.RunAsync(dir, ["download", taskId, "--out", "v", .. common]);
+        var listed = await KlingInProcess.RunAsync(dir, ["tasks", "--state", "success", "--json", .. common]);
 
         created.ExitCode.Should().Be(0, created.Stderr);
         status.ExitCode.Should().Be(0, status.Stderr);
@@ -111,11 +111,11 @@ public sealed class LedgerTests
     {
         var dir = KlingProcess.NewDirectory();
 
-        var created = await KlingProcess.RunAsync(dir, "generate", "An offline origami crane", "--no-wait");
+        var created = await KlingInProcess.RunAsync(dir, "generate", "An offline origami crane", "--no-wait");
         var taskId = created.Stdout.Trim();
-        var status = await KlingProcess.RunAsync(dir, "status", taskId);
-        var waited = await KlingProcess.RunAsync(dir, "wait", taskId);
-        var downloaded = await KlingProcess.RunAsync(dir, "download", taskId, "--out", "v");
+        var status = await KlingInProcess.RunAsync(dir, "status", taskId);
+        var waited = await KlingInProcess.RunAsync(dir, "wait", taskId);
+        var downloaded = await KlingInProcess.RunAsync(dir, "download", taskId, "--out", "v");
 
         created.ExitCode.Should().Be(0, created.Stderr);
         created.Stderr.Should().Contain("built-in simulator");
@@ -140,7 +140,7 @@ public sealed class LedgerTests
         fileUrl = host.Url("/files/task_old_1.mp4");
         var dir = KlingProcess.NewDirectory();
 
-        var result = await KlingProcess.RunAsync(dir, "download", "task_old_1", "--out", "v", "--api-key", Key, "--base-url", host.Url("/").ToString());
+        var result = await KlingInProcess.RunAsync(dir, "download", "task_old_1", "--out", "v", "--api-key", Key, "--base-url", host.Url("/").ToString());
 
         result.ExitCode.Should().Be(3, result.Stderr);
         result.Stderr.Should().Contain("can no longer be downloaded").And.Contain("expired").And.Contain("HTTP 404");
@@ -149,6 +149,7 @@ public sealed class LedgerTests
         host.Requests.Should().Contain(r => r.Path == "/files/task_old_1.mp4");
     }
 
+    [Trait("Category", "Slow")] // a real process
     [Fact]
     public async Task concurrent_kling_processes_share_one_ledger_without_losing_a_row()
     {
@@ -179,8 +180,8 @@ public sealed class LedgerTests
         var dir = KlingProcess.NewDirectory();
         var ledger = Path.Combine(dir, "tasks.db");
 
-        var status = await KlingProcess.RunAsync(dir, "status", "task_asked_1", "--ledger", ledger, "--api-key", Key, "--base-url", host.Url("/").ToString());
-        var listed = await KlingProcess.RunAsync(dir, "tasks", "--ledger", ledger);
+        var status = await KlingInProcess.RunAsync(dir, "status", "task_asked_1", "--ledger", ledger, "--api-key", Key, "--base-url", host.Url("/").ToString());
+        var listed = await KlingInProcess.RunAsync(dir, "tasks", "--ledger", ledger);
 
         host.Requests.Should().ContainSingle().Which.Query.Should().Contain("taskId=task_asked_1");
         status.ExitCode.Should().Be(3, "the record of another task is a service error, not this task's state");
@@ -196,13 +197,13 @@ public sealed class LedgerTests
         await using var simulator = await StartSimulatorAsync();
         var dir = KlingProcess.NewDirectory();
         string[] common = ["--ledger", Path.Combine(dir, "tasks.db"), "--api-key", Key, "--base-url", simulator.BaseUrl.ToString()];
-        var done = await KlingProcess.RunAsync(dir, ["generate", "Finished clip", "--out", "v", .. common]);
-        var pending = await KlingProcess.RunAsync(dir, ["generate", "Pending clip", "--no-wait", .. common]);
+        var done = await KlingInProcess.RunAsync(dir, ["generate", "Finished clip", "--out", "v", .. common]);
+        var pending = await KlingInProcess.RunAsync(dir, ["generate", "Pending clip", "--no-wait", .. common]);
 
-        var successes = await KlingProcess.RunAsync(dir, ["tasks", "--state", "success", "--json", .. common]);
-        var recent = await KlingProcess.RunAsync(dir, ["tasks", "--since", "1h", "--json", .. common]);
-        var future = await KlingProcess.RunAsync(dir, ["tasks", "--since", "2999-01-01", "--json", .. common]);
-        var bad = await KlingProcess.RunAsync(dir, ["tasks", "--since", "yesterday", .. common]);
+        var successes = await KlingInProcess.RunAsync(dir, ["tasks", "--state", "success", "--json", .. common]);
+        var recent = await KlingInProcess.RunAsync(dir, ["tasks", "--since", "1h", "--json", .. common]);
+        var future = await KlingInProcess.RunAsync(dir, ["tasks", "--since", "2999-01-01", "--json", .. common]);
+        var bad = await KlingInProcess.RunAsync(dir, ["tasks", "--since", "yesterday", .. common]);
 
         done.ExitCode.Should().Be(0, done.Stderr);
         JArray.Parse(successes.Stdout).Select(e => (string)e["request"]!["input"]!["prompt"]!).Should().Equal("Finished clip");
@@ -263,7 +264,7 @@ public sealed class LedgerTests
         await using var simulator = await StartSimulatorAsync();
         var dir = KlingProcess.NewDirectory();
         var ledger = Path.Combine(dir, "tasks.db");
-        var created = await KlingProcess.RunAsync(dir, "generate", "A boat made elsewhere", "--no-wait", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
+        var created = await KlingInProcess.RunAsync(dir, "generate", "A boat made elsewhere", "--no-wait", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
         created.ExitCode.Should().Be(0, created.Stderr);
         var id = created.Stdout.Trim();
         created.Stderr.Should().Contain("not waiting (--no-wait)").And.Contain($"kling wait {id}");
@@ -272,7 +273,7 @@ public sealed class LedgerTests
         foreach (var command in new[] { "wait", "status", "download" })
         {
             // No key and no URL: the built-in simulator would answer "not found" for this paid task.
-            var elsewhere = await KlingProcess.RunAsync(dir, command, id, "--ledger", ledger);
+            var elsewhere = await KlingInProcess.RunAsync(dir, command, id, "--ledger", ledger);
 
             elsewhere.ExitCode.Should().Be(2, elsewhere.Stderr);
             elsewhere.Stderr.Should().Contain($"was created on {simulator.BaseUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped)}").And.Contain("--base-url");
@@ -293,8 +294,8 @@ public sealed class LedgerTests
         var dir = KlingProcess.NewDirectory();
         var ledger = Path.Combine(dir, "tasks.db");
 
-        var maybe = await KlingProcess.RunAsync(dir, "generate", "A boat that may exist", "--json", "--ledger", ledger, "--api-key", Key, "--base-url", failing.BaseUrl.ToString());
-        var surelyNot = await KlingProcess.RunAsync(dir, "generate", "A boat never sent", "--json", "--ledger", ledger, "--api-key", Key, "--base-url", closedUrl);
+        var maybe = await KlingInProcess.RunAsync(dir, "generate", "A boat that may exist", "--json", "--ledger", ledger, "--api-key", Key, "--base-url", failing.BaseUrl.ToString());
+        var surelyNot = await KlingInProcess.RunAsync(dir, "generate", "A boat never sent", "--json", "--ledger", ledger, "--api-key", Key, "--base-url", closedUrl);
 
         failing.CreatedTasks.Should().ContainSingle("the simulator created the task, then answered 500");
         maybe.ExitCode.Should().Be(3, maybe.Stderr);

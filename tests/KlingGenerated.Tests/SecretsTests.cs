@@ -87,11 +87,11 @@ public sealed class SecretsTests
 
         var results = new[]
         {
-            await KlingProcess.RunAsync(dir, ["credits", "--api-key", ApiKey, .. common]),
-            await KlingProcess.RunAsync(dir, ["credits", "--api-key", ApiKey + "-wrong", .. common]),
-            await KlingProcess.RunAsync(dir, ["generate", "x", "--cfg-scale", "0.55", "--api-key", ApiKey, .. common]),
-            await KlingProcess.RunAsync(dir, ["status", "task_nobody_made", "--json", "--api-key", ApiKey, .. common]),
-            await KlingProcess.RunAsync(dir, ["simulator", "--webhook-hmac-key", HmacKey, "--urls", "not-a-url"]),
+            await KlingInProcess.RunAsync(dir, ["credits", "--api-key", ApiKey, .. common]),
+            await KlingInProcess.RunAsync(dir, ["credits", "--api-key", ApiKey + "-wrong", .. common]),
+            await KlingInProcess.RunAsync(dir, ["generate", "x", "--cfg-scale", "0.55", "--api-key", ApiKey, .. common]),
+            await KlingInProcess.RunAsync(dir, ["status", "task_nobody_made", "--json", "--api-key", ApiKey, .. common]),
+            await KlingInProcess.RunAsync(dir, ["simulator", "--webhook-hmac-key", HmacKey, "--urls", "not-a-url"]),
         };
 
         results[0].ExitCode.Should().Be(0, results[0].Stderr);

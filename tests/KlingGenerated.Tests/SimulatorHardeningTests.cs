@@ -103,7 +103,7 @@ public sealed class SimulatorHardeningTests
     // ---- memory ----
 
     [Fact]
-    public async Task a_body_over_the_cap_gets_413_whether_its_length_is_declared_or_chunked_and_creates_nothing()
+    public async Task A_body_over_the_cap_gets_HTTP_413_with_the_documented_code_422_whether_its_length_is_declared_or_chunked_and_creates_nothing()
     {
         await using var simulator = await KlingSimulator.StartAsync();
         var big = $$$"""{"model":"{{{Model}}}","input":{"prompt":"a boat"},"padding":"{{{new string('x', 1024 * 1024)}}}"}""";
@@ -113,7 +113,7 @@ public sealed class SimulatorHardeningTests
 
         new KlingSimulatorOptions().MaxRequestBodyBytes.Should().BeLessThan(30_000_000 / 100, "well below Kestrel's 30 MB");
         declared.Status.Should().Be(HttpStatusCode.RequestEntityTooLarge);
-        ((int)declared.Body["code"]!).Should().Be(413);
+        ((int)declared.Body["code"]!).Should().Be(422, "the body carries a code the document lists: a validation error, nothing created");
         chunked.Status.Should().Be(HttpStatusCode.RequestEntityTooLarge);
         simulator.TaskCount.Should().Be(0);
     }

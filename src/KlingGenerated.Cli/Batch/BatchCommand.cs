@@ -20,14 +20,15 @@ internal static class BatchCommand
         var rateLimit = new Option<int>("--rate-limit") { Description = "New tasks the account allows per --rate-window (the service's default: 20).", DefaultValueFactory = _ => 20 };
         var rateWindow = NumberOption.Create("--rate-window", "The window of --rate-limit, in seconds (default 10).", "a positive number of seconds such as 10", 10);
         var timeout = NumberOption.Create("--timeout", "Minutes to wait for each task before giving up on it for this run (run again to keep waiting).", "a positive number of minutes such as 15", 15);
+        var rerun = new Option<string?>("--rerun") { Description = "Send the lines again as a new run named NAME, although earlier runs created them (pays again); the same --rerun NAME resumes that run." };
         var command = new Command("batch", "Generate many videos from a file; run the same command again to resume without paying twice.")
         {
-            file, outDir, skipInvalid, resubmitUncertain, rateLimit, rateWindow, timeout,
+            file, outDir, skipInvalid, resubmitUncertain, rateLimit, rateWindow, timeout, rerun,
         };
 
         command.SetAction((parse, cancellationToken) => RunAsync(parse, output, error, terminal, cancellationToken, new BatchSettings(
-            parse.GetValue(file)!, parse.GetValue(outDir)!, parse.GetValue(skipInvalid), parse.GetValue(resubmitUncertain),
-            parse.GetValue(rateLimit), parse.GetValue(rateWindow), parse.GetValue(timeout))));
+            parse.GetValue(file)!, CliEnvironment.Of(parse).FullPath(parse.GetValue(outDir)!), parse.GetValue(skipInvalid), parse.GetValue(resubmitUncertain),
+            parse.GetValue(rateLimit), parse.GetValue(rateWindow), parse.GetValue(timeout), parse.GetValue(rerun))));
         return command;
     }
 
@@ -46,8 +47,30 @@ internal static class BatchCommand
                 throw new UsageException($"--timeout must be a positive number of minutes, not {settings.TimeoutMinutes.ToString(CultureInfo.InvariantCulture)}.");
             }
 
-            var path = Path.GetFullPath(settings.File);
-            var (lines, errors) = BatchFile.Read(path);
+            if (settings.Rerun is { } name && (name.Length is 0 or > 40 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+            {
+                throw new UsageException("--rerun takes a short name of letters, digits, '-', '_' or '.', such as take-2.");
+            }
+
+            var path = CliEnvironment.Of(parse).FullPath(settings.File);
+            var (lines, errors) = BatchFile.Read(path, settings.Rerun);
+            OutFolder.Writable(settings.OutDirectory, CliEnvironment.Of(parse)); // as generate does: a bad --out is found before anything is paid for
+
+            using var ledger = LedgerLocation.Open(parse);
+            await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken, o =>
+            {
+                // Submit at the account's pace, and be patient: nobody is watching each request.
+                o.Resilience.CreateTaskPermitLimit = settings.RateLimit;
+                o.Resilience.CreateTaskWindow = TimeSpan.FromSeconds(settings.RateWindowSeconds);
+                // The jitter margin scales with a shortened window (5 %), up to the library's default for the real one.
+                o.Resilience.CreateTaskPacingMargin = TimeSpan.FromTicks(Math.Min(new KlingResilienceOptions().CreateTaskPacingMargin.Ticks, o.Resilience.CreateTaskWindow.Ticks / 20));
+                o.Resilience.MaxRetries = new KlingResilienceOptions().MaxRetries;
+                o.Resilience.BaseDelay = new KlingResilienceOptions().BaseDelay;
+            });
+
+            var conflicts = BatchRun.Conflicts(BatchRun.Known(ledger, endpoint.LedgerName), lines);
+            errors = [.. errors.Concat(conflicts).OrderBy(e => e.Number)];
+            lines = [.. lines.Where(l => conflicts.All(c => c.Number != l.Number))];
             foreach (var problem in errors)
             {
                 await error.WriteLineAsync($"{Text.Safe(settings.File)}:{problem.Number}: {ExitCodes.OneLine(problem.Problem)}");
@@ -63,19 +86,7 @@ internal static class BatchCommand
                 throw new UsageException($"{Text.Safe(settings.File)} has no valid request; nothing was sent.");
             }
 
-            using var ledger = LedgerLocation.Open(parse);
-            using var running = RunLock(ledger.Path, path, settings.File);
-            await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken, o =>
-            {
-                // Submit at the account's pace, and be patient: nobody is watching each request.
-                o.Resilience.CreateTaskPermitLimit = settings.RateLimit;
-                o.Resilience.CreateTaskWindow = TimeSpan.FromSeconds(settings.RateWindowSeconds);
-                // The jitter margin scales with a shortened window (5 %), up to the library's default for the real one.
-                o.Resilience.CreateTaskPacingMargin = TimeSpan.FromTicks(Math.Min(new KlingResilienceOptions().CreateTaskPacingMargin.Ticks, o.Resilience.CreateTaskWindow.Ticks / 20));
-                o.Resilience.MaxRetries = new KlingResilienceOptions().MaxRetries;
-                o.Resilience.BaseDelay = new KlingResilienceOptions().BaseDelay;
-            });
-
+            using var running = RunLock.Take(ledger.Path, endpoint.LedgerName, lines.Select(l => l.Key), settings.File);
             var batch = new BatchRun(ledger, endpoint, path, settings, error, terminal);
             var result = await batch.RunAsync(lines, cancellationToken);
             var json = parse.GetValue(GlobalOptions.Json);
@@ -94,7 +105,7 @@ internal static class BatchCommand
             await error.WriteLineAsync(result.Closing(errors.Count, ledger.Path));
             if (result.Interrupted)
             {
-                await error.WriteLineAsync($"Interrupted: submitting stopped and everything is recorded in {ledger.Path}. Resume with: kling {string.Join(' ', parse.Tokens.Select(t => Quote(t.Value)))}");
+                await error.WriteLineAsync($"Interrupted: submitting stopped and everything is recorded in {ledger.Path}. Resume with: {ResumeCommand(parse)}");
             }
 
             code = result.Interrupted ? Interrupted : result.ExitCode;
@@ -102,22 +113,31 @@ internal static class BatchCommand
         return run == ExitCodes.Success ? code : run;
     }
 
-    /// <summary>
-    /// One run of a batch at a time: two runs of the same file would both see a line as not yet sent and pay for it twice.
-    /// The lock is an exclusive open of a file beside the ledger, which the system releases even after kill -9.
-    /// </summary>
-    private static FileStream RunLock(string ledgerPath, string batchPath, string shown)
+    /// <summary>The command that resumes this batch: the user's own words, except a key given on the command line (never printed).</summary>
+    internal static string ResumeCommand(ParseResult parse)
     {
-        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(batchPath)))[..16];
-        var lockPath = Path.Combine(Path.GetDirectoryName(ledgerPath)!, $"batch-{hash}.lock");
-        try
+        var words = new List<string> { "kling" };
+        var tokens = parse.Tokens.Select(t => t.Value).ToList();
+        var hadKey = false;
+        for (var i = 0; i < tokens.Count; i++)
         {
-            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            if (tokens[i] == GlobalOptions.ApiKey.Name)
+            {
+                hadKey = true;
+                i++; // and its value
+                continue;
+            }
+
+            if (tokens[i].StartsWith(GlobalOptions.ApiKey.Name + "=", StringComparison.Ordinal) || tokens[i].StartsWith(GlobalOptions.ApiKey.Name + ":", StringComparison.Ordinal))
+            {
+                hadKey = true;
+                continue;
+            }
+
+            words.Add(Quote(tokens[i]));
         }
-        catch (IOException)
-        {
-            throw new UsageException($"the batch {Text.Safe(shown)} is already running in another kling process with this ledger; nothing was sent. Wait for it to end (or stop it with Ctrl+C), then run this command again to resume.");
-        }
+
+        return string.Join(' ', words) + (hadKey ? " (with the key in KIE_API_KEY or --api-key-file FILE)" : string.Empty);
     }
 
     private static string Quote(string value) =>
@@ -125,4 +145,4 @@ internal static class BatchCommand
 }
 
 /// <summary>The options of one <c>kling batch</c> run.</summary>
-internal sealed record BatchSettings(string File, string OutDirectory, bool SkipInvalid, bool ResubmitUncertain, int RateLimit, double RateWindowSeconds, double TimeoutMinutes);
+internal sealed record BatchSettings(string File, string OutDirectory, bool SkipInvalid, bool ResubmitUncertain, int RateLimit, double RateWindowSeconds, double TimeoutMinutes, string? Rerun = null);

@@ -1,13 +1,17 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using KlingGenerated.Cli.Ledger;
 using KlingGenerated.OpenApi;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
 namespace KlingGenerated.Cli.Batch;
 
-/// <summary>One request of a batch file: its line, the user's id (if any), its stable key in the ledger and the request.</summary>
+/// <summary>
+/// One request of a batch file: its line, the user's id (if any), the key the ledger knows it by across copies, renames
+/// and folders (its id, else its content), and the request.
+/// </summary>
 internal sealed record BatchLine(int Number, string? UserId, string Key, CreateTaskRequest Request);
 
 /// <summary>A problem with one line of a batch file.</summary>
@@ -15,32 +19,35 @@ internal sealed record BatchLineError(int Number, string Problem);
 
 /// <summary>
 /// Reads a batch file: JSON Lines (one object of createTask <c>input</c> fields per line, plus an optional <c>id</c>), or
-/// CSV with a header naming a <c>prompt</c> column (and optionally <c>id</c> and other input fields). Every line is
-/// checked against openapi/kling.openapi.yaml, as the client would check it, before anything is sent.
+/// CSV with a header naming a <c>prompt</c> column (and optionally <c>id</c> and other input fields). The file must be
+/// UTF-8; every line is checked (strict fields, <see cref="BatchInput"/>; then openapi/kling.openapi.yaml, as the client
+/// would check it) before anything is sent.
 /// </summary>
 internal static class BatchFile
 {
     private const string CreateTaskPath = "/api/v1/jobs/createTask";
+    private const string ExpectedLine = "{\"id\": \"boat-1\", \"prompt\": \"A paper boat on a rainy street\", \"duration\": \"5\", \"aspect_ratio\": \"16:9\"}";
     private static readonly string Model = WireNames<KlingModel>.ToWire(new CreateTaskRequest { Input = new CreateTaskInput() }.Model);
 
-    public static (List<BatchLine> Lines, List<BatchLineError> Errors) Read(string path)
+    /// <summary>Reads and checks every line; <paramref name="run"/> names an intentional re-run (--rerun), whose lines are new keys.</summary>
+    public static (List<BatchLine> Lines, List<BatchLineError> Errors) Read(string path, string? run = null)
     {
         if (!File.Exists(path))
         {
-            throw new UsageException($"the batch file '{path}' does not exist; pass a JSON Lines (.jsonl) or CSV (.csv) file.");
+            throw new UsageException($"the batch file '{Text(path)}' does not exist; pass a JSON Lines (.jsonl) or CSV (.csv) file.");
         }
 
-        var text = File.ReadAllLines(path, Encoding.UTF8);
-        var rows = Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase) ? FromCsv(text) : FromJsonLines(text);
+        var text = Decode(File.ReadAllBytes(path), path);
+        var rows = Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase) ? CsvRows.Read(text) : FromJsonLines(text);
         var lines = new List<BatchLine>();
         var errors = new List<BatchLineError>();
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var occurrences = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (number, input, problem) in rows)
         {
-            if (problem is not null)
+            if ((problem ?? BatchInput.Problem(input!)) is { } refused)
             {
-                errors.Add(new BatchLineError(number, problem));
+                errors.Add(new BatchLineError(number, refused));
                 continue;
             }
 
@@ -65,8 +72,7 @@ internal static class BatchFile
             }
 
             var body = new JObject { ["model"] = Model, ["input"] = input };
-            var json = body.ToString(Formatting.None);
-            var problems = KlingOpenApiContract.ValidateRequest("POST", CreateTaskPath, new MemoryStream(Encoding.UTF8.GetBytes(json)));
+            var problems = KlingOpenApiContract.ValidateRequest("POST", CreateTaskPath, new MemoryStream(Encoding.UTF8.GetBytes(body.ToString(Formatting.None))));
             if (problems.Count > 0)
             {
                 errors.Add(new BatchLineError(number, string.Join(" ", problems)));
@@ -84,31 +90,51 @@ internal static class BatchFile
                 continue;
             }
 
-            // Without an id, a line is known by its content (and which repeat of it this is), so edits and reordering resume well.
-            var key = userId is not null ? "id:" + userId : Hash(input.ToString(Formatting.None));
+            // Known by its id, else by its content (the request as sent, so key order and spacing do not matter) and which
+            // repeat of it this is: a copy, a rename or another folder is the same batch; an edit of one line is one new line.
+            var key = userId is not null ? "id:" + userId : ContentKey(request);
             if (userId is null)
             {
                 occurrences[key] = occurrences.GetValueOrDefault(key) + 1;
                 key += "#" + occurrences[key].ToString(CultureInfo.InvariantCulture);
             }
 
-            lines.Add(new BatchLine(number, userId, key, request));
+            lines.Add(new BatchLine(number, userId, run is null ? key : $"{key}@{run}", request));
         }
 
         return (lines, errors);
     }
 
-    private static IEnumerable<(int Number, JObject? Input, string? Problem)> FromJsonLines(string[] text)
+    /// <summary>The key of a line without an id: a hash of the request as the ledger stores it.</summary>
+    public static string ContentKey(CreateTaskRequest request) =>
+        "sha:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(LedgeredCreate.Serialize(request))))[..16];
+
+    /// <summary>The file's text; a file that is not UTF-8 is refused whole (its line named), as its prompts would reach the service garbled.</summary>
+    private static string Decode(byte[] bytes, string path)
     {
-        for (var i = 0; i < text.Length; i++)
+        var chars = new char[bytes.Length];
+        var status = System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out var read, out var written, replaceInvalidSequences: false);
+        if (status != System.Buffers.OperationStatus.Done)
         {
-            var line = text[i].Trim();
+            var line = 1 + bytes.AsSpan(0, read).Count((byte)'\n');
+            throw new UsageException($"the batch file '{Text(path)}' is not valid UTF-8 (line {line.ToString(CultureInfo.InvariantCulture)}); nothing was sent. Save it as UTF-8 (in a spreadsheet: CSV UTF-8).");
+        }
+
+        return new string(chars, 0, written);
+    }
+
+    private static IEnumerable<(int Number, JObject? Input, string? Problem)> FromJsonLines(string text)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].Trim().TrimStart('\uFEFF');
             if (line.Length == 0)
             {
                 continue;
             }
 
-            JToken token;
+            JToken? token = null;
             string? problem = null;
             try
             {
@@ -116,111 +142,18 @@ internal static class BatchFile
             }
             catch (JsonException exception)
             {
-                token = JValue.CreateNull();
-                problem = $"not valid JSON ({exception.Message}).";
+                problem = $"not a JSON object ({ExitCodes.OneLine(exception.Message)}). Each line of a JSON Lines file is one object, such as {ExpectedLine}; "
+                    + "for a spreadsheet or a list of prompts, save it as .csv with a 'prompt' column instead.";
             }
 
             if (problem is null && token is not JObject)
             {
-                problem = "must be a JSON object of createTask input fields, such as {\"prompt\": \"...\", \"duration\": \"5\"}.";
+                problem = $"must be a JSON object of createTask input fields, such as {ExpectedLine}.";
             }
 
             yield return (i + 1, token as JObject, problem);
         }
     }
-
-    private static IEnumerable<(int Number, JObject? Input, string? Problem)> FromCsv(string[] text)
-    {
-        var header = Array.FindIndex(text, l => l.Trim().Length > 0);
-        if (header < 0)
-        {
-            yield break;
-        }
-
-        var columns = SplitCsv(text[header]).Select(c => c.Trim()).ToArray();
-        if (!columns.Contains("prompt", StringComparer.Ordinal))
-        {
-            yield return (header + 1, null, $"the CSV header must name a 'prompt' column; it names {string.Join(", ", columns.Select(c => $"'{Text(c)}'"))}.");
-            yield break;
-        }
-
-        for (var i = header + 1; i < text.Length; i++)
-        {
-            if (text[i].Trim().Length == 0)
-            {
-                continue;
-            }
-
-            var cells = SplitCsv(text[i]);
-            if (cells.Count != columns.Length)
-            {
-                yield return (i + 1, null, $"has {cells.Count} cells but the header has {columns.Length} columns (quote cells that contain commas).");
-                continue;
-            }
-
-            var input = new JObject();
-            for (var c = 0; c < columns.Length; c++)
-            {
-                if (cells[c].Length == 0)
-                {
-                    continue; // an empty cell leaves the field to the service's default
-                }
-
-                // Numbers stay numbers (cfg_scale); everything else is text, as the document's strings and enums are.
-                input[columns[c]] = columns[c] == "cfg_scale" && double.TryParse(cells[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-                    ? new JValue(number)
-                    : new JValue(cells[c]);
-            }
-
-            yield return (i + 1, input, null);
-        }
-    }
-
-    /// <summary>Splits one CSV record (RFC 4180 quoting, on one line).</summary>
-    internal static List<string> SplitCsv(string line)
-    {
-        var cells = new List<string>();
-        var cell = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    cell.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    cell.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                cells.Add(cell.ToString());
-                cell.Clear();
-            }
-            else
-            {
-                cell.Append(c);
-            }
-        }
-
-        cells.Add(cell.ToString());
-        return cells;
-    }
-
-    private static string Hash(string text) => "sha:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 
     private static string Text(string value) => Ledger.Text.Safe(value, 60);
 }

@@ -63,7 +63,7 @@ internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batc
 
     private List<LineStatus> Plan(IReadOnlyList<BatchLine> lines)
     {
-        var known = ledger.Batch(batchPath).Where(e => e.LineKey is not null).ToLookup(e => e.LineKey!, StringComparer.Ordinal);
+        var known = Known(ledger, endpoint.LedgerName);
         var statuses = new List<LineStatus>(lines.Count);
         foreach (var line in lines)
         {
@@ -95,6 +95,36 @@ internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batc
         }
 
         return statuses;
+    }
+
+    /// <summary>The ledger's batch rows of this endpoint by line key, whatever file, folder or name they were sent from.</summary>
+    internal static ILookup<string, LedgerEntry> Known(TaskLedger ledger, string endpoint) =>
+        ledger.BatchLines(endpoint).ToLookup(e => e.LineKey!, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Lines whose id was already sent with another request: sending would pay for a new task under an id the ledger
+    /// gives an older one, and skipping would drop the user's edit. Refused before anything is sent.
+    /// </summary>
+    internal static List<BatchLineError> Conflicts(ILookup<string, LedgerEntry> known, IEnumerable<BatchLine> lines) =>
+        lines.Where(l => l.UserId is not null)
+            .Select(l => (Line: l, Earlier: known[l.Key].LastOrDefault(r => r.Outcome is "created" or "uncertain" or "sending")))
+            .Where(c => c.Earlier is not null && !SameRequest(c.Earlier.Request, LedgeredCreate.Serialize(c.Line.Request)))
+            .Select(c => new BatchLineError(c.Line.Number,
+                $"the id \"{Text.Safe(c.Line.UserId, 60)}\" was sent on {c.Earlier!.QueuedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC with another request"
+                + (c.Earlier.TaskId is { } t ? $" (task {Text.Safe(t, 60)})" : string.Empty) + " (ids are matched across every batch of this ledger); "
+                + "give the line a new id to send it, or pass --rerun NAME to send the whole batch again as a new run (pays again)."))
+            .ToList();
+
+    private static bool SameRequest(string? earlier, string now)
+    {
+        try
+        {
+            return earlier is not null && Newtonsoft.Json.Linq.JToken.DeepEquals(Newtonsoft.Json.Linq.JToken.Parse(earlier), Newtonsoft.Json.Linq.JToken.Parse(now));
+        }
+        catch (Newtonsoft.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private async Task SubmitAllAsync(ConcurrentQueue<LineStatus> queue, CancellationToken cancellationToken)
@@ -159,8 +189,10 @@ internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batc
         {
             // Interrupted: the task keeps running; the next run waits for it.
         }
-        catch (Exception exception) when (exception is KlingApiException or KlingDownloadException or ResultExpiredException or TimeoutException or HttpRequestException)
+        catch (Exception exception)
         {
+            // Whatever one task or its answer does wrong (an unreadable resultJson, a broken download, a ledger write)
+            // fails its line, never the run: the other lines go on.
             status.Note = exception is KlingApiException { Kind: KlingErrorKind.Timeout, TaskId: not null } waited
                 ? $"still {waited.LastState ?? "not visible"} after {settings.TimeoutMinutes.ToString(CultureInfo.InvariantCulture)} min; run again to keep waiting"
                 : ExitCodes.OneLine(exception.Message);

@@ -20,18 +20,19 @@ internal static class LedgerLocation
     /// <summary>The ledger path the options and environment choose.</summary>
     public static string Resolve(ParseResult parse)
     {
+        var environment = CliEnvironment.Of(parse);
         var given = parse.GetValue(Option);
         if (string.IsNullOrWhiteSpace(given))
         {
-            given = Environment.GetEnvironmentVariable("KLING_LEDGER");
+            given = environment.Variable("KLING_LEDGER");
         }
 
         if (!string.IsNullOrWhiteSpace(given))
         {
-            return Path.GetFullPath(given.Trim());
+            return environment.FullPath(given.Trim());
         }
 
-        var dataHome = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        var dataHome = environment.Variable("XDG_DATA_HOME");
         if (string.IsNullOrWhiteSpace(dataHome) || !Path.IsPathRooted(dataHome))
         {
             var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);

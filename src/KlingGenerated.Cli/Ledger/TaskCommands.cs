@@ -120,7 +120,7 @@ internal static class TaskCommands
             }
 
             await error.WriteLineAsync($"Downloading the result of {Text.Safe(id)}...");
-            var path = await ResultFiles.SaveAsync(ledger, endpoint, id, urls, parse.GetValue(outDir)!, known?.UpdatedAt, cancellationToken);
+            var path = await ResultFiles.SaveAsync(ledger, endpoint, id, urls, CliEnvironment.Of(parse).FullPath(parse.GetValue(outDir)!), known?.UpdatedAt, cancellationToken);
             await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? JsonConvert.SerializeObject(new { taskId = id, file = path }) : path);
         }));
         return command;

@@ -235,8 +235,8 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
         Read("WHERE ($p0 IS NULL OR state = $p0 OR outcome = $p0) AND ($p1 IS NULL OR queued_at >= $p1) ORDER BY id DESC",
             [state, since?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)]);
 
-    /// <summary>Every entry of a batch, oldest first.</summary>
-    public IReadOnlyList<LedgerEntry> Batch(string batch) => Read("WHERE batch = $p0 ORDER BY id", [batch]);
+    /// <summary>Every batch line sent to <paramref name="endpoint"/>, whatever file it came from, oldest first: a batch is known by its lines' keys.</summary>
+    public IReadOnlyList<LedgerEntry> BatchLines(string endpoint) => Read("WHERE endpoint = $p0 AND line_key IS NOT NULL ORDER BY id", [endpoint]);
 
     /// <summary>The size of the ledger's files (database and write-ahead log) in bytes.</summary>
     public long SizeInBytes() =>

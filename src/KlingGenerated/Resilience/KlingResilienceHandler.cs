@@ -70,6 +70,11 @@ public sealed class KlingResilienceHandler : DelegatingHandler
                 MaxDelay = options.MaxDelay,
                 ShouldHandle = args => ShouldRetryAsync(args.Outcome, args.Context.Properties.GetValue(RequestKey, null!), args.Context.CancellationToken),
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome)),
+                OnRetry = args => // Telemetry/ResilienceTelemetry.cs: an event with the delay, and a log line
+                {
+                    ResilienceTelemetry.Retrying(args.Context.Properties.GetValue(RequestKey, null!), args.AttemptNumber + 1, args.RetryDelay, args.Outcome);
+                    return ValueTask.CompletedTask;
+                },
             });
         }
 
@@ -77,7 +82,7 @@ public sealed class KlingResilienceHandler : DelegatingHandler
         builder.AddRateLimiter(new Polly.RateLimiting.RateLimiterStrategyOptions
         {
             RateLimiter = args => IsCreateTask(args.Context.Properties.GetValue(RequestKey, null!))
-                ? _pacer.AcquireAsync(args.Context.CancellationToken)
+                ? ResilienceTelemetry.Timed(_pacer.AcquireAsync(args.Context.CancellationToken), args.Context.Properties.GetValue(RequestKey, null!))
                 : KlingCreateTaskPacer.NoWait,
         });
         _pipeline = builder.AddTimeout(options.AttemptTimeout).Build();
@@ -165,6 +170,7 @@ public sealed class KlingResilienceHandler : DelegatingHandler
             // and a body that breaks off fails this attempt (retried for queries) instead of escaping later.
             var cap = request.Options.TryGetValue(BufferedBody.MaxBytesKey, out var max) ? max : KlingClientOptions.DefaultMaxResponseBytes;
             await BufferedBody.ReplaceContentAsync(response, cap, context.CancellationToken).ConfigureAwait(false);
+            ResilienceTelemetry.Answered(request, response); // counts 429s, in the status or the body
             return response;
         }
         catch

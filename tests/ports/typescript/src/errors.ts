@@ -34,6 +34,8 @@ export class KlingApiError extends Error {
     detail?: string,
     readonly failCode?: string,
     readonly taskId?: string,
+    /** The answer was HTTP 2xx but not the envelope: the request arrived, and what it did is unknown. */
+    readonly unreadableSuccess = false,
   ) {
     super(detail ?? `Kling API error ${code} ${kind}${httpStatus && httpStatus !== 200 ? ` (HTTP ${httpStatus})` : ''}: ${serverMessage ?? 'no message'}`);
     this.name = 'KlingApiError';
@@ -45,9 +47,9 @@ export class KlingApiError extends Error {
       && ([429, 455, 500, 502, 503, 504].includes(this.code) || [429, 502, 503, 504].includes(this.httpStatus ?? 0));
   }
 
-  /** Had this answered a createTask, a paid task may exist: never resend it blindly. */
+  /** Had this answered a createTask, a paid task may exist: never resend it blindly (x-error-classification: the row, any HTTP 5xx, an unreadable 2xx). */
   get createTaskMayExist(): boolean {
-    return this.kind === 'ServerError';
+    return this.kind === 'ServerError' || (this.httpStatus ?? 0) >= 500 || this.unreadableSuccess;
   }
 }
 
@@ -87,7 +89,8 @@ export function errorOf(status: number, contentType: string | null, text: string
     const kind = status >= 200 && status < 300 ? 'Unknown' : kindOf(status, status);
     const advice = status === 403 && text.includes('1010') ? ' The edge blocked the request: send a User-Agent header.' : '';
     return new KlingApiError(kind, status, status, undefined, wait,
-      `The service answered HTTP ${status} with ${describeBody(text, contentType)} instead of its JSON envelope.${advice}`);
+      `The service answered HTTP ${status} with ${describeBody(text, contentType)} instead of its JSON envelope.${advice}`,
+      undefined, undefined, status >= 200 && status < 300);
   }
   if (status >= 200 && status < 300 && envelope.code === 200) return undefined;
   const code = envelope.code === 200 ? status : envelope.code;

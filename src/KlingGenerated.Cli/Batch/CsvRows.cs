@@ -1,0 +1,78 @@
+using System.Globalization;
+using CsvHelper;
+using CsvHelper.Configuration;
+using Newtonsoft.Json.Linq;
+
+namespace KlingGenerated.Cli.Batch;
+
+/// <summary>
+/// The rows of a CSV batch file, read by CsvHelper (RFC 4180: quoted line breaks, doubled quotes, a BOM, CRLF), as a
+/// spreadsheet exports them. The header names the columns: <c>prompt</c>, optionally <c>id</c> and the other input fields.
+/// </summary>
+internal static class CsvRows
+{
+    public static IEnumerable<(int Number, JObject? Input, string? Problem)> Read(string text)
+    {
+        var configuration = new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            HasHeaderRecord = true,
+            IgnoreBlankLines = true,
+            BadDataFound = null, // a stray quote inside an unquoted cell is kept as text, as spreadsheets read it
+            DetectColumnCountChanges = false,
+        };
+        using var reader = new StringReader(text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text);
+        using var parser = new CsvParser(reader, configuration);
+        if (!parser.Read())
+        {
+            yield break;
+        }
+
+        var columns = parser.Record!.Select(c => c.Trim()).ToArray();
+        if (!columns.Contains("prompt", StringComparer.Ordinal))
+        {
+            yield return (parser.RawRow, null, $"the CSV header must name a 'prompt' column; it names {string.Join(", ", columns.Select(c => $"'{Ledger.Text.Safe(c, 60)}'"))}.");
+            yield break;
+        }
+
+        var unknown = columns.FirstOrDefault(c => c != "id" && c.Length > 0 && !BatchInput.Fields.ContainsKey(c));
+        if (unknown is not null)
+        {
+            var suggestion = BatchInput.Suggest(unknown);
+            yield return (parser.RawRow, null, $"unknown column '{Ledger.Text.Safe(unknown, 60)}'" + (suggestion is null ? string.Empty : $"; did you mean '{suggestion}'?")
+                + $" The header names only 'id' and the createTask input fields {string.Join(", ", BatchInput.Fields.Keys.Select(k => $"'{k}'"))}.");
+            yield break;
+        }
+
+        while (parser.Read())
+        {
+            var number = parser.Row; // the record's number, counting the header as 1 (a record may span several lines)
+            var cells = parser.Record!;
+            if (cells.All(c => c.Trim().Length == 0))
+            {
+                continue;
+            }
+
+            if (cells.Length != columns.Length)
+            {
+                yield return (number, null, $"has {cells.Length} cells but the header has {columns.Length} columns (quote cells that contain commas).");
+                continue;
+            }
+
+            var input = new JObject();
+            for (var c = 0; c < columns.Length; c++)
+            {
+                if (columns[c].Length == 0 || cells[c].Length == 0)
+                {
+                    continue; // an empty cell leaves the field to the service's default
+                }
+
+                // A cell is text; the number fields (cfg_scale) are read as numbers, as a spreadsheet means them.
+                input[columns[c]] = BatchInput.Fields.GetValueOrDefault(columns[c]) && double.TryParse(cells[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                    ? new JValue(value)
+                    : new JValue(cells[c]);
+            }
+
+            yield return (number, input, null);
+        }
+    }
+}

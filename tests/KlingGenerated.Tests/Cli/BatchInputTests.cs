@@ -1,0 +1,104 @@
+using System.Text;
+using Newtonsoft.Json.Linq;
+
+namespace KlingGenerated.Tests.Cli;
+
+/// <summary>kling batch reads its file strictly: nothing is sent for a line whose meaning it would have to guess.</summary>
+public sealed class BatchInputTests
+{
+    [Theory]
+    [InlineData("aspectRatio", "\"9:16\"", "aspect_ratio")]
+    [InlineData("negativePrompt", "\"blur\"", "negative_prompt")]
+    [InlineData("cfgScale", "0.5", "cfg_scale")]
+    [InlineData("promt", "\"x\"", "prompt")]
+    public async Task An_unknown_key_is_refused_before_anything_is_sent_with_the_field_it_probably_means(string key, string value, string meant)
+    {
+        await using var run = await CliRun.StartAsync();
+        var file = run.Write("b.jsonl", $$"""{"prompt":"A kite over dunes","{{key}}":{{value}}}""" + "\n");
+
+        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain($"unknown field \"{key}\"").And.Contain($"did you mean \"{meant}\"?").And.Contain("nothing was sent");
+        run.Simulator.RequestCount.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("\"duration\": 5", "write \"duration\": \"5\" (with quotes)")]
+    [InlineData("\"aspect_ratio\": 1", "write \"aspect_ratio\": \"1\" (with quotes)")]
+    [InlineData("\"cfg_scale\": \"0.5\"", "write \"cfg_scale\": 0.5 (without quotes)")]
+    public async Task A_value_of_the_other_JSON_type_is_refused_with_the_exact_fix(string field, string fix)
+    {
+        await using var run = await CliRun.StartAsync();
+        var file = run.Write("b.jsonl", "{\"prompt\":\"A kite\"," + field + "}\n");
+
+        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain(fix);
+        run.Simulator.RequestCount.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_line_that_is_not_JSON_shows_the_expected_line_and_mentions_csv()
+    {
+        await using var run = await CliRun.StartAsync();
+        var file = run.Write("prompts.jsonl", "A kite over dunes\n");
+
+        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain("prompts.jsonl:1:").And.Contain("{\"id\": \"boat-1\", \"prompt\":").And.Contain(".csv");
+        run.Simulator.RequestCount.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_UTF8_is_refused_and_names_the_line()
+    {
+        await using var run = await CliRun.StartAsync();
+        var file = Path.Combine(run.Folder, "latin1.jsonl");
+        await File.WriteAllBytesAsync(file, [.. Encoding.UTF8.GetBytes("{\"prompt\":\"ok\"}\n{\"prompt\":\"caf"), 0xE9, .. Encoding.UTF8.GetBytes("\"}\n")]);
+
+        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain("not valid UTF-8 (line 2)").And.Contain("nothing was sent");
+        run.Simulator.RequestCount.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_CSV_as_a_spreadsheet_exports_it_keeps_quoted_line_breaks_quotes_a_BOM_and_CRLF()
+    {
+        await using var run = await CliRun.StartAsync();
+        var file = Path.Combine(run.Folder, "sheet.csv");
+        var csv = "id,prompt,duration,cfg_scale\r\n"
+            + "a,\"A boat,\r\nthen a storm\",5,0.5\r\n"
+            + "b,\"She said \"\"hello\"\"\",10,\r\n"
+            + "c,Plain prompt,,\r\n";
+        await File.WriteAllBytesAsync(file, [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(csv)]);
+
+        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"), "--json");
+
+        result.ExitCode.Should().Be(0, result.Stderr);
+        var sent = run.Simulator.CreatedTasks.Values.Select(p => (JObject)JObject.Parse(p)["input"]!).ToList();
+        sent.Select(i => (string)i["prompt"]!).Should().BeEquivalentTo("A boat,\r\nthen a storm", "She said \"hello\"", "Plain prompt");
+        var first = sent.Single(i => ((string)i["prompt"]!).StartsWith("A boat", StringComparison.Ordinal));
+        ((string)first["duration"]!).Should().Be("5");
+        ((double)first["cfg_scale"]!).Should().Be(0.5);
+        sent.Single(i => (string)i["prompt"]! == "Plain prompt").Properties().Select(p => p.Name).Should().Equal("prompt");
+        JObject.Parse(result.Stdout)["lines"]!.Select(l => (string)l["id"]!).Should().BeEquivalentTo("a", "b", "c");
+    }
+
+    [Fact]
+    public async Task A_CSV_column_that_is_not_an_input_field_is_refused_with_a_suggestion()
+    {
+        await using var run = await CliRun.StartAsync();
+        var file = run.Write("sheet.csv", "prompt,aspectRatio\nA kite,9:16\n");
+
+        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain("unknown column 'aspectRatio'; did you mean 'aspect_ratio'?");
+        run.Simulator.RequestCount.Should().Be(0);
+    }
+}

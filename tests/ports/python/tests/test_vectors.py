@@ -1,0 +1,259 @@
+"""Every vector of openapi/conformance/ against the port, one test each."""
+import json
+import os
+import unittest
+
+import jsonschema
+
+from kling_port.client import KlingClient  # noqa: F401 (imported for its side effects on first use)
+from kling_port.errors import KlingApiError
+from kling_port.polling import wait_for_completion
+from kling_port.spec import CONFORMANCE_DIR, AspectRatio, KlingModel, VideoDuration
+from kling_port.validation import ValidationError, utf16_length
+from kling_port.webhook import WebhookError, compute_signature, verify_callback
+
+from .stub import client_with, success
+
+KINDS = ["requests", "validation", "responses", "webhooks", "polling"]
+
+
+def load(kind):
+    with open(os.path.join(CONFORMANCE_DIR, kind + ".json"), encoding="utf-8") as file:
+        return json.load(file)
+
+
+def text_of(spec):
+    return "".join(part["repeat"] * part["times"] for part in spec["parts"])
+
+
+class VectorFiles(unittest.TestCase):
+    pass
+
+
+def _file_test(kind):
+    def test(self):
+        with open(os.path.join(CONFORMANCE_DIR, "vectors.schema.json"), encoding="utf-8") as file:
+            schema = json.load(file)
+        document = load(kind)
+        validator_class = jsonschema.validators.validator_for(schema)
+        validator_class(schema).validate(document)
+        ids = [v["id"] for v in document["vectors"]]
+        self.assertEqual(len(ids), len(set(ids)), "ids are unique")
+    return test
+
+
+for _kind in KINDS:
+    setattr(VectorFiles, f"test_{_kind}_file_follows_the_schema_and_has_unique_ids", _file_test(_kind))
+
+
+class Requests(unittest.TestCase):
+    pass
+
+
+def _request_test(v):
+    def test(self):
+        def answer(sent):
+            if sent["path"].endswith("/createTask"):
+                return success({"taskId": "task_1"})
+            if sent["path"].endswith("/recordInfo"):
+                return success({"taskId": sent["query"]["taskId"], "state": "waiting"})
+            if sent["path"].endswith("/credit"):
+                return success(7)
+            return success("https://example.com/d.mp4")
+
+        client, adapter = client_with(answer, api_key="port-key")
+        i = v["input"]
+        if v["operation"] == "CreateTask":
+            # Typed values: enum members by the names the document gives (x-enum-varnames).
+            body = {"model": KlingModel[i.get("model", "KlingV25TurboTextToVideoPro")].value, "input": {"prompt": i["prompt"]}}
+            if "duration" in i:
+                body["input"]["duration"] = VideoDuration[i["duration"]].value
+            if "aspectRatio" in i:
+                body["input"]["aspect_ratio"] = AspectRatio[i["aspectRatio"]].value
+            if "negativePrompt" in i:
+                body["input"]["negative_prompt"] = i["negativePrompt"]
+            if "cfgScale" in i:
+                body["input"]["cfg_scale"] = i["cfgScale"]
+            if "callBackUrl" in i:
+                body["callBackUrl"] = i["callBackUrl"]
+            self.assertEqual(client.create_task(body), "task_1")
+        elif v["operation"] == "GetTaskRecord":
+            self.assertEqual(client.get_task_record(i["taskId"])["taskId"], i["taskId"])
+        elif v["operation"] == "GetRemainingCredits":
+            self.assertEqual(client.get_remaining_credits(), 7)
+        elif v["operation"] == "GetDownloadUrl":
+            self.assertEqual(client.get_download_url(i["url"]), "https://example.com/d.mp4")
+        else:
+            self.fail(f"unknown operation {v['operation']}")
+        self.assertEqual(len(adapter.requests), 1)
+        sent = adapter.requests[0]
+        self.assertEqual(sent["method"], v["request"]["method"])
+        self.assertEqual(sent["path"], v["request"]["path"])
+        self.assertEqual(sent["headers"]["Authorization"], "Bearer port-key")
+        self.assertTrue(sent["headers"].get("User-Agent"))
+        self.assertEqual(sent["query"], v["request"].get("query", {}))
+        if "body" in v["request"]:
+            self.assertEqual(json.loads(sent["body"]), v["request"]["body"])
+        else:
+            self.assertEqual(sent["body"], "")
+    return test
+
+
+class Validation(unittest.TestCase):
+    pass
+
+
+def _validation_test(v, base):
+    def test(self):
+        client, adapter = client_with(lambda sent: success({"taskId": sent["query"].get("taskId", "t"), "state": "waiting"}))
+        if v.get("operation") == "GetTaskRecord":
+            call = lambda: client.get_task_record(v["value"])  # noqa: E731
+        else:
+            body = json.loads(json.dumps(base))
+            names = v["field"].split(".")
+            parent = body
+            for name in names[:-1]:
+                parent = parent[name]
+            if v.get("absent"):
+                parent.pop(names[-1], None)
+            elif "number" in v:
+                parent[names[-1]] = float(v["number"])
+            elif "text" in v:
+                text = text_of(v["text"])
+                self.assertEqual(utf16_length(text), v["utf16Length"], "the text is that many UTF-16 code units")
+                parent[names[-1]] = text
+            else:
+                parent[names[-1]] = v["value"]
+            call = lambda: client.create_task(body)  # noqa: E731
+        if v["valid"]:
+            call()
+            self.assertEqual(len(adapter.requests), 1)
+        else:
+            with self.assertRaises(ValidationError) as raised:
+                call()
+            self.assertTrue(any(v["field"] in p for p in raised.exception.problems), raised.exception.problems)
+            self.assertEqual(len(adapter.requests), 0, "nothing is sent")
+    return test
+
+
+class Responses(unittest.TestCase):
+    pass
+
+
+def _response_test(v):
+    def test(self):
+        http = v["http"]
+        client, adapter = client_with(lambda sent: (http["status"], http["contentType"], http["body"], http.get("headers")))
+        if v["operation"] == "CreateTask":
+            call = lambda: {"taskId": client.create_task({"model": "kling/v2-5-turbo-text-to-video-pro", "input": {"prompt": "p"}})}  # noqa: E731
+        else:
+            call = client.get_remaining_credits
+        expect = v["expect"]
+        if expect["outcome"] == "success":
+            self.assertEqual(call(), expect["data"])
+        else:
+            with self.assertRaises(KlingApiError) as raised:
+                call()
+            error = raised.exception
+            self.assertEqual(error.kind, expect["kind"])
+            self.assertEqual(error.code, expect["code"])
+            self.assertEqual(error.http_status, expect["httpStatus"])
+            self.assertEqual(error.retryable, expect["retryable"])
+            self.assertEqual(error.create_task_may_exist, expect["createTaskMayExist"])
+            self.assertEqual(error.retry_after_seconds, expect.get("retryAfterSeconds"))
+            if "serverMessage" in expect:
+                self.assertEqual(error.server_message, expect["serverMessage"])
+        self.assertEqual(len(adapter.requests), 1)
+    return test
+
+
+class Webhooks(unittest.TestCase):
+    pass
+
+
+def _webhook_test(v, tolerance):
+    def test(self):
+        headers = v["headers"]
+        check = lambda: verify_callback(v["body"], headers.get("X-Webhook-Timestamp"), headers.get("X-Webhook-Signature"),  # noqa: E731
+                                        v["key"], now_seconds=v["now"], tolerance_seconds=tolerance)
+        expect = v["expect"]
+        if expect["accepted"]:
+            callback = check()
+            self.assertEqual(callback["taskId"], expect["taskId"])
+            self.assertEqual(callback["code"], expect["code"])
+            self.assertEqual(callback["state"], expect.get("state"))
+            self.assertEqual(compute_signature(callback["taskId"], headers["X-Webhook-Timestamp"], v["key"]), headers["X-Webhook-Signature"])
+        else:
+            with self.assertRaises(WebhookError) as raised:
+                check()
+            self.assertEqual(raised.exception.reason, expect["reason"])
+    return test
+
+
+class FakeClock:
+    def __init__(self):
+        self.t = 0.0
+
+    def now(self):
+        return self.t
+
+    def sleep(self, seconds):
+        self.t += seconds
+
+
+class Polling(unittest.TestCase):
+    pass
+
+
+def _polling_test(v, grace):
+    def test(self):
+        clock = FakeClock()
+        queried_at, states = [], []
+
+        def answer(sent):
+            queried_at.append(clock.t)
+            if len(queried_at) > len(v["answers"]) and not v.get("repeatLast"):
+                raise AssertionError("more queries than answers")
+            return 200, "application/json", json.dumps(v["answers"][min(len(queried_at), len(v["answers"])) - 1]), None
+
+        client, _ = client_with(answer)
+        wait = lambda: wait_for_completion(client.get_task_record, "task_kling_1765184398475", clock=clock, grace=grace,  # noqa: E731
+                                           on_progress=lambda r: states.append(str(r.get("state"))))
+        expect = v["expect"]
+        if expect["outcome"] == "success":
+            self.assertEqual(wait()[1], expect["resultUrls"])
+        else:
+            with self.assertRaises(KlingApiError) as raised:
+                wait()
+            if expect["outcome"] == "taskFailed":
+                self.assertEqual(raised.exception.kind, "TaskFailed")
+                self.assertEqual(raised.exception.fail_code, expect["failCode"])
+                self.assertEqual(raised.exception.server_message, expect["failMsg"])
+            else:
+                self.assertEqual(raised.exception.kind, expect["kind"])
+        if "queries" in expect:
+            self.assertEqual(len(queried_at), expect["queries"])
+        if "states" in expect:
+            self.assertEqual(states, expect["states"])
+        if "minElapsedSeconds" in expect:
+            self.assertGreaterEqual(queried_at[-1], expect["minElapsedSeconds"])
+    return test
+
+
+def _name(v):
+    return "test_" + v["id"].replace("-", "_")
+
+
+for _v in load("requests")["vectors"]:
+    setattr(Requests, _name(_v), _request_test(_v))
+_validation = load("validation")
+for _v in _validation["vectors"]:
+    setattr(Validation, _name(_v), _validation_test(_v, _validation["base"]))
+for _v in load("responses")["vectors"]:
+    setattr(Responses, _name(_v), _response_test(_v))
+_webhooks = load("webhooks")
+for _v in _webhooks["vectors"]:
+    setattr(Webhooks, _name(_v), _webhook_test(_v, _webhooks["toleranceSeconds"]))
+_polling = load("polling")
+for _v in _polling["vectors"]:
+    setattr(Polling, _name(_v), _polling_test(_v, _polling["graceSeconds"]))
