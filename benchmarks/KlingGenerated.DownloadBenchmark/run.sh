@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures KlingClient.DownloadResultToFileAsync against `curl -o` in the same run: one result (1 GiB by default,
-# SIZE_MIB to change) served from loopback by `python3 -m http.server`, each tool run ROUNDS times (default 3),
+# SIZE_MIB to change; a whole MP4: the simulator's sample clip padded with a top-level 'free' box) served from loopback by `python3 -m http.server`, each tool run ROUNDS times (default 3),
 # alternating. Prints each run's wall time and peak RSS (from /usr/bin/time), the medians, and the time ratio.
 # Needs: the .NET SDK, python3, curl, /usr/bin/time (Debian package `time`).
 set -euo pipefail
@@ -20,8 +20,22 @@ echo "building the download program (Release)..."
 dotnet build -c Release "$here/KlingGenerated.DownloadBenchmark.csproj" -o "$work/bin" -v quiet -nologo >/dev/null
 
 mkdir -p "$work/serve" "$work/out"
-echo "writing a ${size_mib} MiB result of random bytes..."
-head -c $((size_mib * 1024 * 1024)) /dev/urandom > "$work/serve/result.mp4"
+echo "writing a ${size_mib} MiB MP4 (the simulator's sample clip and a 'free' box of random bytes)..."
+# The download keeps only a whole MP4 (top-level boxes from ftyp that add up to the length, with moov and mdat).
+python3 - "$here/../../src/KlingGenerated.Simulator/Assets/sample.mp4" "$work/serve/result.mp4" $((size_mib * 1024 * 1024)) <<'PY'
+import struct, sys
+sample, out, total = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = open(sample, "rb").read()
+pad = max(total - len(data), 16)
+with open(out, "wb") as f, open("/dev/urandom", "rb") as rand:
+    f.write(data)
+    f.write(struct.pack(">I4sQ", 1, b"free", pad))  # size 1: a 64-bit size follows
+    left = pad - 16
+    while left > 0:
+        chunk = rand.read(min(left, 1 << 20))
+        f.write(chunk)
+        left -= len(chunk)
+PY
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 (cd "$work/serve" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
 server=$!

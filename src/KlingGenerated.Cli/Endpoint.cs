@@ -27,10 +27,6 @@ internal sealed class Endpoint : IAsyncDisposable
     /// <summary>True when requests go to the built-in simulator, whose tasks take seconds.</summary>
     public bool IsSimulator => _simulator is not null;
 
-    /// <summary>The client whose safe download saves results (it never sends the API key to the result host).</summary>
-    public KlingClient Downloads => _services.GetRequiredService<IKlingClient>() as KlingClient
-        ?? throw new InvalidOperationException("AddKlingClient registered no KlingClient.");
-
     /// <summary>Opens the endpoint the global options and environment choose.</summary>
     public static Task<Endpoint> OpenAsync(System.CommandLine.ParseResult parse, TextWriter error, CancellationToken cancellationToken, Action<KlingClientOptions>? configure = null) =>
         OpenAsync(CliEnvironment.Of(parse), ApiKeySource.Find(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.ApiKeyFile), CliEnvironment.Of(parse)), parse.GetValue(GlobalOptions.BaseUrl), error, configure, () => Ledger.LedgerLocation.SimulatorStateFile(parse), cancellationToken);

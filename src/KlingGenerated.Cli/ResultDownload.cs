@@ -9,7 +9,7 @@ internal static class ResultDownload
         var path = KlingFileNames.InsideDirectory(folder, KlingFileNames.ForTask(taskId));
         try
         {
-            return await endpoint.Downloads.DownloadResultToFileAsync(url, path, new KlingDownloadOptions { Overwrite = overwrite }, progress, cancellationToken);
+            return await endpoint.Client.DownloadResultToFileAsync(url, path, new KlingDownloadOptions { Overwrite = overwrite }, progress, cancellationToken);
         }
         catch (KlingDownloadException exception)
         {

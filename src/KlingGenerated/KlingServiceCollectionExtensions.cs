@@ -12,6 +12,12 @@ public static class KlingServiceCollectionExtensions
     public const string HttpClientName = "KlingGenerated";
 
     /// <summary>
+    /// The name of the HttpClient that downloads results from result hosts (it never carries the API key): configure it
+    /// with <c>services.AddHttpClient(KlingServiceCollectionExtensions.DownloadHttpClientName)</c>, for a proxy or handlers of your own.
+    /// </summary>
+    public const string DownloadHttpClientName = "KlingGenerated.Downloads";
+
+    /// <summary>
     /// Registers <see cref="IKlingClient"/> and <see cref="KlingClient"/> on a named HttpClient with <see cref="KlingResilienceHandler"/>
     /// (safe retries, timeouts, createTask pacing), with options set by <paramref name="configure"/>.
     /// Options are validated at start: a missing key or a relative base URL fails with a clear message.
@@ -58,7 +64,13 @@ public static class KlingServiceCollectionExtensions
             AllowAutoRedirect = false, // the API never redirects: a 3xx becomes a KlingApiException naming its location
         });
         builder.AddHttpMessageHandler(provider => new KlingResilienceHandler(Options(provider).Resilience, provider.GetRequiredService<IKlingCreateTaskPacer>()));
-        builder.AddTypedClient((http, provider) => new KlingClient(http, Options(provider)));
+        // Results come from other hosts: their own client, without the key, redirects checked hop by hop.
+        services.AddHttpClient(DownloadHttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(KlingClient.CreateDownloadHandler);
+        builder.AddTypedClient((http, provider) => new KlingClient(http, Options(provider))
+        {
+            DownloadHttpClient = provider.GetRequiredService<IHttpClientFactory>().CreateClient(DownloadHttpClientName),
+        });
         services.AddTransient<IKlingClient>(provider => provider.GetRequiredService<KlingClient>());
         return builder;
     }

@@ -12,6 +12,7 @@ namespace KlingGenerated.Tests;
 /// Issue 11 §5: `kling batch` against the standalone simulator, as separate processes. The simulator's own task list
 /// (GET /_simulator/tasks) is the truth; the ledger must account for every task it holds, and no line may be paid twice.
 /// </summary>
+[Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
 public sealed class BatchKillTests(ITestOutputHelper output)
 {
     private const string Key = "kill-test-key";

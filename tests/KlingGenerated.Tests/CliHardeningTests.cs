@@ -126,6 +126,7 @@ public sealed class CliHardeningTests
 
     // ---- Ctrl+C and SIGTERM ----------------------------------------------------------------------
 
+    [Trait("Category", "Slow")] // a real process
     [Theory]
     [InlineData("INT", "generating")]
     [InlineData("TERM", "generating")]
@@ -336,6 +337,7 @@ public sealed class CliHardeningTests
         Directory.GetFiles(Path.Combine(dir, "out")).Should().Equal([Path.Combine(dir, "out", KlingFileNames.ForTask(HostileId))]);
     }
 
+    [Trait("Category", "Slow")] // a real process
     [Fact]
     public async Task on_a_real_terminal_a_hostile_task_id_neither_crashes_generate_nor_forges_lines()
     {

@@ -8,6 +8,7 @@ namespace KlingGenerated.Tests;
 /// <summary>The `kling` CLI end to end, as a process: exit codes, one-line errors, and the offline MP4.</summary>
 public sealed class CliTests
 {
+    [Trait("Category", "Slow")] // a real process
     [Fact]
     public async Task The_offline_default_writes_a_valid_playable_MP4_and_prints_its_path()
     {
@@ -109,6 +110,7 @@ public sealed class CliTests
         credits.Stdout.Trim().Should().Be((new KlingSimulatorOptions().Credits - new KlingSimulatorOptions().CreditsPerTask).ToString());
     }
 
+    [Trait("Category", "Slow")] // a real process
     [Theory]
     [InlineData("kling.dll", "simulator")]
     [InlineData("KlingGenerated.Simulator.dll")]

@@ -149,6 +149,7 @@ public sealed class LedgerTests
         host.Requests.Should().Contain(r => r.Path == "/files/task_old_1.mp4");
     }
 
+    [Trait("Category", "Slow")] // a real process
     [Fact]
     public async Task concurrent_kling_processes_share_one_ledger_without_losing_a_row()
     {

@@ -4,7 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace KlingGenerated.Tests;
 
 /// <summary>Client-side pacing of createTask against the simulator's rate limit; run alone, since it measures arrival times.</summary>
-[Collection("Performance guard")]
+[Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
+[Collection(Infrastructure.RunsAlone.Name)]
 public sealed class PacingTests
 {
     [Fact]

@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using KlingGenerated.Simulator;
 using KlingGenerated.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json.Linq;
 
@@ -12,9 +11,10 @@ namespace KlingGenerated.Tests;
 /// The C# snippets of the documentation: README.md, every page of docs/ and every package README (src/*/README.md).
 /// Every C# block carries a <c>&lt;!-- snippet: Name --&gt;</c> marker. A block that starts with its <c>using</c> lines is a
 /// whole file: it is compiled as written (Roslyn, with a console project's implicit usings and nothing else) as a
-/// program, or as a library when it has no top-level statements. Every other block is a fragment: a region here must
-/// equal it, so it compiles in context. A name used in several documents has the same text in each.
+/// program, or as a library when it has no top-level statements. In docs/ and the package READMEs every block is a whole
+/// file. In README.md a short block may be a fragment: then a region here must equal it, so it compiles in context. A name used in several documents has the same text in each.
 /// </summary>
+[Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
 public sealed class ReadmeSnippets
 {
     /// <summary>The documents whose C# blocks are compiled, relative to the repository root.</summary>
@@ -50,6 +50,7 @@ public sealed class ReadmeSnippets
                 continue;
             }
 
+            document.Should().Be("README.md", $"a C# block in docs/ or a package README is complete, starting with its using lines, so it can be copied as it is; {name} is not");
             var region = Regex.Match(source, $@"#region Snippet:{name}\n(.*?)\n\s*#endregion", RegexOptions.Singleline);
             region.Success.Should().BeTrue($"{document} snippet {name} is a whole file (starting with its usings) or has a region in ReadmeSnippets.cs");
             Dedent(region.Groups[1].Value).Should().Be(code.TrimEnd('\n'), $"{document} snippet {name} matches its compiled region");
@@ -176,100 +177,6 @@ public sealed class ReadmeSnippets
             Console.WriteLine($"{error.Kind} ({error.Code}), retryable: {error.IsRetryable}: {error.Message}");
         }
         #endregion
-    }
-
-    private static async Task Polling(IKlingClient client, string taskId, CancellationToken cancellationToken)
-    {
-        #region Snippet:Polling
-        var options = new KlingPollingOptions
-        {
-            InitialDelay = TimeSpan.FromSeconds(3),   // the defaults: wait 3 s + 10 % of the time waited, up to 30 s
-            MaxDelay = TimeSpan.FromSeconds(30),
-            Timeout = TimeSpan.FromMinutes(15),
-        };
-        var progress = new Progress<TaskRecord>(r => Console.WriteLine($"{r.TaskId}: {r.RawState}"));
-
-        TaskRecord done = await client.WaitForCompletionAsync(taskId, options, progress, cancellationToken);
-        #endregion
-        _ = done;
-    }
-
-    private static async Task TaskIdFirst(IKlingClient client, CreateTaskRequest request, CancellationToken cancellationToken)
-    {
-        #region Snippet:TaskIdFirst
-        try
-        {
-            TaskRecord record = await client.GenerateVideoAsync(request,
-                onCreated: (taskId, ct) => File.AppendAllTextAsync("my-tasks.txt", taskId + "\n", ct), // paid from here on: persist it
-                cancellationToken: cancellationToken);
-        }
-        catch (KlingTimeoutException timeout)
-        {
-            Console.WriteLine($"{timeout.TaskId} is still {timeout.LastState}; query it later instead of paying again.");
-        }
-        #endregion
-    }
-
-    private static void WebhookReceiver(WebApplication app, string hmacKey, System.Threading.Channels.ChannelWriter<KlingCallback> work)
-    {
-        #region Snippet:WebhookReceiver
-        // One instance: in memory (bounded, 24 h). Several: new KlingRedisCallbackDeduplicator(redis) from KlingGenerated.Redis.
-        IKlingCallbackDeduplicator seen = new KlingMemoryCallbackDeduplicator();
-
-        app.MapPost("/kling/callback", async (HttpRequest request) =>
-        {
-            if (request.ContentLength > KlingWebhook.MaxBodyLength)
-            {
-                return Results.StatusCode(413); // a callback is a few kilobytes; do not read a huge body
-            }
-
-            using var reader = new StreamReader(request.Body);
-            var body = await reader.ReadToEndAsync();
-            KlingCallback callback;
-            try
-            {
-                callback = KlingWebhook.ParseAndVerify(body,
-                    request.Headers["X-Webhook-Timestamp"], request.Headers["X-Webhook-Signature"], hmacKey);
-            }
-            catch (KlingWebhookException)
-            {
-                return Results.Unauthorized(); // forged, replayed or malformed: do not act on it
-            }
-
-            // Two phases: TryBegin marks the task "in progress" (short-lived), Confirm marks it handled once the work is
-            // accepted. A crash, a stalled store or an error in between never makes a redelivery look like a repeat.
-            // If the store is unreachable, TryBegin throws: the answer is 500 and the service delivers it again.
-            if (!await seen.TryBeginAsync(callback.TaskId, request.HttpContext.RequestAborted))
-            {
-                return Results.Json(new { code = 200, msg = "success" }); // handled already: a repeat
-            }
-
-            // Queue the work and answer at once (the service waits at most 15 s). The signature covers only the
-            // task id: the worker queries the task for the authoritative result.
-            if (!work.TryWrite(callback))
-            {
-                await seen.ForgetAsync(callback.TaskId);
-                return Results.StatusCode(503); // not accepted: the service delivers it again
-            }
-
-            await seen.ConfirmAsync(callback.TaskId); // should this fail, a redelivery is handled again: a repeat, never a loss
-            return Results.Json(new { code = 200, msg = "success" });
-        });
-        #endregion
-    }
-
-    private static async Task InProcessSimulator()
-    {
-        #region Snippet:Simulator
-        await using var sim = await KlingSimulator.StartAsync(new KlingSimulatorOptions
-        {
-            GeneratingFor = TimeSpan.FromSeconds(1),
-            WebhookHmacKey = "my-test-key",     // sign callbacks
-            Fault = null,                       // or "maintenance", "generation-failed", "slow:500", ...
-        });
-        var client = new KlingClient(new HttpClient(), new KlingClientOptions { ApiKey = sim.ApiKey, BaseUrl = sim.BaseUrl });
-        #endregion
-        _ = client;
     }
 
     private static string Dedent(string block)

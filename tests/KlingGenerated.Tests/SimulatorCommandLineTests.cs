@@ -11,6 +11,7 @@ namespace KlingGenerated.Tests;
 /// Issue 8, finding 21 (simulator side): one options parser, <see cref="KlingSimulatorCommandLine"/>, behind both the
 /// standalone host and <c>kling simulator</c>; bad options and a busy port get one line and a nonzero exit.
 /// </summary>
+[Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
 public sealed class SimulatorCommandLineTests
 {
     public static TheoryData<string[]> Hosts() => new() { new[] { "kling.dll", "simulator" }, new[] { "KlingGenerated.Simulator.dll" } };

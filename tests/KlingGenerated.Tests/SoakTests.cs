@@ -14,7 +14,8 @@ namespace KlingGenerated.Tests;
 /// attempt timeout, answers cut off mid-body and answers that stall after half their body). The simulator's own
 /// record of created tasks is the ground truth. Time is printed, never asserted.
 /// </summary>
-[Collection("Performance guard")]
+[Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
+[Collection(Infrastructure.RunsAlone.Name)]
 public sealed class SoakTests(ITestOutputHelper output)
 {
     private const int Submissions = 2000;

@@ -3,6 +3,7 @@ using KlingGenerated.Tests.Infrastructure;
 
 namespace KlingGenerated.Tests;
 
+[Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
 public sealed class SpecLintTests
 {
     [Theory]

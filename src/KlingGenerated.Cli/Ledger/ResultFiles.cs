@@ -17,7 +17,7 @@ internal static class ResultFiles
 
         Directory.CreateDirectory(directory);
         var path = KlingFileNames.InsideDirectory(directory, KlingFileNames.ForTask(taskId));
-        var client = endpoint.Downloads;
+        var client = endpoint.Client;
         try
         {
             // Overwrite: "download again" replaces the file, but only once the new copy is complete.

@@ -3,28 +3,62 @@ using System.Net;
 
 namespace KlingGenerated;
 
+/// <summary>Downloading results; see <see cref="KlingClient.DownloadResultAsync"/> and <see cref="KlingClient.DownloadResultToFileAsync"/>.</summary>
+// CUSTOM: results are files on another host, not operations of the document; downloading them is part of what callers mock.
+public partial interface IKlingClient
+{
+    /// <summary>Downloads a result into a stream, without the API key; see <see cref="KlingClient.DownloadResultAsync"/>.</summary>
+    Task<long> DownloadResultAsync(Uri url, Stream destination, KlingDownloadOptions? options = null, IProgress<KlingDownloadProgress>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Downloads a result to a file, safely (a whole MP4 or nothing); see <see cref="KlingClient.DownloadResultToFileAsync"/>.</summary>
+    Task<string> DownloadResultToFileAsync(Uri url, string path, KlingDownloadOptions? options = null, IProgress<KlingDownloadProgress>? progress = null, CancellationToken cancellationToken = default);
+}
+
 // CUSTOM: results are files on another host, not operations of the document; downloading them safely needs limits the generated code has no place for.
 public partial class KlingClient
 {
     private const int DownloadBufferSize = 128 * 1024;
 
-    // Its own HttpClient: the API's HttpClient carries the API key (and maybe handlers that add it), which must never reach the result host.
-    private static readonly Lazy<HttpClient> DownloadHttp = new(() => new HttpClient(new SocketsHttpHandler
-    {
-        AllowAutoRedirect = false, // followed by hand, so each hop is checked to stay on http(s)
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        ConnectTimeout = TimeSpan.FromSeconds(30),
-    })
+    // The default for result hosts, never the API's HttpClient: that one carries the API key (and maybe handlers that add it).
+    private static readonly Lazy<HttpClient> DefaultDownloadHttp = new(() => new HttpClient(CreateDownloadHandler())
     {
         Timeout = System.Threading.Timeout.InfiniteTimeSpan, // the idle timeout and the deadline are enforced per read
     });
 
     /// <summary>
+    /// The HttpClient that fetches results from result hosts. Null (the default) uses a shared built-in one; <c>AddKlingClient</c>
+    /// sets it to the named client <see cref="KlingServiceCollectionExtensions.DownloadHttpClientName"/>, which you can configure
+    /// (a proxy, handlers of your own). It must never be the API's HttpClient nor send an Authorization header (a download
+    /// with one is refused), and should not follow redirects itself, so each hop is checked.
+    /// </summary>
+    public HttpClient? DownloadHttpClient { get; set; }
+
+    /// <summary>The handler of the built-in download client, for <c>AddKlingClient</c>'s named one.</summary>
+    internal static SocketsHttpHandler CreateDownloadHandler() => new()
+    {
+        AllowAutoRedirect = false, // followed by hand, so each hop is checked
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+        ConnectTimeout = TimeSpan.FromSeconds(30),
+    };
+
+    private HttpClient ResultHostClient()
+    {
+        var http = DownloadHttpClient ?? DefaultDownloadHttp.Value;
+        if (ReferenceEquals(http, _httpClient) || http.DefaultRequestHeaders.Authorization is not null
+            || (_options.ApiKey is { Length: > 0 } key && http.DefaultRequestHeaders.Any(h => h.Value.Any(v => v.Contains(key, StringComparison.Ordinal)))))
+        {
+            throw new InvalidOperationException("KlingClient.DownloadHttpClient would send credentials to the result host (it is the API's HttpClient, or sends an Authorization header or the API key by default); nothing was downloaded. Give downloads an HttpClient of their own.");
+        }
+
+        return http;
+    }
+
+    /// <summary>
     /// Downloads a result (such as <see cref="TaskRecord.GetResultUrls"/>' URLs) into <paramref name="destination"/>, without the API key.
     /// Only http and https are accepted, at most <see cref="KlingDownloadOptions.MaxRedirects"/> redirects are followed
-    /// (each staying on http or https), and the download stops at <see cref="KlingDownloadOptions.MaxBytes"/>, after
+    /// (each staying on http or https, and never from https down to http), and the download stops at <see cref="KlingDownloadOptions.MaxBytes"/>, after
     /// <see cref="KlingDownloadOptions.IdleTimeout"/> without bytes, or at <see cref="KlingDownloadOptions.Timeout"/>.
     /// </summary>
     /// <returns>The number of bytes written.</returns>
@@ -44,7 +78,7 @@ public partial class KlingClient
         using var telemetry = DownloadTelemetry.Start(url, Logger);
         try
         {
-            var received = await DownloadCoreAsync(url, destination, options, progress, cancellationToken).ConfigureAwait(false);
+            var received = await DownloadCoreAsync(url, destination, options, progress, shape: null, cancellationToken).ConfigureAwait(false);
             return telemetry is null ? received : telemetry.Completed(received, received);
         }
         catch (Exception exception) when (telemetry?.Failed(exception) == true)
@@ -98,7 +132,7 @@ public partial class KlingClient
         }
     }
 
-    private static async Task<(string Path, long Bytes)> DownloadToFileCoreAsync(Uri url, string full, string folder, KlingDownloadOptions options, IProgress<KlingDownloadProgress>? progress, CancellationToken cancellationToken)
+    private async Task<(string Path, long Bytes)> DownloadToFileCoreAsync(Uri url, string full, string folder, KlingDownloadOptions options, IProgress<KlingDownloadProgress>? progress, CancellationToken cancellationToken)
     {
         var name = Path.GetFileName(full);
         var temp = Path.Combine(folder, $".{(name.Length > 180 ? name[..180] : name)}.{Guid.NewGuid():N}.part");
@@ -110,17 +144,17 @@ public partial class KlingClient
             {
                 await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous))
                 {
-                    received = await DownloadCoreAsync(url, file, options, progress, cancellationToken).ConfigureAwait(false);
-                    file.Flush(flushToDisk: true); // the bytes are on disk before the name points at them
-                }
-
-                if (options.RequireWholeMp4)
-                {
-                    await using var written = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-                    if (Mp4Shape.WhyNotWhole(written) is { } why)
+                    try
                     {
-                        throw new KlingDownloadException(KlingDownloadFailure.NotAVideo, $"The result at {url.GetLeftPart(UriPartial.Path)} is not a whole MP4: {why}. {(File.Exists(full) ? $"{full} was left as it was" : "Nothing was saved")}; download it again later, and if it persists, the result URL may have expired: query the task again.", received);
+                        // The MP4 check reads the box headers as the bytes pass, inside the deadline and the cancellation.
+                        received = await DownloadCoreAsync(url, file, options, progress, options.RequireWholeMp4 ? new Mp4Shape(options.MaxMp4Boxes) : null, cancellationToken).ConfigureAwait(false);
                     }
+                    catch (NotWholeMp4Exception notWhole)
+                    {
+                        throw new KlingDownloadException(KlingDownloadFailure.NotAVideo, $"The result at {url.GetLeftPart(UriPartial.Path)} is not a whole MP4: {notWhole.Message}. {(File.Exists(full) ? $"{full} was left as it was" : "Nothing was saved")}; download it again later, and if it persists, the result URL may have expired: query the task again.", notWhole.BytesReceived);
+                    }
+
+                    file.Flush(flushToDisk: true); // the bytes are on disk before the name points at them
                 }
 
                 File.Move(temp, full, options.Overwrite);
@@ -152,8 +186,9 @@ public partial class KlingClient
         }
     }
 
-    private static async Task<long> DownloadCoreAsync(Uri url, Stream destination, KlingDownloadOptions options, IProgress<KlingDownloadProgress>? progress, CancellationToken cancellationToken)
+    private async Task<long> DownloadCoreAsync(Uri url, Stream destination, KlingDownloadOptions options, IProgress<KlingDownloadProgress>? progress, Mp4Shape? shape, CancellationToken cancellationToken)
     {
+        var http = ResultHostClient();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.Timeout);
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
@@ -167,7 +202,7 @@ public partial class KlingClient
                 using var request = new HttpRequestMessage(HttpMethod.Get, current);
                 request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
                 idle.CancelAfter(options.IdleTimeout);
-                using var response = await DownloadHttp.Value.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, idle.Token).ConfigureAwait(false);
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, idle.Token).ConfigureAwait(false);
                 var status = (int)response.StatusCode;
                 if (status is 301 or 302 or 303 or 307 or 308)
                 {
@@ -181,7 +216,13 @@ public partial class KlingClient
                         throw new KlingDownloadException(KlingDownloadFailure.TooManyRedirects, $"The result URL redirected more than {options.MaxRedirects} times (KlingDownloadOptions.MaxRedirects). Query the task again for a fresh URL; if it persists, report it.", httpStatus: status);
                     }
 
-                    current = location.IsAbsoluteUri ? location : new Uri(current, location);
+                    var next = location.IsAbsoluteUri ? location : new Uri(current, location);
+                    if (current.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp)
+                    {
+                        throw new KlingDownloadException(KlingDownloadFailure.InvalidUrl, $"The result URL redirected from https to plain http ({next.Host}); it was not followed and nothing was kept. Query the task again for a fresh URL.", httpStatus: status);
+                    }
+
+                    current = next;
                     continue;
                 }
 
@@ -228,6 +269,11 @@ public partial class KlingClient
                             throw new KlingDownloadException(KlingDownloadFailure.TooLarge, $"The result is larger than the {options.MaxBytes} bytes allowed (KlingDownloadOptions.MaxBytes); the download was stopped. Raise the limit if the file is expected to be this large.", received);
                         }
 
+                        if (shape?.Append(buffer.AsSpan(0, read)) is { } notWhole)
+                        {
+                            throw new NotWholeMp4Exception(notWhole, received); // stop now: the rest cannot make it whole
+                        }
+
                         // Writing is not the server's silence: a slow disk is bounded by the deadline only.
                         await destination.WriteAsync(buffer.AsMemory(0, read), deadline.Token).ConfigureAwait(false);
                         if (progress is not null && Environment.TickCount64 - reported >= 100)
@@ -243,6 +289,11 @@ public partial class KlingClient
                 }
 
                 progress?.Report(new KlingDownloadProgress(received, total));
+                if (shape?.Complete() is { } why)
+                {
+                    throw new NotWholeMp4Exception(why, received);
+                }
+
                 return received;
             }
         }
@@ -272,4 +323,10 @@ public partial class KlingClient
     }
 
     private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
+
+    /// <summary>The body is not a whole MP4; the file download turns it into <see cref="KlingDownloadFailure.NotAVideo"/>.</summary>
+    private sealed class NotWholeMp4Exception(string why, long bytesReceived) : Exception(why)
+    {
+        public long BytesReceived { get; } = bytesReceived;
+    }
 }

@@ -25,8 +25,19 @@ public sealed class KlingDownloadOptions
     /// </summary>
     public bool RequireWholeMp4 { get; set; } = true;
 
+    /// <summary>
+    /// With <see cref="RequireWholeMp4"/>: the most top-level MP4 boxes accepted (default 100,000; a Kling result has a
+    /// handful). A body of millions of tiny boxes then fails as soon as it passes the cap, instead of being walked box by box.
+    /// </summary>
+    public int MaxMp4Boxes { get; set; } = 100_000;
+
     internal void Validate()
     {
+        if (MaxMp4Boxes < 1)
+        {
+            throw new ArgumentException($"Invalid download options: MaxMp4Boxes ({MaxMp4Boxes}) must be at least 1.", "options");
+        }
+
         if (MaxBytes < 1 || IdleTimeout <= TimeSpan.Zero || (Timeout <= TimeSpan.Zero && Timeout != System.Threading.Timeout.InfiniteTimeSpan) || MaxRedirects < 0)
         {
             throw new ArgumentException(

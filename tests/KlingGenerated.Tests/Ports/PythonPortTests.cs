@@ -11,6 +11,7 @@ namespace KlingGenerated.Tests.Ports;
 /// Debian's python3-requests, python3-jsonschema and python3-yaml (.ci/run installs them), run against every conformance
 /// vector and end to end against the standalone simulator (create, poll, download an MP4, verify a signed callback).
 /// </summary>
+[Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
 public sealed class PythonPortTests
 {
     private static readonly string PortDirectory = Path.Combine(Repo.Root, "tests", "ports", "python");

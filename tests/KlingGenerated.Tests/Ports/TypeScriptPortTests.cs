@@ -11,6 +11,7 @@ namespace KlingGenerated.Tests.Ports;
 /// openapi-fetch, tsc --strict), run against every conformance vector and end to end against the standalone simulator.
 /// `dotnet test` runs it, installing the port's pinned packages with `npm ci` when they are missing.
 /// </summary>
+[Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
 public sealed class TypeScriptPortTests
 {
     private static readonly string PortDirectory = Path.Combine(Repo.Root, "tests", "ports", "typescript");

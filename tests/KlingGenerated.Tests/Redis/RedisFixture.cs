@@ -19,5 +19,10 @@ public sealed class RedisFixture : IAsyncLifetime
     public Task<ConnectionMultiplexer> ConnectAsync() => ConnectionMultiplexer.ConnectAsync(Server.Configuration);
 }
 
+/// <summary>The Redis tests share one redis-server, started once (tests that kill Redis start their own).</summary>
 [CollectionDefinition("Redis")]
 public sealed class RedisCollection : ICollectionFixture<RedisFixture>;
+
+/// <summary>The scale-out runs (worker processes, seconds each) have a redis-server of their own, so they run beside the other Redis tests.</summary>
+[CollectionDefinition("Redis scale-out")]
+public sealed class RedisScaleOutCollection : ICollectionFixture<RedisFixture>;

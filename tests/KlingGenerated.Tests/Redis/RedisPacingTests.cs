@@ -8,6 +8,7 @@ using StackExchange.Redis;
 
 namespace KlingGenerated.Tests.Redis;
 
+[Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
 [Collection("Redis")]
 public sealed class RedisPacingTests(RedisFixture redis)
 {

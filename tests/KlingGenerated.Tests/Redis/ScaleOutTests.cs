@@ -8,7 +8,8 @@ namespace KlingGenerated.Tests.Redis;
 /// checked against the simulator's record of every accepted create. Correctness only; the throughput is in the README's
 /// table (benchmarks/KlingGenerated.Redis.ScaleOut).
 /// </summary>
-[Collection("Redis")]
+[Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
+[Collection("Redis scale-out")]
 public sealed class ScaleOutTests(RedisFixture redis)
 {
     // The shipped margin is 0.5 s of jitter between the client and the service; the scaled window keeps it absolute.
