@@ -123,11 +123,13 @@ public sealed class TelemetryTests(SimulatorFixture fixture, ITestOutputHelper o
         capture.Logs.Lines.Should().Contain(l => l.Event.Id == 4 && l.Level == LogLevel.Information).And.Contain(l => l.Event.Id == 1 && l.Text.Contains(created.Data.TaskId));
     }
 
-    [Fact]
-    public async Task A_createTask_that_may_have_created_a_task_says_so_in_its_span_its_metric_and_a_warning()
+    [Theory]
+    [InlineData("drop-after-create")]
+    [InlineData("server-error-after-create")]
+    public async Task A_createTask_that_may_have_created_a_task_says_so_in_its_span_its_metric_and_a_warning(string fault)
     {
         using var capture = new TelemetryCapture();
-        var client = Client(capture, (request, _) => KlingResilienceHandler.IsCreateTask(request) ? "drop-after-create" : null);
+        var client = Client(capture, (request, _) => KlingResilienceHandler.IsCreateTask(request) ? fault : null);
 
         await client.Invoking(c => c.GenerateVideoAsync(Request(), SimulatorFixture.FastPolling, progress: null, CancellationToken.None)).Should().ThrowAsync<Exception>();
 
