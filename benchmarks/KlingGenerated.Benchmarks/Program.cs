@@ -4,7 +4,7 @@ using KlingGenerated.Benchmarks;
 // dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- --filter '*'     (BenchmarkDotNet)
 // dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- quick            (seconds: bytes and time per call)
 // dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- load [TASKS]     (1,000 tasks against the standalone simulator)
-// dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- ratios           (time and allocation ratios to the floor, for the README)
+// dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- ratios           (time and allocation ratios to the floor, for docs/performance.md)
 // dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- allocations [--check] (bytes per call only, no time; --check fails past the limits below: the benchmark smoke job's guard)
 // dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- simulator-memory [TASKS] (the simulator's memory after 50,000 tasks and after retention)
 // dotnet run -c Release --project benchmarks/KlingGenerated.Benchmarks -- ledger [LINES LIMIT WINDOW_S] (issue 11: the ledger's cost per task, kling batch throughput; default 200 lines at 20 per 1 s)

@@ -1,7 +1,7 @@
 using KlingGenerated.Redis;
 using KlingGenerated.Redis.ScaleOut;
 
-// dotnet run -c Release --project benchmarks/KlingGenerated.Redis.ScaleOut [CREATES]  (the scale-out table; 120 createTasks by default, fewer for the smoke job)
+// dotnet run -c Release --project benchmarks/KlingGenerated.Redis.ScaleOut [CREATES]  (the table in docs/scale-out.md; 120 createTasks by default, fewer for the smoke job)
 // dotnet run -c Release --project benchmarks/KlingGenerated.Redis.ScaleOut -- worker ... (one worker; the driver starts these)
 if (args is ["worker", ..])
 {

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using KlingGenerated.Simulator;
 
-// The standalone simulator, for ports in other languages (options: --help, or README "The simulator"):
+// The standalone simulator, for ports in other languages (options: --help, or docs/simulator.md):
 //   dotnet run --project src/KlingGenerated.Simulator -- --urls http://127.0.0.1:4010 [options]
 // Every problem is one line on stderr and a nonzero exit: 2 for bad options or an address that cannot be used, 1 otherwise.
 if (args.Any(a => a is "--help" or "-h"))

@@ -4,7 +4,7 @@ using System.Net;
 namespace KlingGenerated;
 
 /// <summary>An answer's body read once into a pooled buffer; the buffer goes back to the pool when the response is disposed.</summary>
-// CUSTOM: lets error mapping and deserialization share one read of the body without copying it (see README, Performance).
+// CUSTOM: lets error mapping and deserialization share one read of the body without copying it (see docs/performance.md).
 internal sealed class BufferedBody : HttpContent
 {
     /// <summary>The most bytes a KlingClient reads of this request's answer when not the default; set by the client, read by the resilience handler.</summary>

@@ -98,7 +98,7 @@ internal static class SchemaValidator
 
     private static void CheckString(string text, CompiledSchema schema, FieldPath name, ref List<string>? errors)
     {
-        // Lengths count UTF-16 code units, as the service most likely does (see README, "How length is counted").
+        // Lengths count UTF-16 code units, as the service most likely does (see docs/reliability.md, "How length is counted").
         if (schema.MinLength is { } min && text.Length < min)
         {
             Add(ref errors, min == 1 ? $"{name} must not be empty." : $"{name} must be at least {min} characters long, not {text.Length}.");

@@ -20,7 +20,7 @@ public static class Mp4
     private readonly record struct Box(string Type, int Start, int BodyStart, int End);
 
     /// <summary>
-    /// Asserts <paramref name="file"/> is the simulator's clip as the README's ffmpeg command makes it: an H.264 ('avc1')
+    /// Asserts <paramref name="file"/> is the simulator's clip as the ffmpeg command in docs/simulator.md makes it: an H.264 ('avc1')
     /// 320x180 video track and an AAC ('mp4a') audio track, each about 2 s long, with their samples in the media data.
     /// </summary>
     public static void ShouldBeThePlayableSample(byte[] file)

@@ -5,7 +5,7 @@ namespace KlingGenerated.Tests.Redis;
 
 /// <summary>
 /// Separate worker processes on one API key against the standalone simulator (its own process, limit scaled to 20 per 2 s),
-/// checked against the simulator's record of every accepted create. Correctness only; the throughput is in the README's
+/// checked against the simulator's record of every accepted create. Correctness only; the throughput is in docs/scale-out.md's
 /// table (benchmarks/KlingGenerated.Redis.ScaleOut).
 /// </summary>
 [Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
