@@ -35,6 +35,11 @@ internal static class SimulatorCommand
                 return ExitCodes.Report(new UsageException(exception.Message), verbose, error);
             }
 
+            foreach (var warning in KlingSimulatorCommandLine.Warnings(simulatorOptions))
+            {
+                await error.WriteLineAsync(warning);
+            }
+
             KlingSimulator simulator;
             try
             {

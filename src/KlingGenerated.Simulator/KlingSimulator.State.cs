@@ -62,10 +62,8 @@ public sealed partial class KlingSimulator
             _windows.TrimExcess();
         }
 
-        if (removed > 0)
-        {
-            Persist();
-        }
+        // Nothing to write: a task's expiry follows from its creation time, which the journal already holds.
+        _ = removed;
     }
 
     private void LoadState()
@@ -79,27 +77,71 @@ public sealed partial class KlingSimulator
         {
             using (_stateFile.Lock())
             {
-                Merge(_stateFile.Load());
+                Apply(_stateFile.ReadNew());
+
+                // Compacting at start keeps the journal to the tasks still held (one line each), whatever ran before.
+                lock (_gate)
+                {
+                    _stateFile.Compact([.. _tasks.Values], _expiredTasks);
+                }
             }
         }
     }
 
-    /// <summary>Adds the tasks another run or process wrote that this one lacks (expired ones excepted), and their windows.</summary>
-    private void Merge(SimulatorStateFile.State state)
+    /// <summary>Reads what other processes appended since the last read. Only authenticated requests come here.</summary>
+    private void CatchUp()
     {
+        if (_stateFile is null)
+        {
+            return;
+        }
+
+        lock (_persistGate)
+        {
+            using (_stateFile.Lock())
+            {
+                Apply(_stateFile.ReadNew());
+            }
+        }
+    }
+
+    /// <summary>Replays changes another run or process wrote: tasks this one lacks (expired ones are counted, not kept), resets, and their windows.</summary>
+    private void Apply(IReadOnlyList<SimulatorStateFile.Change> changes)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
         lock (_gate)
         {
             var now = Now;
             var added = false;
-            foreach (var task in state.Tasks)
+            foreach (var change in changes)
             {
-                if (!task.ExpiredAt(now, _options) && _tasks.TryAdd(task.TaskId, task))
+                if (change.Reset)
                 {
-                    added = true;
+                    _tasks.Clear();
+                    _windows.Clear();
+                    _expiredTasks = 0;
+                }
+                else if (change.Task is { } task)
+                {
+                    if (task.ExpiredAt(now, _options))
+                    {
+                        _expiredTasks++;
+                    }
+                    else if (_tasks.TryAdd(task.TaskId, task))
+                    {
+                        added = true;
+                    }
+                }
+                else
+                {
+                    _expiredTasks += change.Expired;
                 }
             }
 
-            _expiredTasks = Math.Max(_expiredTasks, state.ExpiredTasks);
             if (added)
             {
                 _windows.Clear();
@@ -111,8 +153,8 @@ public sealed partial class KlingSimulator
         }
     }
 
-    /// <summary>Writes every task to the state file (merged with what other processes wrote), atomically; no-op without one.</summary>
-    private void Persist()
+    /// <summary>Appends one created task to the journal (after what other processes wrote), flushed before its id is answered; no-op without one.</summary>
+    private void Persist(SimulatedTask task)
     {
         if (_stateFile is null)
         {
@@ -123,14 +165,8 @@ public sealed partial class KlingSimulator
         {
             using (_stateFile.Lock())
             {
-                Merge(_stateFile.Load());
-                SimulatorStateFile.State snapshot;
-                lock (_gate)
-                {
-                    snapshot = new SimulatorStateFile.State([.. _tasks.Values], _expiredTasks);
-                }
-
-                _stateFile.Save(snapshot);
+                Apply(_stateFile.ReadNew());
+                _stateFile.Append(task);
             }
         }
     }
@@ -163,7 +199,8 @@ public sealed partial class KlingSimulator
                     Interlocked.Exchange(ref _callbackAttempts, 0);
                 }
 
-                _stateFile?.Save(new SimulatorStateFile.State([], 0));
+                _stateFile?.ReadNew();
+                _stateFile?.AppendReset();
             }
         }
     }

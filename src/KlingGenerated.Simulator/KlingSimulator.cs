@@ -35,7 +35,9 @@ public sealed partial class KlingSimulator : IAsyncDisposable
     // Callbacks in flight only: a finished one removes itself, so 50,000 tasks with callbacks do not pin 50,000 Tasks.
     private readonly ConcurrentDictionary<Task, byte> _callbacks = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly HttpClient _callbackClient = new() { Timeout = TimeSpan.FromSeconds(15) };
+    // A receiver's answer is untrusted: only its status is read (the body never), and a redirect is not followed, so a
+    // receiver that answers 768 MiB or points elsewhere costs the simulator one connection and a few KiB.
+    private readonly HttpClient _callbackClient = new(new SocketsHttpHandler { AllowAutoRedirect = false, MaxResponseHeadersLength = 64, MaxResponseDrainSize = 0 }) { Timeout = TimeSpan.FromSeconds(15) };
     private readonly byte[] _video;
     private readonly ITimer _sweeper;
     private long _expiredTasks;
@@ -371,7 +373,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         // the caller sees a 500 after the create, as from a service that may have created it.
         try
         {
-            Persist();
+            Persist(task);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -397,7 +399,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
     private Task<Answer> RecordInfoAsync(HttpContext context, Caller caller)
     {
         var taskId = context.Request.Query["taskId"].ToString();
-        if (Find(taskId) is not { } task || task.KeyId != caller.KeyId)
+        if (Find(taskId, readStorage: true) is not { } task || task.KeyId != caller.KeyId)
         {
             return Task.FromResult(new Answer(200, Envelope(404, $"Task not found: {taskId}")));
         }
@@ -423,7 +425,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
     {
         var name = (string)context.Request.RouteValues["name"]!;
         var taskId = name.EndsWith(".mp4", StringComparison.Ordinal) ? name[..^4] : name;
-        if (Find(taskId) is not { } task || task.StateAt(Now, _options) != "success")
+        if (Find(taskId, readStorage: false) is not { } task || task.StateAt(Now, _options) != "success")
         {
             context.Response.StatusCode = 404;
             return;
@@ -434,19 +436,15 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         await context.Response.Body.WriteAsync(_video, context.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary>A task held now and not expired; with a state file, also one another process created since.</summary>
-    private SimulatedTask? Find(string taskId)
+    /// <summary>
+    /// A task held now and not expired; with a state file and <paramref name="readStorage"/>, also one another process
+    /// created since (only the journal's new lines are read). Unauthenticated requests never read storage.
+    /// </summary>
+    private SimulatedTask? Find(string taskId, bool readStorage)
     {
-        if (!_tasks.TryGetValue(taskId, out var task) && _stateFile is not null)
+        if (!_tasks.TryGetValue(taskId, out var task) && readStorage && _stateFile is not null)
         {
-            lock (_persistGate)
-            {
-                using (_stateFile.Lock())
-                {
-                    Merge(_stateFile.Load());
-                }
-            }
-
+            CatchUp();
             _tasks.TryGetValue(taskId, out task);
         }
 
@@ -483,7 +481,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
 
                 try
                 {
-                    using var response = await _callbackClient.SendAsync(message, _stopping.Token).ConfigureAwait(false);
+                    using var response = await _callbackClient.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, _stopping.Token).ConfigureAwait(false);
                     if (response.IsSuccessStatusCode)
                     {
                         return;

@@ -96,6 +96,32 @@ public static class KlingSimulatorCommandLine
     public static string ListeningLine(KlingSimulator simulator, KlingSimulatorOptions options) =>
         $"Kling simulator listening on {simulator.BaseUrl} (API key: {(options.DisableAuthentication ? "any" : options.AcceptedApiKey == new KlingSimulatorOptions().AcceptedApiKey ? options.AcceptedApiKey : "the one given with --api-key")}). Press Ctrl+C to stop.";
 
+    /// <summary>
+    /// Warnings to print before listening: an address beyond loopback with the public default key (anyone who can reach
+    /// the port can create tasks and read every create body) or without authentication.
+    /// </summary>
+    public static IReadOnlyList<string> Warnings(KlingSimulatorOptions options)
+    {
+        var warnings = new List<string>();
+        var open = options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(url => !IsLoopback(url)).ToList();
+        if (open.Count > 0 && (options.DisableAuthentication || options.AcceptedApiKey == new KlingSimulatorOptions().AcceptedApiKey))
+        {
+            warnings.Add($"warning: listening on {string.Join(", ", open)}, beyond loopback, with {(options.DisableAuthentication ? "no authentication (--no-auth)" : "the public default key 'simulator-key'")}: anyone who can reach it can create tasks and read them. Give --api-key with a secret, or listen on 127.0.0.1.");
+        }
+
+        return warnings;
+    }
+
+    private static bool IsLoopback(string url)
+    {
+        if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+        {
+            return false;
+        }
+
+        return uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
+    }
+
     /// <summary>The help text: a usage line and one line per option.</summary>
     public static string Help(string command)
     {

@@ -19,9 +19,11 @@ public sealed class KlingSimulatorOptions
     public TimeSpan TaskRetention { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
-    /// When set, tasks survive a restart: they are loaded from this JSON file at start and the file is replaced
-    /// atomically (write, flush, rename) on every change, before the change is answered. Several simulators may share
-    /// one file one after the other or at once (each merges what the others wrote). The file holds no API key.
+    /// When set, tasks survive a restart: the file is a journal, one JSON line appended and flushed to the disk per
+    /// created task (and per reset) before the change is answered, so a create costs the same at 100,000 tasks as at
+    /// one. It is read at start and compacted then (expired tasks dropped). Several simulators may share one file one
+    /// after the other or at once (each reads the lines the others appended, on an authenticated request for a task it
+    /// does not hold). The file holds no API key.
     /// </summary>
     public string? StateFile { get; set; }
 
@@ -96,6 +98,13 @@ public sealed class KlingSimulatorOptions
             {
                 problems.Add($"{name} ({value}) must not be negative.");
             }
+        }
+
+        // The timings are added up (a task's life, its callback's schedule): a sum past TimeSpan's range would make every query fail.
+        var life = (decimal)WaitingFor.Ticks + QueuingFor.Ticks + GeneratingFor.Ticks;
+        if (life + Math.Max(RecordVisibleAfter.Ticks, 0) + ((decimal)Math.Max(CallbackRetryDelay.Ticks, 0) * Math.Max(CallbackAttempts, 0)) > TimeSpan.FromDays(365 * 100).Ticks)
+        {
+            problems.Add("WaitingFor, QueuingFor and GeneratingFor (--waiting-ms, --queuing-ms, --generating-ms), with RecordVisibleAfter and the callback retries, add up to more than 100 years: give shorter times.");
         }
 
         if (RateLimit < 1 || RateLimitWindow <= TimeSpan.Zero)

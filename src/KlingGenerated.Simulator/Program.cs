@@ -24,6 +24,11 @@ catch (KlingSimulatorCommandLineException exception)
     return 2;
 }
 
+foreach (var warning in KlingSimulatorCommandLine.Warnings(options))
+{
+    Console.Error.WriteLine(warning);
+}
+
 KlingSimulator simulator;
 try
 {
