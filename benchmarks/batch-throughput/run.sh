@@ -36,6 +36,7 @@ dotnet build -c Release "$checkout/src/KlingGenerated.Simulator" -o "$work/sim" 
 for round in $(seq "$rounds"); do
   run="$work/run$round"
   mkdir -p "$run/home"
+  : > "$run/sim.out"
   dotnet "$work/sim/KlingGenerated.Simulator.dll" --urls http://127.0.0.1:0 --rate-limit "$limit" --rate-limit-window-ms "$window_ms" \
     --credits 100000000 --waiting-ms 100 --queuing-ms 100 --generating-ms 300 > "$run/sim.out" 2>&1 &
   sim=$!

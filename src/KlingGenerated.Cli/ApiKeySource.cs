@@ -39,13 +39,21 @@ internal static class ApiKeySource
         string text;
         try
         {
-            var info = new FileInfo(fullPath);
-            if (info.Exists && info.Length > MaxKeyFileBytes)
+            // Read at most one byte past the cap, whatever the file is: a device (/dev/zero) or a FIFO has no length to check first.
+            using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+            var buffer = new byte[MaxKeyFileBytes + 1];
+            var read = 0;
+            while (read < buffer.Length && stream.Read(buffer, read, buffer.Length - read) is var n and > 0)
             {
-                throw new UsageException($"{source} '{path}' is {info.Length} bytes, too large for an API key; point it at a file holding only the key.");
+                read += n;
             }
 
-            text = File.ReadAllText(fullPath);
+            if (read > MaxKeyFileBytes)
+            {
+                throw new UsageException($"{source} '{path}' holds more than {MaxKeyFileBytes} bytes, too much for an API key; point it at a file holding only the key.");
+            }
+
+            text = new System.Text.UTF8Encoding(false).GetString(buffer, 0, read).TrimStart('\uFEFF');
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

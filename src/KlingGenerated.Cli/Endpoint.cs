@@ -46,6 +46,8 @@ internal sealed class Endpoint : IAsyncDisposable
                 QueuingFor = TimeSpan.FromSeconds(0.5),
                 GeneratingFor = TimeSpan.FromSeconds(2),
                 StateFile = simulatorStateFile(), // beside the ledger: tasks outlive this command, so status/wait/download work offline
+                AcceptedApiKey = SimulatorKey(simulatorStateFile()), // private: no other local process can read the prompts or reset the state
+                Urls = "http://127.0.0.1:0", // loopback only, on a free port
             }, cancellationToken).ConfigureAwait(false);
             apiKey = simulator.ApiKey;
             url = simulator.BaseUrl;
@@ -78,6 +80,43 @@ internal sealed class Endpoint : IAsyncDisposable
             configure?.Invoke(o); // a command's own policy (kling batch: the account's pace, patient retries)
         }).AddHttpMessageHandler(() => new Ledger.LedgerSendingHandler()); // innermost: the ledger marks a createTask "sending" as its body leaves
         return new Endpoint(services.BuildServiceProvider(), simulator, url);
+    }
+
+    /// <summary>
+    /// The built-in simulator's key: random, made on first use and kept beside its state file, readable by the user only.
+    /// Not one per run: the simulator files tasks under their key, and a later `kling wait` must see the tasks of this one.
+    /// </summary>
+    internal static string SimulatorKey(string stateFile)
+    {
+        var path = Path.Combine(Path.GetDirectoryName(stateFile)!, "simulator.key");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (!File.Exists(path))
+        {
+            // Written whole to a private temporary file, then moved into place: a concurrent run never reads half a key.
+            var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var writer = new StreamWriter(temporary, options))
+            {
+                writer.Write(Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+            }
+
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                File.Delete(temporary); // another run made it first: use theirs
+            }
+        }
+
+        var key = File.ReadAllText(path).Trim();
+        return key.Length >= 32 ? key : throw new UsageException($"the built-in simulator's key file {path} is damaged; delete it (the simulator's tasks beside it are then no longer visible) and run again.");
     }
 
     /// <summary>The service's root: a URL given with the client's own /api/v1 path would otherwise call /api/v1/api/v1/….</summary>

@@ -250,7 +250,13 @@ public sealed class BatchKillTests(ITestOutputHelper output)
 
         var first = await KlingInProcess.RunAsync(dir, Run(failing));
         failing.CreatedTasks.Should().ContainSingle("the task was created before the 500");
-        options.Fault = null;
+        using (var http = new HttpClient())
+        {
+            using var heal = new HttpRequestMessage(HttpMethod.Delete, new Uri(healthy.BaseUrl, "_simulator/fault"));
+            heal.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", LedgerTests.ApiKey);
+            (await http.SendAsync(heal)).EnsureSuccessStatusCode();
+        }
+
         var again = await KlingInProcess.RunAsync(dir, Run(healthy));
         var createsWithoutFlag = healthy.CreatedTasks.Count - 1;
         var resubmitted = await KlingInProcess.RunAsync(dir, Run(healthy, "--resubmit-uncertain"));

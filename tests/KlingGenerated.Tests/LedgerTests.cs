@@ -85,7 +85,7 @@ public sealed class LedgerTests
         var created = await KlingInProcess.RunAsync(dir, ["generate", "A fox in snow", "--no-wait", .. common]);
         var taskId = created.Stdout.Trim();
         var status = await KlingInProcess.RunAsync(dir, ["status", taskId, .. common]);
-        var waited = await KlingInProcess.RunAsync(dir, ["wait", taskId, .. common]);
+        var waited = await KlingInProcess.RunAsync(dir, ["wait", taskId, "--no-download", .. common]);
         var first = await KlingInProcess.RunAsync(dir, ["download", taskId, "--out", "v", .. common]);
         var again = await KlingInProcess.RunAsync(dir, ["download", taskId, "--out", "v", .. common]);
         var listed = await KlingInProcess.RunAsync(dir, ["tasks", "--state", "success", "--json", .. common]);
@@ -114,7 +114,7 @@ public sealed class LedgerTests
         var created = await KlingInProcess.RunAsync(dir, "generate", "An offline origami crane", "--no-wait");
         var taskId = created.Stdout.Trim();
         var status = await KlingInProcess.RunAsync(dir, "status", taskId);
-        var waited = await KlingInProcess.RunAsync(dir, "wait", taskId);
+        var waited = await KlingInProcess.RunAsync(dir, "wait", taskId, "--no-download");
         var downloaded = await KlingInProcess.RunAsync(dir, "download", taskId, "--out", "v");
 
         created.ExitCode.Should().Be(0, created.Stderr);

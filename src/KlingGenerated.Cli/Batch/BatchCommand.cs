@@ -20,15 +20,16 @@ internal static class BatchCommand
         var rateLimit = new Option<int>("--rate-limit") { Description = "New tasks the account allows per --rate-window (the service's default: 20).", DefaultValueFactory = _ => 20 };
         var rateWindow = NumberOption.Create("--rate-window", "The window of --rate-limit, in seconds (default 10).", "a positive number of seconds such as 10", 10);
         var timeout = NumberOption.Create("--timeout", "Minutes to wait for each task before giving up on it for this run (run again to keep waiting).", "a positive number of minutes such as 15", 15);
+        var maxCredits = new Option<double?>("--max-credits") { Description = "Stop submitting before this run could spend more than N credits (using the cost per task the service reports, or the balance drop after the first create)." };
         var rerun = new Option<string?>("--rerun") { Description = "Send the lines again as a new run named NAME, although earlier runs created them (pays again); the same --rerun NAME resumes that run." };
         var command = new Command("batch", "Generate many videos from a file; run the same command again to resume without paying twice.")
         {
-            file, outDir, skipInvalid, resubmitUncertain, rateLimit, rateWindow, timeout, rerun,
+            file, outDir, skipInvalid, resubmitUncertain, rateLimit, rateWindow, timeout, rerun, maxCredits,
         };
 
         command.SetAction((parse, cancellationToken) => RunAsync(parse, output, error, terminal, cancellationToken, new BatchSettings(
             parse.GetValue(file)!, CliEnvironment.Of(parse).FullPath(parse.GetValue(outDir)!), parse.GetValue(skipInvalid), parse.GetValue(resubmitUncertain),
-            parse.GetValue(rateLimit), parse.GetValue(rateWindow), parse.GetValue(timeout), parse.GetValue(rerun))));
+            parse.GetValue(rateLimit), parse.GetValue(rateWindow), parse.GetValue(timeout), parse.GetValue(rerun), parse.GetValue(maxCredits))));
         return command;
     }
 
@@ -45,6 +46,11 @@ internal static class BatchCommand
             if (!double.IsFinite(settings.TimeoutMinutes) || settings.TimeoutMinutes <= 0)
             {
                 throw new UsageException($"--timeout must be a positive number of minutes, not {settings.TimeoutMinutes.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
+            if (settings.MaxCredits is { } cap && (!double.IsFinite(cap) || cap <= 0))
+            {
+                throw new UsageException($"--max-credits must be a positive number of credits, not {cap.ToString(CultureInfo.InvariantCulture)}.");
             }
 
             if (settings.Rerun is { } name && (name.Length is 0 or > 40 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
@@ -64,8 +70,7 @@ internal static class BatchCommand
                 o.Resilience.CreateTaskWindow = TimeSpan.FromSeconds(settings.RateWindowSeconds);
                 // The jitter margin scales with a shortened window (5 %), up to the library's default for the real one.
                 o.Resilience.CreateTaskPacingMargin = TimeSpan.FromTicks(Math.Min(new KlingResilienceOptions().CreateTaskPacingMargin.Ticks, o.Resilience.CreateTaskWindow.Ticks / 20));
-                o.Resilience.MaxRetries = new KlingResilienceOptions().MaxRetries;
-                o.Resilience.BaseDelay = new KlingResilienceOptions().BaseDelay;
+                // Retries as every command has them: a dead service fails the batch within seconds, with nothing sent.
             });
 
             var conflicts = BatchRun.Conflicts(BatchRun.Known(ledger, endpoint.LedgerName), lines);
@@ -87,7 +92,21 @@ internal static class BatchCommand
             }
 
             using var running = RunLock.Take(ledger.Path, endpoint.LedgerName, lines.Select(l => l.Key), settings.File);
-            var batch = new BatchRun(ledger, endpoint, path, settings, error, terminal);
+            // The balance first: it proves the service answers (a dead one fails here: exit 3, nothing sent) and guards the budget.
+            double? available;
+            try
+            {
+                available = (await endpoint.Client.GetRemainingCreditsAsync(cancellationToken)).Data;
+            }
+            catch (KlingApiException exception) when (exception.HttpStatus is not null && settings.MaxCredits is null)
+            {
+                // The service answered, but not the balance: the batch goes on without the check (--max-credits needs it).
+                await error.WriteLineAsync($"warning: the balance is unknown ({ExitCodes.OneLine(exception.Message)}); starting without checking it.");
+                available = null;
+            }
+
+            var budget = new BatchBudget(endpoint.Client, available, ledger.ObservedTaskCost(endpoint.LedgerName), settings.MaxCredits);
+            var batch = new BatchRun(ledger, endpoint, path, settings, error, terminal, budget);
             var result = await batch.RunAsync(lines, cancellationToken);
             var json = parse.GetValue(GlobalOptions.Json);
             if (json)
@@ -145,4 +164,4 @@ internal static class BatchCommand
 }
 
 /// <summary>The options of one <c>kling batch</c> run.</summary>
-internal sealed record BatchSettings(string File, string OutDirectory, bool SkipInvalid, bool ResubmitUncertain, int RateLimit, double RateWindowSeconds, double TimeoutMinutes, string? Rerun = null);
+internal sealed record BatchSettings(string File, string OutDirectory, bool SkipInvalid, bool ResubmitUncertain, int RateLimit, double RateWindowSeconds, double TimeoutMinutes, string? Rerun = null, double? MaxCredits = null);

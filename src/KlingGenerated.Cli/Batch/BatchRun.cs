@@ -9,7 +9,7 @@ namespace KlingGenerated.Cli.Batch;
 /// One run of a batch: resumes from the ledger (done lines skipped, created tasks waited on and downloaded, uncertain
 /// lines reported), submits the rest through the client's pacing, waits concurrently and downloads each result as it ends.
 /// </summary>
-internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error, CliTerminal terminal)
+internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error, CliTerminal terminal, BatchBudget budget)
 {
     private const int MaxSubmitters = 8;
     private readonly BatchTotals _totals = new(settings.RateLimit, TimeSpan.FromSeconds(settings.RateWindowSeconds));
@@ -19,6 +19,13 @@ internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batc
     public async Task<BatchResult> RunAsync(IReadOnlyList<BatchLine> lines, CancellationToken cancellationToken)
     {
         var statuses = Plan(lines);
+        var toSend = statuses.Count(s => s.Phase == Phase.Queued);
+        await error.WriteLineAsync(budget.Describe(toSend)).ConfigureAwait(false);
+        if (budget.Refusal(toSend) is { } refusal)
+        {
+            throw new CliServiceException(refusal, "insufficient-credits");
+        }
+
         _display = new BatchDisplay(error, _totals, terminal.Live && terminal.Ansi, terminal.Width);
         var skipped = statuses.Count(s => s.Phase == Phase.Done);
         await error.WriteLineAsync($"Batch {Text.Safe(Path.GetFileName(batchPath))}: {lines.Count} line(s); {skipped} already done, {statuses.Count(s => s.Phase == Phase.Uncertain)} uncertain, "
@@ -131,35 +138,53 @@ internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batc
     {
         while (!cancellationToken.IsCancellationRequested && queue.TryDequeue(out var status))
         {
-            var id = ledger.RecordQueued(endpoint.LedgerName, LedgeredCreate.Serialize(status.Line.Request), batchPath, status.Line.Key, status.Line.Number);
-            var result = await LedgeredCreate.TryCreateRecordedAsync(ledger, id, endpoint.Client, status.Line.Request, cancellationToken).ConfigureAwait(false);
-            switch (result.Outcome)
+            if (!await budget.SubmitAsync(() => SubmitOneAsync(status, cancellationToken), cancellationToken).ConfigureAwait(false))
             {
-                case "created":
-                    status.TaskId = result.TaskId;
-                    Move(status, Phase.Submitted);
-                    _totals.NoteSubmitted();
-                    _display.Event($"line {status.Label}: created {Text.Safe(result.TaskId)}");
-                    _waits.Add(FollowAsync(status, cancellationToken));
-                    break;
-                case "uncertain":
-                    status.Note = "may exist: " + ExitCodes.OneLine(result.Error!.Message);
-                    Move(status, Phase.Uncertain);
-                    _display.Event($"line {status.Label}: uncertain, may exist ({Text.Safe(status.Note, 120)})");
-                    break;
-                default:
-                    if (result.Error is OperationCanceledException && cancellationToken.IsCancellationRequested)
-                    {
-                        status.Note = "not sent (interrupted)";
-                        break; // stays queued: nothing was sent, the next run sends it
-                    }
+                status.Note = $"not sent: another task could take the batch past --max-credits {budget.MaxCredits}";
+                _display.Event($"line {status.Label}: {status.Note}");
+                while (queue.TryDequeue(out var rest))
+                {
+                    rest.Note = status.Note;
+                }
 
-                    status.Note = "not created: " + ExitCodes.OneLine(result.Error!.Message);
-                    Move(status, Phase.Failed);
-                    _display.Event($"line {status.Label}: {Text.Safe(status.Note, 160)}");
-                    break;
+                return;
             }
         }
+    }
+
+    /// <summary>Creates one line's task; true when a task was (or may have been) created.</summary>
+    private async Task<bool> SubmitOneAsync(LineStatus status, CancellationToken cancellationToken)
+    {
+        var id = ledger.RecordQueued(endpoint.LedgerName, LedgeredCreate.Serialize(status.Line.Request), batchPath, status.Line.Key, status.Line.Number);
+        var result = await LedgeredCreate.TryCreateRecordedAsync(ledger, id, endpoint.Client, status.Line.Request, cancellationToken).ConfigureAwait(false);
+        switch (result.Outcome)
+        {
+            case "created":
+                status.TaskId = result.TaskId;
+                Move(status, Phase.Submitted);
+                _totals.NoteSubmitted();
+                _display.Event($"line {status.Label}: created {Text.Safe(result.TaskId)}");
+                _waits.Add(FollowAsync(status, cancellationToken));
+                break;
+            case "uncertain":
+                status.Note = "may exist: " + ExitCodes.OneLine(result.Error!.Message);
+                Move(status, Phase.Uncertain);
+                _display.Event($"line {status.Label}: uncertain, may exist ({Text.Safe(status.Note, 120)})");
+                break;
+            default:
+                if (result.Error is OperationCanceledException && cancellationToken.IsCancellationRequested)
+                {
+                    status.Note = "not sent (interrupted)";
+                    return false; // stays queued: nothing was sent, the next run sends it
+                }
+
+                status.Note = "not created: " + ExitCodes.OneLine(result.Error!.Message);
+                Move(status, Phase.Failed);
+                _display.Event($"line {status.Label}: {Text.Safe(status.Note, 160)}");
+                break;
+        }
+
+        return status.Phase is Phase.Submitted or Phase.Running or Phase.Uncertain || status.TaskId is not null;
     }
 
     private async Task FollowAsync(LineStatus status, CancellationToken cancellationToken)

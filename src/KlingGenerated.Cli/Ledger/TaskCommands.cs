@@ -23,6 +23,11 @@ internal static class TaskCommands
             var wanted = parse.GetValue(state);
             var entries = ledger.List(wanted is "uncertain" or "sending" ? null : wanted, from)
                 .Where(e => wanted is not ("uncertain" or "sending") || e.IsUncertain).ToList();
+            foreach (var problem in ledger.Unreadable)
+            {
+                await error.WriteLineAsync($"warning (ledger-error): {Text.Safe(problem, 400)}");
+            }
+
             if (parse.GetValue(GlobalOptions.Json))
             {
                 await output.WriteLineAsync(JsonConvert.SerializeObject(entries.Select(ToJson)));
@@ -49,7 +54,10 @@ internal static class TaskCommands
     {
         var taskId = new Argument<string>("taskId") { Description = "The task to wait for (see `kling tasks`)." };
         var timeout = NumberOption.Create("--timeout", "Minutes to wait before giving up (the task keeps running).", "a positive number of minutes such as 15", 15);
-        var command = new Command("wait", "Wait for a task to end, showing its progress, and record it in the ledger.") { taskId, timeout };
+        var outDir = new Option<string>("--out") { Description = "The folder to save the video in, as <taskId>.mp4, as generate does; checked to be writable before waiting.", DefaultValueFactory = _ => "out" };
+        var noDownload = new Option<bool>("--no-download") { Description = "Only wait: print the result URL instead of downloading it." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing <taskId>.mp4 (only once the new one is complete)." };
+        var command = new Command("wait", "Wait for a task to end, showing its progress, then download it into --out (as generate does) and record it in the ledger.") { taskId, timeout, outDir, noDownload, overwrite };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
             var id = parse.GetValue(taskId)!;
@@ -60,29 +68,75 @@ internal static class TaskCommands
                 throw new UsageException($"--timeout must be a positive number of minutes, not {minutes.ToString(CultureInfo.InvariantCulture)}.");
             }
 
+            var download = !parse.GetValue(noDownload);
+            var folder = download ? OutFolder.Writable(parse.GetValue(outDir)!, CliEnvironment.Of(parse)) : null;
             using var ledger = LedgerLocation.Open(parse);
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
             EnsureSameEndpoint(ledger, endpoint, id);
             context.OnBuiltInSimulator = endpoint.IsSimulator;
-            context.Stage = CommandStage.Submitted;
-            TaskRecord record;
-            using (var progress = new ProgressDisplay(error, terminal))
+            if (ledger.Find(id) is null)
             {
-                try
-                {
-                    record = await endpoint.Client.WaitForCompletionAsync(id, Polling(endpoint, minutes), new LedgerProgress(ledger, endpoint.LedgerName, id, progress), cancellationToken);
-                }
-                catch (KlingTimeoutException exception)
-                {
-                    throw new CliTimeoutException(
-                        $"task {Text.Safe(id)} did not finish within {minutes.ToString("0.##", CultureInfo.InvariantCulture)} minutes (last state: {Text.Safe(exception.LastState ?? "not visible yet")}). " +
-                        $"It keeps running on the service: run `kling wait {Text.Safe(id)}` again, with a larger --timeout if needed.", exception);
-                }
+                await EnsureKnownAsync(endpoint, id, cancellationToken); // an id nobody knows fails now, not after the polling's patience
             }
 
-            await PrintAsync(output, parse, record);
+            context.Stage = CommandStage.Submitted;
+            using var progress = new ProgressDisplay(error, terminal);
+            TaskRecord record;
+            try
+            {
+                record = await endpoint.Client.WaitForCompletionAsync(id, Polling(endpoint, minutes), new LedgerProgress(ledger, endpoint.LedgerName, id, progress), cancellationToken);
+            }
+            catch (KlingTimeoutException exception)
+            {
+                throw new CliTimeoutException(
+                    $"task {Text.Safe(id)} did not finish within {minutes.ToString("0.##", CultureInfo.InvariantCulture)} minutes (last state: {Text.Safe(exception.LastState ?? "not visible yet")}). " +
+                    $"It keeps running on the service: run `kling wait {Text.Safe(id)}` again, with a larger --timeout if needed.", exception);
+            }
+
+            if (!download)
+            {
+                progress.Done();
+                await PrintAsync(output, parse, record);
+                return;
+            }
+
+            var urls = record.GetResultUrls();
+            if (urls.Count == 0)
+            {
+                throw new CliServiceException($"task {Text.Safe(id)} succeeded without a result URL. Query it again later with `kling status {Text.Safe(id)}`.");
+            }
+
+            var path = await ResultDownload.ToFolderAsync(endpoint, id, urls[0], folder!, parse.GetValue(overwrite), progress, cancellationToken);
+            ledger.RecordFile(endpoint.LedgerName, id, path);
+            progress.Done();
+            await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json)
+                ? JsonConvert.SerializeObject(new { taskId = id, state = record.RawState, file = path, resultUrls = urls })
+                : path);
         }));
         return command;
+    }
+
+    /// <summary>Fails within seconds when neither the ledger nor the service knows the id (a task just created may take a moment to appear).</summary>
+    private static async Task EnsureKnownAsync(Endpoint endpoint, string id, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await endpoint.Client.GetTaskRecordAsync(id, cancellationToken);
+                return;
+            }
+            catch (KlingApiException exception) when (exception.Kind == KlingErrorKind.NotFound)
+            {
+                if (attempt == 3)
+                {
+                    throw new CliServiceException(
+                        $"task {Text.Safe(id)} is unknown to the ledger and to the service at {Text.Safe(endpoint.LedgerName)}. Check the id (`kling tasks` lists the ledger's) and --base-url / KIE_BASE_URL.", "not-found", exception);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
     }
 
     public static Command Download(TextWriter output, TextWriter error)

@@ -22,6 +22,7 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _durable;
+    private readonly List<string> _unreadable = [];
 
     private TaskLedger(string path, SqliteConnection connection)
     {
@@ -31,6 +32,9 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
 
     /// <summary>The ledger file.</summary>
     public string Path { get; }
+
+    /// <summary>The rows that could not be read so far (each said once), which reads skipped.</summary>
+    public IReadOnlyList<string> Unreadable => [.. _unreadable.Distinct(StringComparer.Ordinal)];
 
     /// <summary>Opens (creating if needed) the ledger at <paramref name="path"/>.</summary>
     public static TaskLedger Open(string path)
@@ -97,6 +101,11 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
                         detail      TEXT
                     );
                     """, transaction);
+                if (Convert.ToInt64(Scalar(connection, "SELECT COUNT(*) FROM pragma_table_info('submissions') WHERE name = 'credits';", transaction), CultureInfo.InvariantCulture) == 0)
+                {
+                    Execute(connection, "ALTER TABLE submissions ADD COLUMN credits REAL;", transaction); // creditsConsumed, when the service reports it
+                }
+
                 var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;", transaction), CultureInfo.InvariantCulture);
                 if (version > SchemaVersion)
                 {
@@ -184,13 +193,14 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
             using var command = connection.CreateCommand();
             command.CommandText = """
                 UPDATE submissions SET state = $state, fail_code = $failCode, fail_msg = $failMsg,
-                    result_urls = COALESCE($urls, result_urls), updated_at = $now
-                WHERE id = $id AND (state IS NOT $state OR ($urls IS NOT NULL AND result_urls IS NOT $urls));
+                    result_urls = COALESCE($urls, result_urls), credits = COALESCE($credits, credits), updated_at = $now
+                WHERE id = $id AND (state IS NOT $state OR ($urls IS NOT NULL AND result_urls IS NOT $urls) OR ($credits IS NOT NULL AND credits IS NOT $credits));
                 """;
             command.Parameters.AddWithValue("$state", (object?)record.RawState ?? "unknown");
             command.Parameters.AddWithValue("$failCode", (object?)record.FailCode ?? DBNull.Value);
             command.Parameters.AddWithValue("$failMsg", (object?)record.FailMsg ?? DBNull.Value);
             command.Parameters.AddWithValue("$urls", (object?)urls ?? DBNull.Value);
+            command.Parameters.AddWithValue("$credits", record.CreditsConsumed is > 0 ? record.CreditsConsumed.Value : DBNull.Value);
             command.Parameters.AddWithValue("$now", now);
             command.Parameters.AddWithValue("$id", id);
             if (command.ExecuteNonQuery() > 0)
@@ -233,6 +243,27 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
 
     /// <summary>Every batch line sent to <paramref name="endpoint"/>, whatever file it came from, oldest first: a batch is known by its lines' keys.</summary>
     public IReadOnlyList<LedgerEntry> BatchLines(string endpoint) => Read("WHERE endpoint = $p0 AND line_key IS NOT NULL ORDER BY id", [endpoint]);
+
+    /// <summary>The most a task of <paramref name="endpoint"/> has cost (creditsConsumed as the service reported it), or null when none was reported.</summary>
+    public double? ObservedTaskCost(string endpoint)
+    {
+        _gate.Wait();
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT MAX(credits) FROM submissions WHERE endpoint = $e AND credits > 0;";
+            command.Parameters.AddWithValue("$e", endpoint);
+            return command.ExecuteScalar() is double cost ? cost : null;
+        }
+        catch (SqliteException exception)
+        {
+            throw new LedgerException($"cannot read the task ledger {Path} ({exception.Message}).", exception);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
     /// <summary>The size of the ledger's files (database and write-ahead log) in bytes.</summary>
     public long SizeInBytes() =>
@@ -350,10 +381,19 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
             while (reader.Read())
             {
                 string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-                entries.Add(new LedgerEntry(
-                    reader.GetInt64(0), reader.GetString(1), Text(2), Text(3), Text(4), reader.IsDBNull(5) ? null : reader.GetInt32(5),
-                    Time(Text(6))!.Value, Time(Text(7)), Time(Text(8)), reader.GetString(9), Text(10), Text(11), Text(12), Text(13), Text(14),
-                    Text(15) is { } urls ? JsonConvert.DeserializeObject<string[]>(urls) ?? [] : [], Text(16), Time(Text(17))!.Value));
+                try
+                {
+                    entries.Add(new LedgerEntry(
+                        reader.GetInt64(0), reader.GetString(1), Text(2), Text(3), Text(4), reader.IsDBNull(5) ? null : reader.GetInt32(5),
+                        Time(Text(6))!.Value, Time(Text(7)), Time(Text(8)), reader.GetString(9), Text(10), Text(11), Text(12), Text(13), Text(14),
+                        Text(15) is { } urls ? JsonConvert.DeserializeObject<string[]>(urls) ?? [] : [], Text(16), Time(Text(17))!.Value));
+                }
+                catch (Exception exception) when (exception is FormatException or JsonException or InvalidCastException or OverflowException or InvalidOperationException)
+                {
+                    // One damaged row (edited by hand, written by a broken tool) is flagged and skipped; the others stay readable.
+                    var row = reader.IsDBNull(0) ? "?" : Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture);
+                    _unreadable.Add($"row #{row} of {Path} is unreadable ({exception.Message}); it was skipped.");
+                }
             }
 
             return entries;
