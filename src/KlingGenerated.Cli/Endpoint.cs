@@ -77,8 +77,9 @@ internal sealed class Endpoint : IAsyncDisposable
             o.BaseUrl = url;
             o.Resilience.MaxRetries = 3; // a person is waiting: give up on an unreachable service within seconds
             o.Resilience.BaseDelay = TimeSpan.FromSeconds(0.5);
+            o.CreateTaskJournal = Ledger.LedgerJournal.Shared; // the ledger marks a createTask "sending" as its body leaves, and records its outcome
             configure?.Invoke(o); // a command's own policy (kling batch: the account's pace, patient retries)
-        }).AddHttpMessageHandler(() => new Ledger.LedgerSendingHandler()); // innermost: the ledger marks a createTask "sending" as its body leaves
+        });
         return new Endpoint(services.BuildServiceProvider(), simulator, url);
     }
 

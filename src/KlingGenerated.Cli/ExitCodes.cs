@@ -50,7 +50,8 @@ internal static class ExitCodes
     /// <summary>The exit code, kind and one safe line for a failure.</summary>
     public static CliFailure Describe(Exception exception, CommandContext context)
     {
-        var taskId = context.TaskId;
+        var service = exception as KlingApiException ?? exception.InnerException as KlingApiException;
+        var taskId = context.TaskId ?? service?.TaskId;
         var (code, kind, line) = exception switch
         {
             ValidationException e => (InvalidInput, "invalid-input", $"invalid input, nothing was sent. {Problems(e.Message)} Fix it and run again."),
@@ -76,7 +77,11 @@ internal static class ExitCodes
             IOException e => (ServiceError, "service-error", $"could not write the result ({e.Message}). Check --out and the free disk space."),
             _ => (ServiceError, "service-error", $"{exception.Message} (run with --verbose for details and report it)."),
         };
-        var mayExist = exception.Data[Ledger.LedgeredCreate.OutcomeKey] switch { "uncertain" => true, "rejected" => (bool?)false, _ => null };
+        // A failed createTask: the library decided whether a task may exist (KlingApiException.TaskMayExist); anything
+        // else that stops a submission (invalid input, a cancel before the body left, the ledger before sending) sent nothing.
+        bool? mayExist = context.Stage == CommandStage.Submitting
+            ? service?.TaskMayExist ?? exception is CliServiceException
+            : null;
         return new CliFailure(code, kind, TerminalText.Safe(OneLine(line)), taskId, exception as KlingApiException, mayExist);
     }
 

@@ -118,7 +118,7 @@ internal static class GenerateCommand
                 MaxDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(1) : new KlingPollingOptions().MaxDelay,
             }, recorded, context.CancellationToken);
         }
-        catch (TimeoutException exception)
+        catch (KlingApiException exception) when (exception is { Kind: KlingErrorKind.Timeout, TaskId: not null })
         {
             var id = TerminalText.Safe(taskId);
             throw new CliTimeoutException(

@@ -62,14 +62,30 @@ public class KlingApiException : Exception
     /// <summary>For a failed task, the service's <c>failMsg</c>.</summary>
     public string? FailMessage { get; private init; }
 
-    /// <summary>For a failed task, its id.</summary>
+    /// <summary>The task this failure is about: a task that failed, a wait that timed out, or a task created whose journal record failed.</summary>
     public string? TaskId { get; private init; }
 
     /// <summary>
-    /// True when the same request may succeed later: 429, 455, 500 and HTTP 502/503/504.
-    /// A 501 generation failure and a failed task are final.
+    /// True exactly when this failed createTask may have created a task, and so may have been charged: its request was
+    /// sent and then there was no answer, an answer cut off, a timeout, any HTTP 5xx whatever its body code, an HTTP 200
+    /// with body code 500/502/503/504, or an HTTP 200 that could not be read or named no task id. False for every other failure (the
+    /// service said no task was created, or the request never left) and for every operation other than createTask.
+    /// Never submit the same request again while this is true: check your callback, the kie.ai console or the credits.
     /// </summary>
-    public bool IsRetryable => Kind != KlingErrorKind.TaskFailed && (Code is 429 or 455 or 500 or 502 or 503 or 504 || HttpStatus is 429 or 502 or 503 or 504);
+    public bool TaskMayExist { get; internal set; }
+
+    /// <summary>
+    /// True when the same request may succeed later and sending it again cannot pay twice: 429, 455, 500 and HTTP
+    /// 500/502/503/504 for queries, a connection that was never made, a timeout of a query or of a createTask that was
+    /// never sent. Never true when <see cref="TaskMayExist"/> is true. A 501 generation failure and a failed task are final.
+    /// </summary>
+    public bool IsRetryable => !TaskMayExist && Kind != KlingErrorKind.TaskFailed
+        && (_transient || Kind == KlingErrorKind.Timeout || Code is 429 or 455 or 500 or 502 or 503 or 504 || HttpStatus is 429 or 500 or 502 or 503 or 504);
+
+    private bool _transient;
+
+    /// <summary>For a wait that timed out (<see cref="KlingErrorKind.Timeout"/> with a <see cref="TaskId"/>), the last state the service reported (its raw text), or null when the task never became visible.</summary>
+    public string? LastState { get; private init; }
 
     /// <summary>Creates the exception for a task that ended in the <c>fail</c> state.</summary>
     public static KlingApiException ForFailedTask(string taskId, string? failCode, string? failMessage)
@@ -85,6 +101,20 @@ public class KlingApiException : Exception
         };
     }
 
+    /// <summary>Creates the exception for an error answer of the service; <paramref name="createTask"/> says whether it answers a createTask.</summary>
+    internal static KlingApiException ForAnswer(int code, int httpStatus, string? serverMessage, TimeSpan? retryAfter, bool createTask)
+    {
+        // Any HTTP 5xx may come from a proxy after the service created the task, whatever body it carries.
+        var mayExist = createTask && (httpStatus >= 500 || (httpStatus is >= 200 and <= 299 && code is 500 or 502 or 503 or 504));
+        var kind = KindOf(code, httpStatus);
+        return new KlingApiException(kind, code, httpStatus, serverMessage, retryAfter,
+            detail: mayExist ? Head(kind, code, httpStatus, serverMessage, retryAfter) + " The createTask reached the service, so a task may have been created and charged; it was not retried. Check your callback, the kie.ai console or the credits before submitting again" : null,
+            innerException: null)
+        {
+            TaskMayExist = mayExist,
+        };
+    }
+
     /// <summary>Creates the exception for an answer that is not the service's JSON (an HTML page, plain text, nothing).</summary>
     internal static KlingApiException ForUnreadableBody(int httpStatus, string what, TimeSpan? retryAfter, bool mayHaveCreated = false)
     {
@@ -95,12 +125,61 @@ public class KlingApiException : Exception
                 ? "The createTask request arrived, so the task may or may not have been created: check your callback or the credits before submitting again"
                 : kind == KlingErrorKind.Unknown ? "Try again later; if it persists, report the answer" : Advice(kind);
         return new KlingApiException(kind, httpStatus, httpStatus, serverMessage: null, retryAfter,
-            detail: $"The service answered HTTP {httpStatus} with {what} instead of its JSON envelope. {advice}", innerException: null);
+            detail: $"The service answered HTTP {httpStatus} with {what} instead of its JSON envelope. {advice}", innerException: null)
+        {
+            TaskMayExist = mayHaveCreated,
+        };
+    }
+
+    /// <summary>Creates the exception for a createTask accepted with code 200 whose answer names no task id: a task may exist, and it cannot be followed.</summary>
+    internal static KlingApiException ForAcceptedWithoutTaskId(string what) =>
+        new(KlingErrorKind.Unknown, code: 200, httpStatus: 200, serverMessage: null, retryAfter: null,
+            detail: $"The service accepted the createTask (code 200) but answered {what}, so the task cannot be followed. A task may have been created and charged: check your callback, the kie.ai console or the credits before submitting again",
+            innerException: null)
+        {
+            TaskMayExist = true,
+        };
+
+    /// <summary>Creates the exception for a created task whose outcome the journal failed to record: the id is kept here, never lost.</summary>
+    internal static KlingApiException ForUnjournaledTask(string taskId, Exception journalError) =>
+        new(KlingErrorKind.Unknown, code: 200, httpStatus: 200, serverMessage: null, retryAfter: null,
+            detail: $"Task {Printable(taskId)} was created and charged, but the create-task journal could not record it ({journalError.Message.TrimEnd('.')}). Keep this task id: query it with GetTaskRecordAsync; do not submit again",
+            journalError)
+        {
+            TaskId = taskId,
+            TaskMayExist = true,
+        };
+
+    /// <summary>Creates the exception for a call that got no complete answer in time.</summary>
+    internal static KlingApiException ForTimeout(string detail, Exception? innerException, bool taskMayExist) =>
+        new(KlingErrorKind.Timeout, code: 0, httpStatus: null, serverMessage: null, retryAfter: null, detail.TrimEnd('.'), innerException)
+        {
+            TaskMayExist = taskMayExist,
+        };
+
+    /// <summary>Creates the exception for a wait for <paramref name="taskId"/> that ran out of time: the task exists and may still finish.</summary>
+    internal static KlingApiException ForWaitTimeout(string taskId, string? lastState, string message)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(taskId);
+        ArgumentNullException.ThrowIfNull(message);
+        return new KlingApiException(KlingErrorKind.Timeout, code: 0, httpStatus: null, serverMessage: null, retryAfter: null, message.TrimEnd('.'), innerException: null)
+        {
+            TaskId = taskId,
+            LastState = lastState,
+        };
     }
 
     /// <summary>Creates the exception for a request that got no answer (a refused or dropped connection).</summary>
-    internal static KlingApiException ForTransportFailure(string detail, Exception innerException) =>
-        new(KlingErrorKind.Unknown, code: 0, httpStatus: null, serverMessage: null, retryAfter: null, detail, innerException);
+    /// <param name="detail">The message.</param>
+    /// <param name="innerException">The cause.</param>
+    /// <param name="taskMayExist">A createTask whose request left: it may have created a task.</param>
+    /// <param name="nothingSent">No byte of the request left, so sending it again is safe.</param>
+    internal static KlingApiException ForTransportFailure(string detail, Exception innerException, bool taskMayExist, bool nothingSent) =>
+        new(KlingErrorKind.Unknown, code: 0, httpStatus: null, serverMessage: null, retryAfter: null, detail, innerException)
+        {
+            TaskMayExist = taskMayExist && !nothingSent,
+            _transient = nothingSent || !taskMayExist,
+        };
 
     /// <summary>Creates the exception for an answer whose body broke off after its headers: the request surely arrived.</summary>
     internal static KlingApiException ForBrokenAnswer(HttpRequestMessage? request, Exception innerException, int attempts, bool retried)
@@ -108,7 +187,8 @@ public class KlingApiException : Exception
         var creates = request is not null && KlingResilienceHandler.IsCreateTask(request);
         return ForTransportFailure(creates
             ? $"The answer to createTask broke off after the request was sent ({innerException.Message}). The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again"
-            : $"The answer to {request?.Method} {request?.RequestUri?.AbsolutePath} broke off before its end ({innerException.Message}){(retried ? $" on all {attempts} attempts" : string.Empty)}. Try again later", innerException);
+            : $"The answer to {request?.Method} {request?.RequestUri?.AbsolutePath} broke off before its end ({innerException.Message}){(retried ? $" on all {attempts} attempts" : string.Empty)}. Try again later", innerException,
+            taskMayExist: creates, nothingSent: false);
     }
 
     /// <summary>Creates the exception for a query answered with the record of another task: that record is not used.</summary>
@@ -159,10 +239,16 @@ public class KlingApiException : Exception
             return detail + ".";
         }
 
+        return $"{Head(kind, code, httpStatus, serverMessage, retryAfter)} {Advice(kind)}.";
+    }
+
+    /// <summary>The code, kind, status, the service's words and the wait it asked for, without advice.</summary>
+    private static string Head(KlingErrorKind kind, int code, int? httpStatus, string? serverMessage, TimeSpan? retryAfter)
+    {
         var http = httpStatus is null or 200 ? string.Empty : $" (HTTP {httpStatus})";
         var said = string.IsNullOrWhiteSpace(serverMessage) ? "no message" : $"\"{serverMessage.Trim()}\"";
         var wait = retryAfter is { } r ? $" The service asked to wait {r.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s." : string.Empty;
-        return $"Kling API error {code.ToString(CultureInfo.InvariantCulture)} {kind}{http}: {said}.{wait} {Advice(kind)}.";
+        return $"Kling API error {code.ToString(CultureInfo.InvariantCulture)} {kind}{http}: {said}.{wait}";
     }
 
     private static string Advice(KlingErrorKind kind) => kind switch

@@ -6,11 +6,11 @@ namespace KlingGenerated;
 // CUSTOM: the service reports most errors inside HTTP 200 bodies, and its edge sends non-JSON bodies; map all of it to KlingApiException.
 public partial class KlingClient
 {
-    private async Task ProcessResponseAsync(HttpClient client, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task ProcessResponseAsync(HttpClient client, HttpRequestMessage sent, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         var retryAfter = BufferedBody.RetryAfterOf(response.Headers.RetryAfter);
-        var request = response.RequestMessage;
+        HttpRequestMessage request = response.RequestMessage ?? sent;
 
         // The API never redirects: a 3xx is not followed (the prompt and the key stay here), and one an HttpClient followed is not believed.
         if (status is >= 300 and <= 399)
@@ -18,24 +18,26 @@ public partial class KlingClient
             throw KlingApiException.ForRedirect(status, response.Headers.Location?.OriginalString);
         }
 
-        if (request?.RequestUri is { IsAbsoluteUri: true } reached && !IsUnder(client.BaseAddress ?? _requestBase, reached))
+        if (request.RequestUri is { IsAbsoluteUri: true } reached && !IsUnder(client.BaseAddress ?? _requestBase, reached))
         {
             throw KlingApiException.ForFollowedRedirect(client.BaseAddress ?? _requestBase, reached);
         }
 
         var contentType = response.Content.Headers.ContentType?.MediaType;
-        var body = await ReadBodyAsync(client, response, cancellationToken).ConfigureAwait(false)
-            ?? throw KlingApiException.ForUnreadableBody(status, $"a body larger than the {_options.MaxResponseBytes} bytes this client reads (see KlingClientOptions.MaxResponseBytes)", retryAfter);
+        var creates = KlingResilienceHandler.IsCreateTask(request);
+        // An answer to a createTask that is a success or any 5xx, but cannot be read, may stand for a created task.
+        var unreadableMayHaveCreated = creates && status is (>= 200 and <= 299) or >= 500;
+        var body = await ReadBodyAsync(client, request, response, cancellationToken).ConfigureAwait(false)
+            ?? throw KlingApiException.ForUnreadableBody(status, $"a body larger than the {_options.MaxResponseBytes} bytes this client reads (see KlingClientOptions.MaxResponseBytes)", retryAfter, unreadableMayHaveCreated);
 
         if (!ServiceEnvelope.TryRead(body.Memory.Span, out var code, out var message))
         {
-            var creates = request is not null && KlingResilienceHandler.IsCreateTask(request);
-            throw KlingApiException.ForUnreadableBody(status, WithoutKey(DescribeBody(body.Memory.Span, contentType))!, retryAfter, mayHaveCreated: creates && status is >= 200 and <= 299);
+            throw KlingApiException.ForUnreadableBody(status, WithoutKey(DescribeBody(body.Memory.Span, contentType))!, retryAfter, unreadableMayHaveCreated);
         }
 
         if (status is < 200 or > 299 || code != 200)
         {
-            throw new KlingApiException(code == 200 ? status : code, status, WithoutKey(message), retryAfter);
+            throw KlingApiException.ForAnswer(code == 200 ? status : code, status, WithoutKey(message), retryAfter, creates);
         }
     }
 
@@ -43,9 +45,8 @@ public partial class KlingClient
     /// Reads the body, unless KlingResilienceHandler already did under its attempt timeout. Without that handler the
     /// body is read under what is left of HttpClient.Timeout, which by itself covers only the headers.
     /// </summary>
-    private async ValueTask<BufferedBody?> ReadBodyAsync(HttpClient client, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async ValueTask<BufferedBody?> ReadBodyAsync(HttpClient client, HttpRequestMessage request, HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var request = response.RequestMessage;
         using var deadline = client.Timeout == Timeout.InfiniteTimeSpan || response.Content is BufferedBody ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline?.CancelAfter(client.Timeout);
 
@@ -55,10 +56,10 @@ public partial class KlingClient
         }
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested && deadline is { IsCancellationRequested: true })
         {
-            var creates = request is not null && KlingResilienceHandler.IsCreateTask(request);
-            throw new TimeoutException(
-                $"The service sent the headers of {request?.Method} {request?.RequestUri?.AbsolutePath} but not the rest of the answer within {client.Timeout.TotalSeconds:0.#} s (HttpClient.Timeout). " +
-                (creates ? "The task may or may not have been created: check your callback or the credits before submitting again." : "Try again later."), exception);
+            var creates = KlingResilienceHandler.IsCreateTask(request);
+            throw KlingApiException.ForTimeout(
+                $"The service sent the headers of {request.Method} {request.RequestUri?.AbsolutePath} but not the rest of the answer within {client.Timeout.TotalSeconds:0.#} s (HttpClient.Timeout). " +
+                (creates ? "The task may or may not have been created: check your callback or the credits before submitting again" : "Try again later"), exception, taskMayExist: creates);
         }
         catch (IOException exception) when (!cancellationToken.IsCancellationRequested)
         {

@@ -17,12 +17,52 @@ public partial class KlingClient
     private readonly object? _maxResponseBytesOption;
 
     /// <summary>
-    /// Creates a client that sends through <paramref name="httpClient"/>. If its BaseAddress is null, <see cref="KlingClientOptions.BaseUrl"/> is used.
-    /// The client is thread-safe and meant to live long; the options are copied, so later changes to them are ignored.
+    /// Creates a client with the library's whole pipeline: safe retries, createTask pacing and timeouts as
+    /// <see cref="KlingClientOptions.Resilience"/> says, at most <see cref="KlingClientOptions.MaxConnections"/>
+    /// connections, redirects never followed. The same pipeline as <c>AddKlingClient</c>; clients on the same key share
+    /// one pacer. The client is thread-safe and meant to live long; the options are copied.
     /// </summary>
-    /// <exception cref="ArgumentException">The options are incomplete: no API key, or a relative base URL.</exception>
+    /// <exception cref="ArgumentException">The options are incomplete or invalid: no API key, a relative base URL, a bad resilience setting.</exception>
+    public KlingClient(KlingClientOptions options)
+        : this(KlingHttpPipeline.CreateHttpClient(Validated(options)), options, pipelineFromOptions: true)
+    {
+    }
+
+    /// <summary>
+    /// Creates a client that sends through <paramref name="httpClient"/> exactly as you built it: this is the explicit
+    /// way to bring your own pipeline (add <see cref="KlingResilienceHandler"/> to it for retries, pacing and timeouts).
+    /// If its BaseAddress is null, <see cref="KlingClientOptions.BaseUrl"/> is used. The options are copied.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// The options are incomplete, or set <see cref="KlingClientOptions.MaxConnections"/> or
+    /// <see cref="KlingClientOptions.Resilience"/>, which only a pipeline the library builds can honour: use
+    /// <see cref="KlingClient(KlingClientOptions)"/>, or configure your HttpClient's handlers instead.
+    /// </exception>
     public KlingClient(HttpClient httpClient, KlingClientOptions options)
-        : this(httpClient ?? throw new ArgumentNullException(nameof(httpClient)))
+        : this(httpClient ?? throw new ArgumentNullException(nameof(httpClient)), options, pipelineFromOptions: false)
+    {
+    }
+
+    /// <summary>The constructor <c>AddKlingClient</c> uses: its HttpClient was built from these options.</summary>
+    internal KlingClient(HttpClient httpClient, KlingClientOptions options, bool pipelineFromOptions)
+        : this(httpClient)
+    {
+        Validated(options);
+        if (!pipelineFromOptions && options.PipelineSettingsChanged().ToList() is { Count: > 0 } ignored)
+        {
+            throw new ArgumentException(
+                $"KlingClientOptions.{string.Join(" and KlingClientOptions.", ignored)} cannot be honoured by new KlingClient(HttpClient, KlingClientOptions): that HttpClient is yours, and is used as built. " +
+                "Use new KlingClient(options) or AddKlingClient, which build the pipeline from these options, or leave them at their defaults and configure your HttpClient's handlers (new KlingResilienceHandler(resilienceOptions)).",
+                nameof(options));
+        }
+
+        _options = options.Clone();
+        _requestBase = WithTrailingSlash(_options.BaseUrl);
+        _authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _options.ApiKey);
+        _maxResponseBytesOption = _options.MaxResponseBytes == KlingClientOptions.DefaultMaxResponseBytes ? null : _options.MaxResponseBytes;
+    }
+
+    private static KlingClientOptions Validated(KlingClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.GetProblems();
@@ -31,10 +71,7 @@ public partial class KlingClient
             throw new ArgumentException(string.Join(" ", problems), nameof(options));
         }
 
-        _options = options.Clone();
-        _requestBase = WithTrailingSlash(_options.BaseUrl);
-        _authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _options.ApiKey);
-        _maxResponseBytesOption = _options.MaxResponseBytes == KlingClientOptions.DefaultMaxResponseBytes ? null : _options.MaxResponseBytes;
+        return options;
     }
 
     /// <summary>The settings this client runs with (a copy; the API key is never printed by its ToString).</summary>

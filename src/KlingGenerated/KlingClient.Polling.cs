@@ -22,7 +22,7 @@ public partial class KlingClient
     /// </summary>
     /// <returns>The record of the task that succeeded; its result URLs are in <see cref="TaskRecord.GetResultUrls"/>.</returns>
     /// <exception cref="KlingApiException">The task failed (<see cref="KlingErrorKind.TaskFailed"/>, with its failCode and failMsg) or the service answered an error.</exception>
-    /// <exception cref="KlingTimeoutException">The task did not end within <see cref="KlingPollingOptions.Timeout"/>; its <see cref="KlingTimeoutException.TaskId"/> names the task, which may still finish.</exception>
+    /// <exception cref="KlingApiException">With <see cref="KlingErrorKind.Timeout"/>: the task did not end within <see cref="KlingPollingOptions.Timeout"/>; its <see cref="KlingApiException.TaskId"/> names the task, which may still finish.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<TaskRecord> WaitForCompletionAsync(string taskId, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -76,7 +76,7 @@ public partial class KlingClient
             var remaining = options.Timeout - waited;
             if (remaining <= TimeSpan.Zero)
             {
-                throw new KlingTimeoutException(taskId, record?.RawState,
+                throw KlingApiException.ForWaitTimeout(taskId, record?.RawState,
                     $"Task {taskId} did not finish within {options.Timeout.TotalMinutes:0.#} minutes (last state: {record?.RawState ?? "not visible"}). " +
                     $"It may still finish: query it later (kling status {taskId}), or raise KlingPollingOptions.Timeout.");
             }
@@ -91,7 +91,7 @@ public partial class KlingClient
     /// <summary>Creates a task, then waits for it with <see cref="WaitForCompletionAsync"/>.</summary>
     /// <remarks>
     /// The task id exists only in memory until this returns; to keep it through a crash or a timeout, use the overload
-    /// with <c>onCreated</c>, which hands it over before waiting. A timeout still names it in <see cref="KlingTimeoutException.TaskId"/>.
+    /// with <c>onCreated</c>, which hands it over before waiting. A timeout still names it in <see cref="KlingApiException.TaskId"/>.
     /// </remarks>
     /// <returns>The record of the task that succeeded.</returns>
     public Task<TaskRecord> GenerateVideoAsync(CreateTaskRequest request, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default) =>
@@ -112,7 +112,7 @@ public partial class KlingClient
     /// <param name="progress">Receives every record queried while waiting.</param>
     /// <param name="cancellationToken">Stops creating or waiting; a task already created keeps running.</param>
     /// <returns>The record of the task that succeeded.</returns>
-    /// <exception cref="KlingTimeoutException">The task did not end in time; <see cref="KlingTimeoutException.TaskId"/> names it.</exception>
+    /// <exception cref="KlingApiException">With <see cref="KlingErrorKind.Timeout"/>: the task did not end in time; <see cref="KlingApiException.TaskId"/> names it.</exception>
     public async Task<TaskRecord> GenerateVideoAsync(CreateTaskRequest request, Func<string, CancellationToken, Task> onCreated, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -124,7 +124,7 @@ public partial class KlingClient
             var taskId = created.Data?.TaskId;
             if (string.IsNullOrEmpty(taskId))
             {
-                throw new KlingApiException(created.Code, 200, "The service accepted the task but returned no task id.");
+                throw KlingApiException.ForAcceptedWithoutTaskId("no task id"); // CreateTaskAsync already refuses this
             }
 
             telemetry?.Created(taskId);

@@ -18,7 +18,7 @@ public partial class KlingClient
     private static JsonSerializer Serializer => t_serializer ??= JsonSerializer.Create(_settings.Value);
 
     /// <summary>Serializes a request body to exact UTF-8 bytes; see Templates/Client.Class.liquid.</summary>
-    private static ByteArrayContent SerializeBody<T>(T body)
+    private static JsonBodyContent SerializeBody<T>(T body)
     {
         using var text = new PooledTextWriter();
         using (var writer = new JsonTextWriter(text) { ArrayPool = PooledChars.Instance, CloseOutput = false })
@@ -26,7 +26,7 @@ public partial class KlingClient
             Serializer.Serialize(writer, body, typeof(T));
         }
 
-        var content = new ByteArrayContent(text.ToUtf8());
+        var content = new JsonBodyContent(text.ToUtf8(), body);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         return content;
     }

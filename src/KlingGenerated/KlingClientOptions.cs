@@ -23,13 +23,27 @@ public sealed class KlingClientOptions
     internal const int DefaultMaxResponseBytes = 1024 * 1024;
 
     /// <summary>
-    /// The most TCP connections <c>AddKlingClient</c>'s HttpClient opens to the service at once (default 32); further
-    /// requests wait for a free connection instead of opening new sockets. A bare HttpClient is not affected.
+    /// The most TCP connections the client opens to the service at once (default 32); further requests wait for a free
+    /// connection instead of opening new sockets. Honoured by <see cref="KlingClient(KlingClientOptions)"/> and
+    /// <c>AddKlingClient</c>; <see cref="KlingClient(HttpClient, KlingClientOptions)"/> refuses a value other than the default.
     /// </summary>
-    public int MaxConnections { get; set; } = 32;
+    public int MaxConnections { get; set; } = DefaultMaxConnections;
 
-    /// <summary>Retries, timeouts and createTask pacing of the pipeline <c>AddKlingClient</c> builds; a bare HttpClient has none.</summary>
+    internal const int DefaultMaxConnections = 32;
+
+    /// <summary>
+    /// Retries, timeouts and createTask pacing (see <see cref="KlingResilienceHandler"/>). Honoured by
+    /// <see cref="KlingClient(KlingClientOptions)"/> and <c>AddKlingClient</c>; <see cref="KlingClient(HttpClient, KlingClientOptions)"/>
+    /// sends through your HttpClient as built and refuses settings other than the defaults here.
+    /// </summary>
     public KlingResilienceOptions Resilience { get; set; } = new();
+
+    /// <summary>
+    /// Told about every createTask: before it is sent, when its body starts to leave, and with its outcome (see
+    /// <see cref="IKlingCreateTaskJournal"/>). Null (the default) journals nothing; <c>AddKlingClient</c> uses an
+    /// <see cref="IKlingCreateTaskJournal"/> registered in the service collection when this is null.
+    /// </summary>
+    public IKlingCreateTaskJournal? CreateTaskJournal { get; set; }
 
     /// <summary>
     /// Where the client logs retries, pacing waits, "may exist" outcomes and task ends (see docs/telemetry.md); without
@@ -81,6 +95,20 @@ public sealed class KlingClientOptions
     /// <summary>Describes the settings without the API key.</summary>
     public override string ToString() =>
         $"KlingClientOptions {{ BaseUrl = {BaseUrl}, ApiKey = {(string.IsNullOrEmpty(ApiKey) ? "(not set)" : "(set, redacted)")}, ValidateRequests = {ValidateRequests}, MaxResponseBytes = {MaxResponseBytes}, MaxConnections = {MaxConnections} }}";
+
+    /// <summary>The settings of this object that only a pipeline the library builds can honour, when they differ from the defaults.</summary>
+    internal IEnumerable<string> PipelineSettingsChanged()
+    {
+        if (MaxConnections != DefaultMaxConnections)
+        {
+            yield return nameof(MaxConnections);
+        }
+
+        if (Resilience is not null && !Resilience.IsDefault())
+        {
+            yield return nameof(Resilience);
+        }
+    }
 
     internal KlingClientOptions Clone()
     {

@@ -38,4 +38,11 @@ public enum KlingErrorKind
 
     /// <summary>The task ended in the <c>fail</c> state; see <see cref="KlingApiException.FailCode"/> and <see cref="KlingApiException.FailMessage"/>.</summary>
     TaskFailed,
+
+    /// <summary>
+    /// No complete answer in time: an attempt or the whole call timed out (see <see cref="KlingResilienceOptions"/>), or a
+    /// wait for a task ran out (<see cref="KlingPollingOptions.Timeout"/>; then <see cref="KlingApiException.TaskId"/> names it).
+    /// For a createTask, <see cref="KlingApiException.TaskMayExist"/> says whether it may have been created.
+    /// </summary>
+    Timeout,
 }

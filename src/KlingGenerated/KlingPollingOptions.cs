@@ -14,7 +14,7 @@ public sealed class KlingPollingOptions
     /// <summary>The longest wait between two queries (default 30 s).</summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long to wait in all before giving up with a <see cref="KlingTimeoutException"/> (default 15 minutes).</summary>
+    /// <summary>How long to wait in all before giving up with a <see cref="KlingApiException"/> of kind <see cref="KlingErrorKind.Timeout"/> (default 15 minutes).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>

@@ -56,23 +56,30 @@ public static class KlingServiceCollectionExtensions
         });
 
         // Connections are pooled and bounded, and recycled every few minutes so DNS changes are seen.
-        builder.ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = Options(provider).MaxConnections,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            AutomaticDecompression = System.Net.DecompressionMethods.All,
-            AllowAutoRedirect = false, // the API never redirects: a 3xx becomes a KlingApiException naming its location
-        });
+        builder.ConfigurePrimaryHttpMessageHandler(provider => KlingHttpPipeline.CreatePrimaryHandler(Options(provider)));
         builder.AddHttpMessageHandler(provider => new KlingResilienceHandler(Options(provider).Resilience, provider.GetRequiredService<IKlingCreateTaskPacer>()));
         // Results come from other hosts: their own client, without the key, redirects checked hop by hop.
         services.AddHttpClient(DownloadHttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(KlingClient.CreateDownloadHandler);
-        builder.AddTypedClient((http, provider) => new KlingClient(http, Options(provider))
+        builder.AddTypedClient((http, provider) => new KlingClient(http, WithJournal(Options(provider), provider), pipelineFromOptions: true)
         {
             DownloadHttpClient = provider.GetRequiredService<IHttpClientFactory>().CreateClient(DownloadHttpClientName),
         });
         services.AddTransient<IKlingClient>(provider => provider.GetRequiredService<KlingClient>());
         return builder;
+    }
+
+    /// <summary>The journal set in the options, else one registered in the service collection.</summary>
+    private static KlingClientOptions WithJournal(KlingClientOptions options, IServiceProvider provider)
+    {
+        if (options.CreateTaskJournal is not null || provider.GetService<IKlingCreateTaskJournal>() is not { } journal)
+        {
+            return options;
+        }
+
+        var copy = options.Clone();
+        copy.CreateTaskJournal = journal;
+        return copy;
     }
 
     private sealed class KlingClientOptionsValidator : IValidateOptions<KlingClientOptions>

@@ -100,7 +100,9 @@ public sealed class HostileAnswerTests
         var (provider, client) = Piped(server.BaseUrl, r => r.AttemptTimeout = TimeSpan.FromSeconds(1));
         await using var _ = provider;
 
-        var error = (await client.Invoking(c => c.CreateTaskAsync(Create, Guard)).Should().ThrowExactlyAsync<TimeoutException>()).Which;
+        var error = (await client.Invoking(c => c.CreateTaskAsync(Create, Guard)).Should().ThrowExactlyAsync<KlingApiException>()).Which;
+
+        error.Kind.Should().Be(KlingErrorKind.Timeout);
 
         error.Message.Should().Contain("may or may not have been created").And.Contain("within 1 s");
         server.Requests.Should().ContainSingle().Which.BodyText.Should().Contain("a hostile boat");
@@ -118,7 +120,9 @@ public sealed class HostileAnswerTests
         });
         await using var _ = provider;
 
-        var error = (await client.Invoking(c => c.GetTaskRecordAsync("task_hostile_1", Guard)).Should().ThrowExactlyAsync<TimeoutException>()).Which;
+        var error = (await client.Invoking(c => c.GetTaskRecordAsync("task_hostile_1", Guard)).Should().ThrowExactlyAsync<KlingApiException>()).Which;
+
+        error.Kind.Should().Be(KlingErrorKind.Timeout);
 
         error.Message.Should().Contain("within 2.5 s, retries included");
         server.Requests.Count.Should().BeInRange(2, 3, "attempts of 1 s fit into 2.5 s two or three times");
@@ -130,7 +134,9 @@ public sealed class HostileAnswerTests
         await using var server = HostileServer.Start(HostileServer.StallAfterHeaders(declared: 100, sent: Utf8("{")));
         var client = Bare(server.BaseUrl, new HttpClient { Timeout = TimeSpan.FromSeconds(1) });
 
-        var error = (await client.Invoking(c => c.GetRemainingCreditsAsync(Guard)).Should().ThrowExactlyAsync<TimeoutException>()).Which;
+        var error = (await client.Invoking(c => c.GetRemainingCreditsAsync(Guard)).Should().ThrowExactlyAsync<KlingApiException>()).Which;
+
+        error.Kind.Should().Be(KlingErrorKind.Timeout);
 
         error.Message.Should().Contain("HttpClient.Timeout").And.Contain("GET /api/v1/chat/credit");
         server.Requests.Should().ContainSingle();
@@ -143,7 +149,9 @@ public sealed class HostileAnswerTests
         var (provider, client) = Piped(server.BaseUrl, r => { r.MaxRetries = 2; r.AttemptTimeout = TimeSpan.FromMilliseconds(300); });
         await using var _ = provider;
 
-        var error = (await client.Invoking(c => c.GetRemainingCreditsAsync(Guard)).Should().ThrowExactlyAsync<TimeoutException>()).Which;
+        var error = (await client.Invoking(c => c.GetRemainingCreditsAsync(Guard)).Should().ThrowExactlyAsync<KlingApiException>()).Which;
+
+        error.Kind.Should().Be(KlingErrorKind.Timeout);
 
         error.Message.Should().MatchRegex(@"GET /api/v1/chat/credit: 3 attempts of 0\.3 s each timed out, \d+(\.\d)? s in all\.");
         server.Requests.Should().HaveCount(3);
@@ -246,7 +254,9 @@ public sealed class HostileAnswerTests
         var (provider, client) = Piped(simulator.BaseUrl, r => { r.MaxRetries = 1; r.AttemptTimeout = TimeSpan.FromMilliseconds(500); }, o => o.ApiKey = simulator.ApiKey);
         await using var _ = provider;
 
-        var error = (await client.Invoking(c => c.GetRemainingCreditsAsync(Guard)).Should().ThrowExactlyAsync<TimeoutException>()).Which;
+        var error = (await client.Invoking(c => c.GetRemainingCreditsAsync(Guard)).Should().ThrowExactlyAsync<KlingApiException>()).Which;
+
+        error.Kind.Should().Be(KlingErrorKind.Timeout);
 
         error.Message.Should().Contain("GET /api/v1/chat/credit: 2 attempts of 0.5 s each timed out");
         simulator.RequestCount.Should().Be(2, "the stalled attempt was abandoned and retried once");

@@ -70,7 +70,7 @@ public sealed class LedgerTests
         result.ExitCode.Should().Be(2, result.Stderr);
         simulator.RequestCount.Should().Be(0);
         var row = Rows(ledger, "SELECT outcome, sent_at, message FROM submissions").Should().ContainSingle().Subject;
-        row["outcome"].Should().Be("rejected");
+        row["outcome"].Should().Be("not-sent");
         row["sent_at"].Should().BeNull();
         ((string)row["message"]!).Should().StartWith("not sent:").And.Contain("cfg_scale");
     }
@@ -302,6 +302,6 @@ public sealed class LedgerTests
         ((bool?)JObject.Parse(maybe.Stdout)["error"]!["taskMayExist"]).Should().BeTrue();
         surelyNot.ExitCode.Should().Be(3, surelyNot.Stderr);
         ((bool?)JObject.Parse(surelyNot.Stdout)["error"]!["taskMayExist"]).Should().BeFalse();
-        Rows(ledger, "SELECT outcome FROM submissions ORDER BY id").Select(r => (string?)r["outcome"]).Should().Equal("uncertain", "rejected");
+        Rows(ledger, "SELECT outcome FROM submissions ORDER BY id").Select(r => (string?)r["outcome"]).Should().Equal("uncertain", "not-sent");
     }
 }

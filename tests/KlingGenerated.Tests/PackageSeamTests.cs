@@ -47,6 +47,7 @@ public sealed partial class PackageSeamTests
             typeof(KlingClient).Assembly,
             typeof(KlingGenerated.Simulator.KlingSimulator).Assembly,
             typeof(KlingGenerated.Redis.KlingRedisCreateTaskPacer).Assembly,
+            typeof(KlingGenerated.AI.KlingAITools).Assembly,
             typeof(KlingGenerated.Cli.ExitCodes).Assembly,
         ];
 

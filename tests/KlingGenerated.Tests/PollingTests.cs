@@ -59,7 +59,7 @@ public sealed class PollingTests
     }
 
     [Fact]
-    public async Task running_out_of_time_throws_a_KlingTimeoutException_carrying_the_task_id()
+    public async Task running_out_of_time_throws_a_Timeout_KlingApiException_carrying_the_task_id()
     {
         var clock = new FakeTimeProvider(Start);
         var client = new ScriptedClient(clock, (_, _) => Record("queuing"));
@@ -67,7 +67,8 @@ public sealed class PollingTests
         options.Timeout = TimeSpan.FromMinutes(2);
 
         var error = (await client.Invoking(c => RunOnFakeClock(clock, c.WaitForCompletionAsync("t1", options, null, CancellationToken.None)))
-            .Should().ThrowAsync<KlingTimeoutException>()).Which;
+            .Should().ThrowAsync<KlingApiException>()).Which;
+        error.Kind.Should().Be(KlingErrorKind.Timeout);
 
         error.TaskId.Should().Be("t1");
         error.LastState.Should().Be("queuing");

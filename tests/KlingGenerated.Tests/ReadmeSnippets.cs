@@ -119,7 +119,7 @@ public sealed class ReadmeSnippets
     public async Task The_download_example_saves_the_result_of_a_task_of_the_simulator()
     {
         await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { WaitingFor = TimeSpan.Zero, QueuingFor = TimeSpan.Zero, GeneratingFor = TimeSpan.Zero });
-        var client = new KlingClient(new HttpClient(), new KlingClientOptions { ApiKey = simulator.ApiKey, BaseUrl = simulator.BaseUrl });
+        var client = new KlingClient(new KlingClientOptions { ApiKey = simulator.ApiKey, BaseUrl = simulator.BaseUrl });
         var record = await client.GenerateVideoAsync(new CreateTaskRequest { Input = new CreateTaskInput { Prompt = "a boat" } }, cancellationToken: CancellationToken.None);
         var folder = Directory.CreateTempSubdirectory("kling-readme-").FullName;
         try

@@ -89,7 +89,7 @@ public sealed class ResilienceTests
     public static TheoryData<string, int, Type> UnsafeCreateFailures() => new()
     {
         { "HTTP 500", 4, typeof(KlingApiException) }, { "body 500", 5, typeof(KlingApiException) }, { "body 501", 6, typeof(KlingApiException) },
-        { "dropped after sending", 7, typeof(KlingApiException) }, { "attempt timeout", 8, typeof(TimeoutException) }, { "HTML 502", 9, typeof(KlingApiException) },
+        { "dropped after sending", 7, typeof(KlingApiException) }, { "attempt timeout", 8, typeof(KlingApiException) }, { "HTML 502", 9, typeof(KlingApiException) },
     };
 
     [Theory]

@@ -85,10 +85,10 @@ public sealed class SimulatorEndToEndTests(SimulatorFixture fixture)
     }
 
     [Theory]
-    [InlineData("maintenance", KlingErrorKind.Maintenance, 200)]
-    [InlineData("server-error", KlingErrorKind.ServerError, 500)]
-    [InlineData("rate-limited", KlingErrorKind.RateLimited, 429)]
-    public async Task Every_injected_fault_surfaces_as_its_kind(string fault, KlingErrorKind kind, int httpStatus)
+    [InlineData("maintenance", KlingErrorKind.Maintenance, 200, false)]
+    [InlineData("server-error", KlingErrorKind.ServerError, 500, true)]
+    [InlineData("rate-limited", KlingErrorKind.RateLimited, 429, false)]
+    public async Task Every_injected_fault_surfaces_as_its_kind(string fault, KlingErrorKind kind, int httpStatus, bool taskMayExist)
     {
         var before = fixture.Simulator.TaskCount;
         var client = fixture.NewClient(fault);
@@ -97,7 +97,8 @@ public sealed class SimulatorEndToEndTests(SimulatorFixture fixture)
 
         error.Kind.Should().Be(kind);
         error.HttpStatus.Should().Be(httpStatus);
-        error.IsRetryable.Should().BeTrue();
+        error.TaskMayExist.Should().Be(taskMayExist, "an HTTP 5xx to a createTask may stand for a created task");
+        error.IsRetryable.Should().Be(!taskMayExist, "a createTask that may exist is never retryable");
         fixture.Simulator.TaskCount.Should().Be(before);
     }
 
@@ -143,11 +144,14 @@ public sealed class SimulatorEndToEndTests(SimulatorFixture fixture)
     }
 
     [Fact]
-    public async Task A_dropped_connection_surfaces_as_an_HttpRequestException_from_a_bare_client()
+    public async Task A_dropped_connection_surfaces_as_a_KlingApiException_even_from_a_bare_client()
     {
         var client = fixture.NewClient("drop");
 
-        await client.Invoking(c => c.GetRemainingCreditsAsync(CancellationToken.None)).Should().ThrowAsync<HttpRequestException>();
+        var error = (await client.Invoking(c => c.GetRemainingCreditsAsync(CancellationToken.None)).Should().ThrowAsync<KlingApiException>()).Which;
+
+        error.InnerException.Should().BeOfType<HttpRequestException>();
+        error.TaskMayExist.Should().BeFalse("a query creates nothing");
     }
 
     [Fact]

@@ -66,7 +66,8 @@ public sealed class TaskIdFirstTests(SimulatorFixture fixture)
             handed = taskId;
             return Task.CompletedTask;
         }, new KlingPollingOptions { InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(20), Timeout = TimeSpan.FromMilliseconds(100) }, null, CancellationToken.None))
-            .Should().ThrowAsync<KlingTimeoutException>()).Which;
+            .Should().ThrowAsync<KlingApiException>()).Which;
+        error.Kind.Should().Be(KlingErrorKind.Timeout);
 
         handed.Should().Be("task_forever_1");
         error.TaskId.Should().Be("task_forever_1");

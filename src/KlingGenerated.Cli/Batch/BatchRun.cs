@@ -166,6 +166,13 @@ internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batc
                 _display.Event($"line {status.Label}: created {Text.Safe(result.TaskId)}");
                 _waits.Add(FollowAsync(status, cancellationToken));
                 break;
+            case "unrecorded":
+                // Created and paid for, but the ledger failed: the id is shown on this line, never lost; the batch goes on.
+                status.TaskId = result.TaskId;
+                status.Note = ExitCodes.OneLine(result.Error!.Message);
+                Move(status, Phase.Uncertain);
+                _display.Event($"line {status.Label}: created {Text.Safe(result.TaskId)}, but the ledger could not record it ({Text.Safe(status.Note, 160)})");
+                break;
             case "uncertain":
                 status.Note = "may exist: " + ExitCodes.OneLine(result.Error!.Message);
                 Move(status, Phase.Uncertain);
@@ -211,8 +218,8 @@ internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batc
         {
             // Whatever one task or its answer does wrong (an unreadable resultJson, a broken download, a ledger write)
             // fails its line, never the run: the other lines go on.
-            status.Note = exception is KlingTimeoutException
-                ? $"still {exception switch { KlingTimeoutException t => t.LastState ?? "not visible", _ => string.Empty }} after {settings.TimeoutMinutes.ToString(CultureInfo.InvariantCulture)} min; run again to keep waiting"
+            status.Note = exception is KlingApiException { Kind: KlingErrorKind.Timeout, TaskId: not null } waited
+                ? $"still {waited.LastState ?? "not visible"} after {settings.TimeoutMinutes.ToString(CultureInfo.InvariantCulture)} min; run again to keep waiting"
                 : ExitCodes.OneLine(exception.Message);
             Move(status, Phase.Failed);
             _display.Event($"line {status.Label}: failed {Text.Safe(taskId)}: {Text.Safe(status.Note, 160)}");

@@ -1,10 +1,12 @@
-using System.ComponentModel.DataAnnotations;
-using System.Net.Sockets;
 using Newtonsoft.Json;
 
 namespace KlingGenerated.Cli.Ledger;
 
-/// <summary>createTask with the ledger around it: recorded before it is sent and after it is answered, whatever happens.</summary>
+/// <summary>
+/// createTask with the ledger around it: recorded before it is sent, and after it is answered through the library's
+/// journal (<see cref="LedgerJournal"/>). Whether a task may exist is the library's decision
+/// (<see cref="KlingApiException.TaskMayExist"/>, <see cref="KlingCreateTaskOutcome"/>); this class only records it.
+/// </summary>
 internal static class LedgeredCreate
 {
     private static readonly JsonSerializerSettings RequestJson = new() { NullValueHandling = NullValueHandling.Ignore };
@@ -12,96 +14,75 @@ internal static class LedgeredCreate
     /// <summary>The request as the ledger stores it.</summary>
     public static string Serialize(CreateTaskRequest request) => JsonConvert.SerializeObject(request, RequestJson);
 
-    /// <summary>Creates the task, recording it; returns its id. A failure is recorded as uncertain or rejected, then rethrown.</summary>
+    /// <summary>Creates the task, recording it; returns its id. A failure is recorded, then rethrown.</summary>
     public static async Task<string> CreateTaskAsync(TaskLedger ledger, string endpoint, IKlingClient client, CreateTaskRequest request,
         CancellationToken cancellationToken, string? batch = null, string? lineKey = null, int? lineNumber = null)
     {
         var id = ledger.RecordQueued(endpoint, Serialize(request), batch, lineKey, lineNumber);
-        return await CreateRecordedAsync(ledger, id, client, request, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Sends the createTask of submission <paramref name="id"/> (already recorded as queued) and records the answer; throws what the client threw.</summary>
-    public static async Task<string> CreateRecordedAsync(TaskLedger ledger, long id, IKlingClient client, CreateTaskRequest request, CancellationToken cancellationToken)
-    {
         var result = await TryCreateRecordedAsync(ledger, id, client, request, cancellationToken).ConfigureAwait(false);
         if (result.Error is not null)
         {
-            result.Error.Data[OutcomeKey] = result.Outcome; // lets --json say whether a paid task may exist
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(result.Error);
         }
 
         return result.TaskId!;
     }
 
-    /// <summary>Sends the createTask of submission <paramref name="id"/> and records the answer: created, uncertain (may exist) or rejected (nothing created).</summary>
+    /// <summary>
+    /// Sends the createTask of submission <paramref name="id"/> (already recorded as queued) and records the answer:
+    /// created, uncertain (may exist), rejected (nothing created) or not sent. A task id the ledger could not record is
+    /// still returned in <see cref="CreateResult.TaskId"/>, with the outcome "unrecorded".
+    /// </summary>
     public static async Task<CreateResult> TryCreateRecordedAsync(TaskLedger ledger, long id, IKlingClient client, CreateTaskRequest request, CancellationToken cancellationToken)
     {
-        var tracked = LedgerSendingHandler.Track(ledger, id);
-        CreateTaskResponse created;
+        var tracked = LedgerJournal.Shared.Track(ledger, id, request);
         // Cancelling stops a createTask only until its body starts to leave; after that its answer is awaited, so that
         // Ctrl+C leaves a task id in the ledger rather than an "uncertain" entry.
         using var requestCancellation = new CancellationTokenSource();
         using var stop = cancellationToken.Register(() => tracked.CancelIfNotSent(requestCancellation));
         try
         {
-            created = await client.CreateTaskAsync(request, requestCancellation.Token).ConfigureAwait(false);
+            var created = await client.CreateTaskAsync(request, requestCancellation.Token).ConfigureAwait(false);
+            var taskId = created.Data!.TaskId!; // the library answers only with a task id, or throws
+            if (tracked.DuplicateOf is { } other)
+            {
+                return new CreateResult(null, "uncertain", new CliServiceException(
+                    $"the service answered task id {Text.Safe(taskId)}, which the ledger already holds for another request (#{other}), so this request's own task cannot be followed. " +
+                    "A task may have been created and charged: the ledger keeps this request as uncertain (`kling tasks --state uncertain`); check your credits before submitting again, and report the duplicate id."));
+            }
+
+            return new CreateResult(taskId, "created", null);
+        }
+        catch (KlingApiException exception) when (exception is { TaskId: not null, InnerException: LedgerException })
+        {
+            var taskId = exception.TaskId!;
+            var ledgerError = (LedgerException)exception.InnerException!;
+            // Created and paid for, but the ledger could not record it: the id goes to the caller, never lost.
+            return new CreateResult(taskId, "unrecorded", new CliServiceException(
+                $"task {Text.Safe(taskId)} was created and charged, but the task ledger could not record it ({ExitCodes.OneLine(ledgerError.Message)}). " +
+                $"Keep this id: `kling wait {Text.Safe(taskId)}` follows it; do not submit again.", "ledger-error", exception));
         }
         catch (Exception exception) when (exception is not LedgerException)
         {
-            var message = ExitCodes.OneLine(exception.Message);
-            if (!tracked.Sent || SurelyCreatedNothing(exception))
+            if (tracked.Outcome is null)
             {
-                ledger.RecordRejected(id, (tracked.Sent ? string.Empty : "not sent: ") + message);
-                return new CreateResult(null, "rejected", exception);
+                // The library refused before starting the submission (invalid input): nothing was sent.
+                ledger.RecordNotSent(id, "not sent: " + ExitCodes.OneLine(exception.Message));
+                return new CreateResult(null, "not-sent", exception);
             }
 
-            ledger.RecordUncertain(id, message);
-            return new CreateResult(null, "uncertain", exception);
+            return new CreateResult(null, tracked.Outcome.TaskMayExist ? "uncertain" : tracked.Submission?.Sent == true ? "rejected" : "not-sent", exception);
         }
-
-        var taskId = created.Data?.TaskId;
-        if (string.IsNullOrEmpty(taskId))
+        finally
         {
-            var what = created.Data is null ? "no data" : "an empty task id";
-            ledger.RecordUncertain(id, $"the service accepted the task (code {created.Code}) but answered {what}");
-            return new CreateResult(null, "uncertain", new CliServiceException(
-                $"the service accepted the task (code {created.Code}) but answered {what}, so it cannot be followed. A task may have been created and charged: " +
-                "the ledger keeps this request as uncertain (`kling tasks --state uncertain`); check the task list in the kie.ai console before submitting again."));
+            LedgerJournal.Shared.Forget(request);
         }
-
-        LedgerEntry? other;
-        lock (CreatedGate) // concurrent creates of one batch: the check and the record are one step
-        {
-            other = ledger.FindOtherHolder(id, taskId);
-            if (other is null)
-            {
-                ledger.RecordCreated(id, taskId);
-                return new CreateResult(taskId, "created", null);
-            }
-        }
-
-        // One id for two requests is a service anomaly: following it would call another request's video this one's.
-        var anomaly = $"the service answered task id {Text.Safe(taskId)}, which the ledger already holds for another request (#{other.Id}), so this request's own task cannot be followed";
-        ledger.RecordUncertain(id, anomaly);
-        return new CreateResult(null, "uncertain", new CliServiceException(
-            $"{anomaly}. A task may have been created and charged: the ledger keeps this request as uncertain (`kling tasks --state uncertain`); check your credits before submitting again, and report the duplicate id."));
     }
-
-    private static readonly object CreatedGate = new();
-
-    /// <summary>The key of <see cref="Exception.Data"/> that carries a failed createTask's ledger outcome ("uncertain" or "rejected").</summary>
-    public const string OutcomeKey = "kling.createOutcome";
-
-    /// <summary>True when the service's answer says no task was created, so sending again cannot pay twice.</summary>
-    internal static bool SurelyCreatedNothing(Exception exception) => exception switch
-    {
-        ValidationException => true,
-        KlingApiException { HttpStatus: not null, Kind: KlingErrorKind.Unauthorized or KlingErrorKind.InsufficientCredits or KlingErrorKind.ValidationFailed
-            or KlingErrorKind.RateLimited or KlingErrorKind.SubKeyLimitExceeded or KlingErrorKind.Maintenance or KlingErrorKind.FeatureDisabled or KlingErrorKind.NotFound } => true,
-        KlingApiException { InnerException: HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } } } => true,
-        _ => false,
-    };
 }
 
-/// <summary>What became of one createTask: its task id, or the outcome the ledger recorded and the error.</summary>
+/// <summary>
+/// What became of one createTask: its task id, or the outcome the ledger recorded and the error. Outcomes: created,
+/// uncertain (may exist), rejected (the service created nothing), not-sent, or unrecorded (created, the id is in
+/// <see cref="TaskId"/>, the ledger failed).
+/// </summary>
 internal sealed record CreateResult(string? TaskId, string Outcome, Exception? Error);

@@ -8,7 +8,7 @@ namespace KlingGenerated.Cli.Ledger;
 /// <summary><c>kling tasks</c>, <c>kling wait</c> and <c>kling download</c>: the ledger's commands.</summary>
 internal static class TaskCommands
 {
-    private static readonly string[] States = ["waiting", "queuing", "generating", "success", "fail", "queued", "sending", "created", "uncertain", "rejected"];
+    private static readonly string[] States = ["waiting", "queuing", "generating", "success", "fail", "queued", "sending", "created", "uncertain", "rejected", "not-sent"];
 
     public static Command Tasks(TextWriter output, TextWriter error)
     {
@@ -86,7 +86,7 @@ internal static class TaskCommands
             {
                 record = await endpoint.Client.WaitForCompletionAsync(id, Polling(endpoint, minutes), new LedgerProgress(ledger, endpoint.LedgerName, id, progress), cancellationToken);
             }
-            catch (KlingTimeoutException exception)
+            catch (KlingApiException exception) when (exception is { Kind: KlingErrorKind.Timeout, TaskId: not null })
             {
                 throw new CliTimeoutException(
                     $"task {Text.Safe(id)} did not finish within {minutes.ToString("0.##", CultureInfo.InvariantCulture)} minutes (last state: {Text.Safe(exception.LastState ?? "not visible yet")}). " +

@@ -169,6 +169,10 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
     public void RecordRejected(long submission, string message) =>
         Update(submission, durable: false, "rejected", "answered_at = $now, outcome = 'rejected', message = $detail", message, message);
 
+    /// <summary>Records a createTask that was never sent (refused before it left, or cancelled before its body started to leave): nothing was created.</summary>
+    public void RecordNotSent(long submission, string message) =>
+        Update(submission, durable: false, "not-sent", "answered_at = $now, outcome = 'not-sent', message = $detail", message, message);
+
     /// <summary>Records what a query about <paramref name="taskId"/> said (filed under the id asked for, not the one echoed); a task unknown to the ledger is added.</summary>
     public void RecordState(string endpoint, string taskId, TaskRecord record)
     {

@@ -41,6 +41,7 @@ public partial class KlingClient
         UseCookies = false,
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         ConnectTimeout = TimeSpan.FromSeconds(30),
+        ConnectCallback = PrivateHosts.ConnectAsync, // refuses private addresses for a download that asks it
     };
 
     private HttpClient ResultHostClient()
@@ -199,9 +200,15 @@ public partial class KlingClient
             for (var hops = 0; ; hops++)
             {
                 CheckScheme(current, hops == 0 ? null : url);
+                idle.CancelAfter(options.IdleTimeout);
                 using var request = new HttpRequestMessage(HttpMethod.Get, current);
                 request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
-                idle.CancelAfter(options.IdleTimeout);
+                if (options.RefusePrivateHosts)
+                {
+                    await PrivateHosts.CheckAsync(current, idle.Token).ConfigureAwait(false);
+                    request.Options.Set(PrivateHosts.RefuseKey, true);
+                }
+
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, idle.Token).ConfigureAwait(false);
                 var status = (int)response.StatusCode;
                 if (status is 301 or 302 or 303 or 307 or 308)
@@ -304,6 +311,10 @@ public partial class KlingClient
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested && idle.IsCancellationRequested)
         {
             throw new KlingDownloadException(KlingDownloadFailure.IdleTimeout, $"{current.Host} sent nothing for {Seconds(options.IdleTimeout)} (KlingDownloadOptions.IdleTimeout) after {received} bytes; the download was stopped. Try again later.", received, innerException: exception);
+        }
+        catch (HttpRequestException exception) when (exception.InnerException is KlingDownloadException refused)
+        {
+            throw refused; // the connect step refused a private address (RefusePrivateHosts)
         }
         catch (HttpRequestException exception) when (!cancellationToken.IsCancellationRequested)
         {

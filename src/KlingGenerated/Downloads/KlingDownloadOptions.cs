@@ -26,6 +26,14 @@ public sealed class KlingDownloadOptions
     public bool RequireWholeMp4 { get; set; } = true;
 
     /// <summary>
+    /// Refuse result hosts (and redirects) on loopback, private, link-local (such as the 169.254.169.254 metadata service)
+    /// or other internal addresses, with <see cref="KlingDownloadFailure.InvalidUrl"/> before anything is sent to them
+    /// (default false). For servers that download URLs on others' behalf. Checked on the addresses each hop's host
+    /// resolves to, and on the built-in download handler also on the address connected to.
+    /// </summary>
+    public bool RefusePrivateHosts { get; set; }
+
+    /// <summary>
     /// With <see cref="RequireWholeMp4"/>: the most top-level MP4 boxes accepted (default 100,000; a Kling result has a
     /// handful). A body of millions of tiny boxes then fails as soon as it passes the cap, instead of being walked box by box.
     /// </summary>

@@ -101,18 +101,18 @@ public sealed class KlingResilienceHandler : DelegatingHandler
         }
         catch (TimeoutRejectedException exception) when (!cancellationToken.IsCancellationRequested && creates && !context.Properties.GetValue(SentKey, false))
         {
-            throw new TimeoutException($"createTask waited {exception.Timeout.TotalSeconds:0.#} s for a pacing permit and was not sent; nothing was created. Submit fewer tasks at once, or raise KlingResilienceOptions.TotalTimeout.", exception);
+            throw KlingApiException.ForTimeout($"createTask waited {exception.Timeout.TotalSeconds:0.#} s for a pacing permit and was not sent; nothing was created. Submit fewer tasks at once, or raise KlingResilienceOptions.TotalTimeout", exception, taskMayExist: false);
         }
         catch (TimeoutRejectedException exception) when (!cancellationToken.IsCancellationRequested)
         {
             // The message states the time really waited: attempts, backoff and pacing included, not just one timeout.
             var waited = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
             var attempts = context.Properties.GetValue(AttemptsKey, 1);
-            throw new TimeoutException(creates
-                ? $"createTask got no complete answer within {exception.Timeout.TotalSeconds:0.#} s (waited {waited:0.#} s in all). The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again."
+            throw KlingApiException.ForTimeout(creates
+                ? $"createTask got no complete answer within {exception.Timeout.TotalSeconds:0.#} s (waited {waited:0.#} s in all). The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again"
                 : exception.Timeout == _options.TotalTimeout
-                    ? $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath} within {exception.Timeout.TotalSeconds:0.#} s, retries included ({attempts} attempt{(attempts == 1 ? string.Empty : "s")}, the total timeout). Try again later."
-                    : $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath}: {attempts} attempt{(attempts == 1 ? string.Empty : "s")} of {exception.Timeout.TotalSeconds:0.#} s each timed out, {waited:0.#} s in all. Try again later.", exception);
+                    ? $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath} within {exception.Timeout.TotalSeconds:0.#} s, retries included ({attempts} attempt{(attempts == 1 ? string.Empty : "s")}, the total timeout). Try again later"
+                    : $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath}: {attempts} attempt{(attempts == 1 ? string.Empty : "s")} of {exception.Timeout.TotalSeconds:0.#} s each timed out, {waited:0.#} s in all. Try again later", exception, taskMayExist: creates);
         }
         catch (HttpRequestException exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -123,7 +123,7 @@ public sealed class KlingResilienceHandler : DelegatingHandler
                     : creates
                         ? $"The connection failed after the createTask request was sent ({exception.Message}). The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again"
                         : $"The connection to the service failed for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}) in {attempts} attempt{(attempts == 1 ? string.Empty : "s")}. Try again later",
-                exception);
+                exception, taskMayExist: creates, nothingSent: NothingWasSent(exception));
         }
         catch (SocketException exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -131,7 +131,7 @@ public sealed class KlingResilienceHandler : DelegatingHandler
             var attempts = context.Properties.GetValue(AttemptsKey, 1);
             throw KlingApiException.ForTransportFailure(
                 $"Could not connect to the service for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}) in {attempts} attempt{(attempts == 1 ? string.Empty : "s")}: nothing was sent{(creates ? ", so no task was created and nothing was charged" : string.Empty)}. Check the base URL, the network and any proxy, then try again",
-                exception);
+                exception, taskMayExist: creates, nothingSent: true);
         }
         catch (IOException exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -183,7 +183,8 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     private Task<HttpResponseMessage> SendInnerAsync(HttpRequestMessage request, CancellationToken cancellationToken) => base.SendAsync(request, cancellationToken);
 
     internal static bool IsCreateTask(HttpRequestMessage request) =>
-        request.Method == HttpMethod.Post && request.RequestUri?.AbsolutePath.EndsWith("/api/v1/jobs/createTask", StringComparison.Ordinal) == true;
+        request.Method == HttpMethod.Post && request.RequestUri is { } uri
+        && (uri.IsAbsoluteUri ? uri.AbsolutePath : uri.OriginalString).EndsWith("api/v1/jobs/createTask", StringComparison.Ordinal);
 
     /// <summary>The retry rule: what is transient, and for createTask what surely created nothing.</summary>
     internal static ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, HttpRequestMessage request, CancellationToken cancellationToken) =>

@@ -1,8 +1,8 @@
 namespace KlingGenerated;
 
 /// <summary>
-/// The retry, timeout and pacing policy of <see cref="KlingResilienceHandler"/>, which <c>AddKlingClient</c> installs.
-/// A <see cref="KlingClient"/> on a bare HttpClient has none of it and sends exactly one request per call.
+/// The retry, timeout and pacing policy of <see cref="KlingResilienceHandler"/>, which <see cref="KlingClient(KlingClientOptions)"/>
+/// and <c>AddKlingClient</c> install. A <see cref="KlingClient"/> on an HttpClient of your own has only what you put in it.
 /// </summary>
 public sealed class KlingResilienceOptions
 {
@@ -34,6 +34,15 @@ public sealed class KlingResilienceOptions
     public TimeSpan CreateTaskPacingMargin { get; set; } = TimeSpan.FromSeconds(0.5);
 
     internal KlingResilienceOptions Clone() => (KlingResilienceOptions)MemberwiseClone();
+
+    internal bool IsDefault()
+    {
+        var standard = new KlingResilienceOptions();
+        return MaxRetries == standard.MaxRetries && BaseDelay == standard.BaseDelay && MaxDelay == standard.MaxDelay
+            && AttemptTimeout == standard.AttemptTimeout && TotalTimeout == standard.TotalTimeout
+            && CreateTaskPermitLimit == standard.CreateTaskPermitLimit && CreateTaskWindow == standard.CreateTaskWindow
+            && CreateTaskPacingMargin == standard.CreateTaskPacingMargin;
+    }
 
     internal void Validate()
     {

@@ -78,13 +78,10 @@ public static class KlingTelemetry
         KlingApiException { Kind: KlingErrorKind.TaskFailed, FailCode: { Length: > 0 } failCode } => Printable(failCode),
         KlingApiException api => api.Kind.ToString(),
         KlingDownloadException download => download.Reason.ToString(),
-        KlingTimeoutException => "Timeout",
         OperationCanceledException => "Cancelled",
         _ => exception.GetType().FullName ?? exception.GetType().Name,
     };
 
     /// <summary>May a createTask that ended with this exception have created a task? Read from the library's own answer, never re-decided here.</summary>
-    // Until KlingApiException carries TaskMayExist, the library's own wording of that answer is read.
-    internal static bool MayExist(Exception exception) =>
-        exception.Message.Contains("may or may not have been created", StringComparison.Ordinal);
+    internal static bool MayExist(Exception exception) => exception is KlingApiException { TaskMayExist: true };
 }

@@ -100,6 +100,43 @@ public sealed class ErrorClassificationTests(WireMockFixture wireMock)
         error.IsRetryable.Should().Be(retryable);
     }
 
+    [Theory]
+    [MemberData(nameof(Codes))]
+    public async Task A_createTask_that_got_a_code_may_have_created_a_task_exactly_when_the_row_or_the_HTTP_5xx_rule_says(int code)
+    {
+        var row = Row(code);
+        var inside200 = await CreateAsync(200, "application/json", Envelope(code));
+        var asStatus = await CreateAsync(code, "application/json", Envelope(code));
+
+        inside200.TaskMayExist.Should().Be((bool)row["createTaskMayExist"]!, "code {0} inside HTTP 200", code);
+        inside200.IsRetryable.Should().Be((bool)row["retryable"]! && !(bool)row["createTaskMayExist"]!, "a createTask is retried only when nothing may exist");
+        asStatus.TaskMayExist.Should().Be((bool)row["createTaskMayExist"]! || code >= 500, "code {0} as the HTTP status (http-5xx: any HTTP 5xx)", code);
+        asStatus.IsRetryable.Should().Be((bool)row["retryable"]! && !asStatus.TaskMayExist);
+    }
+
+    [Theory]
+    [InlineData(403, "text/plain", "error code: 1010", false)]
+    [InlineData(502, "text/html", "<html><body>502 Bad Gateway</body></html>", true)]
+    [InlineData(503, "text/plain", "", true)]
+    [InlineData(200, "application/json", "", true)]
+    [InlineData(200, "application/json", "[1,2,3]", true)]
+    [InlineData(502, "application/json", "{\"code\":429,\"msg\":\"slow down\",\"data\":null}", true)]
+    public async Task A_createTask_whose_answer_is_not_a_readable_verdict_may_have_created_a_task_as_the_rules_say(int status, string contentType, string body, bool mayExist)
+    {
+        var error = await CreateAsync(status, contentType, body);
+
+        error.TaskMayExist.Should().Be(mayExist);
+        error.IsRetryable.Should().BeFalse(mayExist ? "a task may exist" : "a blocked request is not retried as is");
+    }
+
+    private async Task<KlingApiException> CreateAsync(int status, string contentType, string body)
+    {
+        var client = wireMock.NewClient();
+        wireMock.AnswerRaw("/api/v1/jobs/createTask", body, status, contentType);
+        return (await ((Func<Task>)(() => client.CreateTaskAsync(new CreateTaskRequest { Input = new CreateTaskInput { Prompt = "A paper boat." } }, CancellationToken.None)))
+            .Should().ThrowExactlyAsync<KlingApiException>()).Which;
+    }
+
     private async Task<KlingApiException> QueryAsync(int status, string contentType, string body)
     {
         var client = wireMock.NewClient();

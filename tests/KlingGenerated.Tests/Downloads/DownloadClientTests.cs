@@ -126,6 +126,40 @@ public sealed class DownloadClientTests : IDisposable
         plain.Requests.Should().BeEmpty("the redirect was not followed");
     }
 
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("localhost")]
+    public async Task On_request_a_result_host_on_a_private_address_is_refused_before_anything_is_sent(string host)
+    {
+        await using var server = HostileServer.Start(HostileServer.Answer(200, Mp4(1000)));
+        var client = new KlingClient(new HttpClient(), new KlingClientOptions { ApiKey = ApiKey });
+        var url = new UriBuilder(server.Url("/r.mp4")) { Host = host }.Uri;
+
+        var error = (await client.Invoking(c => c.DownloadResultToFileAsync(url, Path.Combine(_folder, "r.mp4"), new KlingDownloadOptions { RefusePrivateHosts = true }))
+            .Should().ThrowExactlyAsync<KlingDownloadException>()).Which;
+
+        error.Reason.Should().Be(KlingDownloadFailure.InvalidUrl);
+        error.Message.Should().Contain("RefusePrivateHosts");
+        server.Requests.Should().BeEmpty("nothing was sent to it");
+        (await client.DownloadResultToFileAsync(url, Path.Combine(_folder, "r.mp4"))).Should().EndWith("r.mp4", "without the option the same host is allowed, so the refusal above is the option's");
+    }
+
+    [Fact]
+    public async Task On_request_a_redirect_to_a_private_address_is_not_followed()
+    {
+        await using var inside = HostileServer.Start(HostileServer.Answer(200, Mp4(1000)));
+        // A public host is played by a handler (nothing leaves this machine): it redirects to the loopback server.
+        using var downloads = new HttpClient(new RedirectingHandler(inside.Url("/r.mp4")));
+        var client = new KlingClient(new HttpClient(), new KlingClientOptions { ApiKey = ApiKey }) { DownloadHttpClient = downloads };
+
+        var error = (await client.Invoking(c => c.DownloadResultToFileAsync(new Uri("http://93.184.216.34/r.mp4"), Path.Combine(_folder, "r.mp4"), new KlingDownloadOptions { RefusePrivateHosts = true }))
+            .Should().ThrowExactlyAsync<KlingDownloadException>()).Which;
+
+        error.Reason.Should().Be(KlingDownloadFailure.InvalidUrl);
+        error.Message.Should().Contain("private");
+        inside.Requests.Should().BeEmpty("the redirect was not followed");
+    }
+
     /// <summary>An ftyp box, then 8-byte 'free' boxes: <paramref name="total"/> bytes with a Content-Length, or endless without one.</summary>
     private static Func<HostileExchange, Task> TinyBoxes(long? total) => async exchange =>
     {

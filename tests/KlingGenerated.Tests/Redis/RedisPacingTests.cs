@@ -213,7 +213,10 @@ public sealed class RedisPacingTests(RedisFixture redis)
 
         var create = async () => await provider.GetRequiredService<IKlingClient>().CreateTaskAsync(Request("waits"), CancellationToken.None);
 
-        (await create.Should().ThrowAsync<TimeoutException>()).Which.Message.Should().Contain("was not sent").And.Contain("nothing was created");
+        var timeout = (await create.Should().ThrowAsync<KlingApiException>()).Which;
+        timeout.Kind.Should().Be(KlingErrorKind.Timeout);
+        timeout.TaskMayExist.Should().BeFalse("the create never left the client");
+        timeout.Message.Should().Contain("was not sent").And.Contain("nothing was created");
         simulator.RequestCount.Should().Be(0, "the create never left the client");
         simulator.TaskCount.Should().Be(0);
     }

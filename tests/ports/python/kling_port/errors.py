@@ -46,6 +46,8 @@ def _row(code, http_status):
     # http-status-of-unknown-code
     if http_status in _CODES and http_status in (429, 502, 503, 504):
         return _CODES[http_status]
+    if http_status == 500:
+        return dict(CLASSIFICATION["unknownCode"], retryable=True)
     return CLASSIFICATION["unknownCode"]
 
 

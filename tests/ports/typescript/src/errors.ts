@@ -44,7 +44,7 @@ export class KlingApiError extends Error {
   /** A query may be sent again later (429 and 455 created nothing; a server error is transient). */
   get retryable(): boolean {
     return this.kind !== 'TaskFailed'
-      && ([429, 455, 500, 502, 503, 504].includes(this.code) || [429, 502, 503, 504].includes(this.httpStatus ?? 0));
+      && ([429, 455, 500, 502, 503, 504].includes(this.code) || [429, 500, 502, 503, 504].includes(this.httpStatus ?? 0));
   }
 
   /** Had this answered a createTask, a paid task may exist: never resend it blindly (x-error-classification: the row, any HTTP 5xx, an unreadable 2xx). */

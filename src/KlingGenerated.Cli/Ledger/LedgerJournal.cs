@@ -1,0 +1,124 @@
+using System.Runtime.CompilerServices;
+
+namespace KlingGenerated.Cli.Ledger;
+
+/// <summary>
+/// The task ledger as the library's createTask journal (<see cref="IKlingCreateTaskJournal"/>): a submission is marked
+/// "sending" just before its body starts to leave (after pacing, retry decisions and the wait for a connection), and its
+/// outcome, decided by the library (<see cref="KlingCreateTaskOutcome"/>), is recorded as created, uncertain, rejected or
+/// not sent. A submission is found by the request object the CLI hands to CreateTaskAsync: no ambient state, no URL matching.
+/// </summary>
+internal sealed class LedgerJournal : IKlingCreateTaskJournal
+{
+    /// <summary>The journal every CLI client is built with (<see cref="Endpoint"/>).</summary>
+    public static readonly LedgerJournal Shared = new();
+
+    private readonly ConditionalWeakTable<CreateTaskRequest, Tracked> _tracked = [];
+
+    /// <summary>Makes the createTask of <paramref name="request"/> record into submission <paramref name="id"/> (already queued).</summary>
+    public Tracked Track(TaskLedger ledger, long id, CreateTaskRequest request)
+    {
+        var tracked = new Tracked(ledger, id);
+        _tracked.AddOrUpdate(request, tracked);
+        return tracked;
+    }
+
+    /// <summary>Stops tracking <paramref name="request"/> (its call is over).</summary>
+    public void Forget(CreateTaskRequest request) => _tracked.Remove(request);
+
+    public ValueTask CreatingAsync(KlingCreateTaskSubmission submission, CancellationToken cancellationToken)
+    {
+        if (Find(submission) is { } tracked)
+        {
+            tracked.Submission = submission;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask SendingAsync(KlingCreateTaskSubmission submission, CancellationToken cancellationToken)
+    {
+        if (Find(submission) is { } tracked && submission.Attempts == 1)
+        {
+            tracked.Ledger.MarkSending(tracked.Id); // committed before the first body byte goes out
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask CompletedAsync(KlingCreateTaskSubmission submission, KlingCreateTaskOutcome outcome, CancellationToken cancellationToken)
+    {
+        if (Find(submission) is not { } tracked)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        tracked.Outcome = outcome;
+        var ledger = tracked.Ledger;
+        if (outcome.TaskId is { } taskId)
+        {
+            LedgerEntry? other;
+            lock (CreatedGate) // concurrent creates of one batch: the check and the record are one step
+            {
+                other = ledger.FindOtherHolder(tracked.Id, taskId);
+                if (other is null)
+                {
+                    ledger.RecordCreated(tracked.Id, taskId);
+                    return ValueTask.CompletedTask;
+                }
+            }
+
+            // One id for two requests is a service anomaly: following it would call another request's video this one's.
+            tracked.DuplicateOf = other.Id;
+            ledger.RecordUncertain(tracked.Id, $"the service answered task id {Text.Safe(taskId)}, which the ledger already holds for another request (#{other.Id}), so this request's own task cannot be followed");
+            return ValueTask.CompletedTask;
+        }
+
+        var message = ExitCodes.OneLine(outcome.Error?.Message ?? "no answer");
+        if (outcome.TaskMayExist)
+        {
+            ledger.RecordUncertain(tracked.Id, message);
+        }
+        else if (!submission.Sent)
+        {
+            ledger.RecordNotSent(tracked.Id, "not sent: " + message);
+        }
+        else
+        {
+            ledger.RecordRejected(tracked.Id, message);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private Tracked? Find(KlingCreateTaskSubmission submission) =>
+        submission.Request is { } request && _tracked.TryGetValue(request, out var tracked) ? tracked : null;
+
+    private static readonly Lock CreatedGate = new();
+
+    /// <summary>One createTask being recorded.</summary>
+    internal sealed class Tracked(TaskLedger ledger, long id)
+    {
+        public TaskLedger Ledger => ledger;
+
+        public long Id => id;
+
+        /// <summary>The library's view of the submission, once the client started it.</summary>
+        public KlingCreateTaskSubmission? Submission { get; set; }
+
+        /// <summary>The outcome the library reported, once it did.</summary>
+        public KlingCreateTaskOutcome? Outcome { get; set; }
+
+        /// <summary>Set when the answered task id is already held by another submission.</summary>
+        public long? DuplicateOf { get; set; }
+
+        /// <summary>Cancels the createTask only if its body has not started to leave; once it has, its answer is awaited.</summary>
+        public void CancelIfNotSent(CancellationTokenSource request)
+        {
+            if (Submission is null || Submission.TryPreventSending())
+            {
+                request.Cancel();
+            }
+        }
+    }
+}
