@@ -41,6 +41,7 @@ bdn_dry() {
   grep -Eq 'executed benchmarks: [1-9]' "$log" && ! grep -q 'Benchmarks with issues' "$log"
 }
 check "BenchmarkDotNet --job Dry" bdn_dry
+check "KlingGenerated.SimulatorBenchmark --tasks 10 --creates 5" dotnet run -c Release --project benchmarks/KlingGenerated.SimulatorBenchmark -- --tasks 10 --creates 5
 check "KlingGenerated.Redis.ScaleOut 8" dotnet run -c Release --project benchmarks/KlingGenerated.Redis.ScaleOut -- 8
 check "KlingGenerated.DownloadBenchmark/run.sh SIZE_MIB=2 ROUNDS=1" env SIZE_MIB=2 ROUNDS=1 bash benchmarks/KlingGenerated.DownloadBenchmark/run.sh
 check "batch-throughput/run.sh LINES=10 LIMIT=5 WINDOW_MS=1000" env LINES=10 LIMIT=5 WINDOW_MS=1000 ROUNDS=1 bash benchmarks/batch-throughput/run.sh

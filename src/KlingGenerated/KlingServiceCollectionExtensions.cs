@@ -27,7 +27,7 @@ public static class KlingServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        return services.AddKlingClient(services.AddOptions<KlingClientOptions>().Configure(configure));
+        return services.AddKlingClient(services.AddOptions<KlingClientOptions>().Configure(configure), configurationPath: null);
     }
 
     /// <summary>Registers the client with options bound from a configuration section (the properties of <see cref="KlingClientOptions"/>, such as ApiKey and BaseUrl).</summary>
@@ -36,12 +36,13 @@ public static class KlingServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        return services.AddKlingClient(services.AddOptions<KlingClientOptions>().Bind(section));
+        return services.AddKlingClient(services.AddOptions<KlingClientOptions>().Bind(section), (section as IConfigurationSection)?.Path);
     }
 
-    private static IHttpClientBuilder AddKlingClient(this IServiceCollection services, OptionsBuilder<KlingClientOptions> options)
+    private static IHttpClientBuilder AddKlingClient(this IServiceCollection services, OptionsBuilder<KlingClientOptions> options, string? configurationPath)
     {
         options.ValidateOnStart();
+        services.AddSingleton(new KlingOptionsSource(configurationPath));
         options.PostConfigure<IServiceProvider>((settings, provider) => settings.LoggerFactory ??= provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>());
         services.AddSingleton<IValidateOptions<KlingClientOptions>, KlingClientOptionsValidator>();
         static KlingClientOptions Options(IServiceProvider provider) => provider.GetRequiredService<IOptions<KlingClientOptions>>().Value;
@@ -82,11 +83,20 @@ public static class KlingServiceCollectionExtensions
         return copy;
     }
 
-    private sealed class KlingClientOptionsValidator : IValidateOptions<KlingClientOptions>
+    /// <summary>Where the options were bound from: the configuration section's path, or null for code.</summary>
+    private sealed record KlingOptionsSource(string? ConfigurationPath);
+
+    private sealed class KlingClientOptionsValidator(IEnumerable<KlingOptionsSource> sources) : IValidateOptions<KlingClientOptions>
     {
         public ValidateOptionsResult Validate(string? name, KlingClientOptions options)
         {
-            var problems = options.GetProblems();
+            var problems = options.GetProblems().ToList();
+            if (string.IsNullOrWhiteSpace(options.ApiKey) && sources.LastOrDefault()?.ConfigurationPath is { Length: > 0 } path)
+            {
+                // Name the configuration key that is missing, as appsettings.json and the environment spell it.
+                problems.Insert(0, $"The configuration key {path}:ApiKey is missing (in the environment: {path.Replace(":", "__", StringComparison.Ordinal)}__ApiKey); set it to your kie.ai API key.");
+            }
+
             return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
         }
     }

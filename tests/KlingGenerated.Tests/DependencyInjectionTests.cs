@@ -71,6 +71,20 @@ public sealed class DependencyInjectionTests(WireMockFixture wireMock)
     }
 
     [Fact]
+    public void A_missing_key_in_configuration_is_named_as_configuration_and_the_environment_spell_it()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Kling:BaseUrl"] = "https://api.kie.ai/" })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddKlingClient(configuration.GetSection("Kling"));
+        using var provider = services.BuildServiceProvider();
+
+        provider.Invoking(p => p.GetRequiredService<IOptions<KlingClientOptions>>().Value)
+            .Should().Throw<OptionsValidationException>().WithMessage("*Kling:ApiKey*Kling__ApiKey*");
+    }
+
+    [Fact]
     public async Task A_client_on_an_HttpClient_without_BaseAddress_uses_the_options_BaseUrl_and_changing_options_later_has_no_effect()
     {
         var options = new KlingClientOptions { ApiKey = WireMockFixture.ApiKey, BaseUrl = wireMock.BaseUrl };

@@ -15,7 +15,6 @@ namespace KlingGenerated.Tests;
 /// record of created tasks is the ground truth. Time is printed, never asserted.
 /// </summary>
 [Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
-[Collection(Infrastructure.RunsAlone.Name)]
 public sealed class SoakTests(ITestOutputHelper output)
 {
     private const int Submissions = 2000;

@@ -37,7 +37,10 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
     public IReadOnlyList<string> Unreadable => [.. _unreadable.Distinct(StringComparer.Ordinal)];
 
     /// <summary>Opens (creating if needed) the ledger at <paramref name="path"/>.</summary>
-    public static TaskLedger Open(string path)
+    public static TaskLedger Open(string path) => Open(path, BusyTimeout);
+
+    /// <summary>Opens the ledger, waiting at most <paramref name="busyTimeout"/> for another writer's lock before a write fails.</summary>
+    internal static TaskLedger Open(string path, TimeSpan busyTimeout)
     {
         var full = System.IO.Path.GetFullPath(path);
         var directory = System.IO.Path.GetDirectoryName(full)!;
@@ -59,12 +62,12 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
             DataSource = full,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
-            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+            DefaultTimeout = Math.Max(1, (int)busyTimeout.TotalSeconds),
         }.ToString());
         try
         {
             connection.Open();
-            Execute(connection, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
+            Execute(connection, $"PRAGMA busy_timeout = {(int)busyTimeout.TotalMilliseconds};");
             Execute(connection, "PRAGMA journal_mode = WAL;");
             Execute(connection, "PRAGMA synchronous = NORMAL;"); // WAL + NORMAL survives any process crash; FULL is set per write below
             using (var transaction = connection.BeginTransaction(deferred: false))

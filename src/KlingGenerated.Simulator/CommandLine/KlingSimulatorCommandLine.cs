@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
@@ -52,36 +53,60 @@ public static class KlingSimulatorCommandLine
     ];
 
     /// <summary>Reads <paramref name="args"/> into options; <c>--help</c> is not an option here (the host handles it).</summary>
+    /// <remarks>
+    /// System.CommandLine tokenizes and binds (<c>--name value</c>, <c>--name=value</c>, flags); this parser keeps only
+    /// what it cannot say: one-line messages that name the option and what to give instead, and "did you mean".
+    /// </remarks>
     /// <exception cref="KlingSimulatorCommandLineException">An unknown option, a missing or bad value, or options that do not fit together.</exception>
     public static KlingSimulatorOptions Parse(IReadOnlyList<string> args)
     {
-        var options = new KlingSimulatorOptions { Urls = DefaultUrls };
-        for (var i = 0; i < args.Count; i++)
+        var command = new RootCommand();
+        var symbols = Options.ToDictionary(o => o, o => o.ValueName is null ? (Option)new Option<bool>(o.Name) : new Option<string>(o.Name) { AllowMultipleArgumentsPerToken = false });
+        foreach (var symbol in symbols.Values)
         {
-            var (name, inline) = args[i].IndexOf('=', StringComparison.Ordinal) is > 0 and var eq && args[i].StartsWith("--", StringComparison.Ordinal)
-                ? (args[i][..eq], args[i][(eq + 1)..])
-                : (args[i], null);
-            var option = Options.FirstOrDefault(o => o.Name == name)
-                ?? throw new KlingSimulatorCommandLineException($"unknown option '{args[i]}'{Suggestion(name)}; see --help.");
-            string value;
+            command.Options.Add(symbol);
+        }
+
+        if (args.FirstOrDefault(a => Options.Any(o => o.ValueName is null && a.StartsWith(o.Name + "=", StringComparison.Ordinal))) is { } flagWithValue)
+        {
+            throw new KlingSimulatorCommandLineException($"{flagWithValue.Split('=', 2)[0]} takes no value.");
+        }
+
+        var result = command.Parse(args.ToArray(), new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (result.UnmatchedTokens.FirstOrDefault() is { } unknown)
+        {
+            var name = unknown.Split('=', 2)[0];
+            throw new KlingSimulatorCommandLineException($"unknown option '{unknown}'{Suggestion(name)}; see --help.");
+        }
+
+        if (result.Errors.Count > 0)
+        {
+            // The one error System.CommandLine reports for a declared option here is a missing value (or a value given to a flag).
+            var option = Options.FirstOrDefault(o => result.Errors[0].Message.Contains(o.Name, StringComparison.Ordinal));
+            throw new KlingSimulatorCommandLineException(option is null
+                ? result.Errors[0].Message
+                : option.ValueName is null ? $"{option.Name} takes no value." : $"{option.Name} needs a value ({option.ValueName}): {option.Description}");
+        }
+
+        var options = new KlingSimulatorOptions { Urls = DefaultUrls };
+
+        // In the order given, as before: a later option may depend on an earlier one (none does today).
+        foreach (var (option, symbol) in symbols.Where(pair => result.GetResult(pair.Value) is { Implicit: false }).OrderBy(pair => Position(args, pair.Key.Name)))
+        {
             if (option.ValueName is null)
             {
-                value = inline is null ? string.Empty : throw new KlingSimulatorCommandLineException($"{option.Name} takes no value.");
-            }
-            else if (inline is not null)
-            {
-                value = inline;
-            }
-            else if (i + 1 < args.Count && !(args[i + 1].StartsWith("--", StringComparison.Ordinal) && args[i + 1].Length > 2))
-            {
-                value = args[++i];
+                option.Apply(options, string.Empty);
             }
             else
             {
-                throw new KlingSimulatorCommandLineException($"{option.Name} needs a value ({option.ValueName}): {option.Description}");
-            }
+                var value = result.GetValue((Option<string>)symbol);
+                if (value is null || (value.StartsWith("--", StringComparison.Ordinal) && value.Length > 2))
+                {
+                    throw new KlingSimulatorCommandLineException($"{option.Name} needs a value ({option.ValueName}): {option.Description}");
+                }
 
-            option.Apply(options, value);
+                option.Apply(options, value);
+            }
         }
 
         if (options.Problems() is { Count: > 0 } problems)
@@ -90,6 +115,19 @@ public static class KlingSimulatorCommandLine
         }
 
         return options;
+    }
+
+    private static int Position(IReadOnlyList<string> args, string name)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] == name || args[i].StartsWith(name + "=", StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return int.MaxValue;
     }
 
     /// <summary>The line a host prints once listening; a key given with --api-key is not echoed (it may be a real one).</summary>

@@ -1,8 +1,8 @@
 namespace KlingGenerated.Tests.Infrastructure;
 
 /// <summary>
-/// Tests whose assertions depend on arrival order under a rate limit or on thousands of requests in a row (pacing,
-/// the fault soak): xunit runs this collection alone, after the parallel ones, so a busy machine cannot skew them.
+/// Tests whose assertions depend on arrival times under a rate limit (client-side pacing against the simulator's limit):
+/// xunit runs this collection alone, after the parallel ones, so a busy machine cannot skew them.
 /// Put nothing else here: every test in it adds its whole duration to the suite's wall time.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]

@@ -12,6 +12,7 @@ namespace KlingGenerated.Tests.Ports;
 /// simulator. The simulator's faults make every documented response of every operation reproducible; the suite must
 /// exercise all of them with no failed assertion.
 /// </summary>
+[Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
 public sealed class PeerContractSuiteTests
 {
     [Fact]

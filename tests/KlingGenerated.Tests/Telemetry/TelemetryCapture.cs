@@ -33,10 +33,10 @@ internal sealed class TelemetryCapture : IDisposable
     public IReadOnlyList<Activity> Spans()
     {
         _tracer.ForceFlush();
-        lock (_spans)
-        {
-            return [.. _spans.Where(span => span.TraceId == _root.TraceId && span != _root)];
-        }
+        // Other tests, running in parallel, end spans of the process-wide source while this reads: the exporter adds
+        // to the list without this lock, so copy it without enumerating (an enumerator would throw) and skip a slot
+        // still being filled.
+        return [.. _spans.ToArray().Where(span => span is not null && span.TraceId == _root.TraceId && span != _root)];
     }
 
     /// <summary>The metrics collected so far (cumulative, so other tests' measurements may be in them too).</summary>
