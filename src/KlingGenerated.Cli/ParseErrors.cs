@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace KlingGenerated.Cli;
 
@@ -14,11 +15,23 @@ internal static class ParseErrors
         var command = parse.CommandResult.Command;
         var path = CommandPath(parse);
         string line;
-        if (parse.UnmatchedTokens.Count > 0)
+        var unknownOptions = UnknownOptions(parse);
+        if (unknownOptions.Count > 0)
+        {
+            // Only the option's name is quoted: after '=' may come a value, such as a key under a misspelled --api-key.
+            var name = (unknownOptions.FirstOrDefault(t => Suggest(command, t.Value.Split('=', 2)[0]) is not null) ?? unknownOptions[0]).Value.Split('=', 2)[0];
+            line = $"unknown option '{name}' for `{path}`" + (Suggest(command, name) is { } meant
+                ? $"; did you mean '{meant}'?"
+                : "." + (command.Arguments.Count > 0 ? $" A {command.Arguments[0].Name} that starts with '-' goes after `--`, such as `{path} -- \"-word\"`." : string.Empty));
+        }
+        else if (parse.UnmatchedTokens.Count > 0)
         {
             var word = parse.UnmatchedTokens.FirstOrDefault(t => Suggest(command, t) is not null) ?? parse.UnmatchedTokens[0];
             var kind = word.StartsWith('-') ? "unknown option" : command.Subcommands.Count > 0 && command is RootCommand ? "unknown command" : "unexpected word";
-            line = $"{kind} '{word}' for `{path}`" + (Suggest(command, word) is { } meant ? $"; did you mean '{meant}'?" : ".");
+            var after = kind == "unexpected word" ? FollowedOption(parse, word) : null;
+            line = after is not null
+                ? $"unexpected word (the value after the unknown option '{after}') for `{path}`."
+                : $"{kind} '{word}' for `{path}`" + (Suggest(command, word) is { } meant ? $"; did you mean '{meant}'?" : ".");
             if (kind == "unknown command")
             {
                 line += $" Commands: {string.Join(", ", command.Subcommands.Select(c => c.Name))}.";
@@ -41,6 +54,42 @@ internal static class ParseErrors
         }
 
         return ExitCodes.InvalidInput;
+    }
+
+    /// <summary>
+    /// Words before `--` that look like options but are none of the command's: System.CommandLine would take them as the
+    /// prompt (or a task id, a batch file), so `kling generate --no-wiat` would pay for a task whose prompt is "--no-wiat".
+    /// </summary>
+    internal static IReadOnlyList<Token> UnknownOptions(ParseResult parse)
+    {
+        var optionValues = new HashSet<Token>(ReferenceEqualityComparer.Instance);
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as CommandResult)
+        {
+            foreach (var option in result.Children.OfType<OptionResult>())
+            {
+                optionValues.UnionWith(option.Tokens);
+            }
+        }
+
+        return parse.Tokens
+            .TakeWhile(t => t.Type != TokenType.DoubleDash)
+            .Where(t => t.Type == TokenType.Argument && t.Value.Length > 1 && t.Value.StartsWith('-') && !optionValues.Contains(t))
+            .ToList();
+    }
+
+    /// <summary>The option-looking word just before <paramref name="word"/>, if any: then the word is its value and may be a secret.</summary>
+    private static string? FollowedOption(ParseResult parse, string word)
+    {
+        var tokens = parse.Tokens;
+        for (var i = 1; i < tokens.Count; i++)
+        {
+            if (tokens[i].Value == word && tokens[i - 1].Type == TokenType.Argument && tokens[i - 1].Value.Length > 1 && tokens[i - 1].Value.StartsWith('-'))
+            {
+                return tokens[i - 1].Value.Split('=', 2)[0];
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The subcommand or option of <paramref name="command"/> one or two edits from <paramref name="word"/>, or null.</summary>

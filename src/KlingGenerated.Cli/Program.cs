@@ -44,7 +44,7 @@ namespace KlingGenerated.Cli
             // as most tools accept): they are moved after it. The root's --help lists them.
             GlobalOptions.AddListingTo(root);
             var parse = root.Parse(GlobalOptions.AfterCommand(args, root));
-            if (parse.Errors.Count > 0)
+            if (parse.Errors.Count > 0 || ParseErrors.UnknownOptions(parse).Count > 0)
             {
                 return await ParseErrors.ReportAsync(parse, output, error);
             }
