@@ -82,7 +82,7 @@ internal static class ExitCodes
         bool? mayExist = context.Stage == CommandStage.Submitting
             ? service?.TaskMayExist ?? exception is CliServiceException
             : null;
-        return new CliFailure(code, kind, TerminalText.Safe(OneLine(line)), taskId, exception as KlingApiException, mayExist);
+        return new CliFailure(code, kind, TerminalText.Safe(TerminalText.WithoutUserInfo(OneLine(line))), taskId, exception as KlingApiException, mayExist);
     }
 
     /// <summary>Joins a multi-line message into one line.</summary>

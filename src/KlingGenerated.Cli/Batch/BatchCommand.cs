@@ -155,10 +155,12 @@ internal static class BatchCommand
                 continue;
             }
 
-            words.Add(Quote(tokens[i]));
+            words.Add(Quote(TerminalText.WithoutUserInfo(tokens[i]))); // a URL's password is not printed
         }
 
-        return string.Join(' ', words) + (hadKey ? " (with the key in KIE_API_KEY or --api-key-file FILE)" : string.Empty);
+        var hadUserInfo = tokens.Any(t => TerminalText.WithoutUserInfo(t) != t);
+        return string.Join(' ', words) + (hadKey ? " (with the key in KIE_API_KEY or --api-key-file FILE)" : string.Empty) +
+            (hadUserInfo ? " (with the URL's user:password@ put back)" : string.Empty);
     }
 
     private static string Quote(string value) =>

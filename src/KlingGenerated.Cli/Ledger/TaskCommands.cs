@@ -23,14 +23,17 @@ internal static class TaskCommands
             var wanted = parse.GetValue(state);
             var entries = ledger.List(wanted is "uncertain" or "sending" ? null : wanted, from)
                 .Where(e => wanted is not ("uncertain" or "sending") || e.IsUncertain).ToList();
-            foreach (var problem in ledger.Unreadable)
+            var problems = ledger.Unreadable.ToList();
+            var json = parse.GetValue(GlobalOptions.Json);
+            var rows = json ? entries.Select(e => (Entry: e, Json: ToJson(e, ledger.Path, problems))).Where(r => r.Json is not null).ToList() : null;
+            foreach (var problem in problems)
             {
                 await error.WriteLineAsync($"warning (ledger-error): {Text.Safe(problem, 400)}");
             }
 
-            if (parse.GetValue(GlobalOptions.Json))
+            if (rows is not null)
             {
-                await output.WriteLineAsync(JsonConvert.SerializeObject(entries.Select(ToJson)));
+                await output.WriteLineAsync(JsonConvert.SerializeObject(rows.Select(r => r.Json)));
                 return;
             }
 
@@ -257,7 +260,24 @@ internal static class TaskCommands
         }
     }
 
-    private static object ToJson(LedgerEntry entry) => new
+    /// <summary>The row as --json prints it, or null (and a problem noted) when its request column is not JSON: the row is skipped as an unreadable one is.</summary>
+    private static object? ToJson(LedgerEntry entry, string ledgerPath, List<string> problems)
+    {
+        JToken? request;
+        try
+        {
+            request = entry.Request is null ? null : JToken.Parse(entry.Request);
+        }
+        catch (JsonException exception)
+        {
+            problems.Add($"row #{entry.Id.ToString(CultureInfo.InvariantCulture)} of {ledgerPath} has a request that is not JSON ({exception.Message}); it was skipped.");
+            return null;
+        }
+
+        return ToJson(entry, request);
+    }
+
+    private static object ToJson(LedgerEntry entry, JToken? request) => new
     {
         taskId = entry.TaskId,
         state = DisplayState(entry),
@@ -275,7 +295,7 @@ internal static class TaskCommands
         batch = entry.Batch,
         line = entry.LineNumber,
         lineKey = entry.LineKey,
-        request = entry.Request is null ? null : JToken.Parse(entry.Request),
+        request,
     };
 
     /// <summary>A task lives on the endpoint that created it: asking another one would answer "not found" for a paid task.</summary>

@@ -137,6 +137,32 @@ public sealed class BatchIdentityTests
         resume.Should().NotContain(CliRun.Key).And.Contain("kling batch").And.Contain("KIE_API_KEY").And.Contain("--api-key-file");
     }
 
+    [Fact]
+    public async Task Interrupted_batch_resume_command_does_not_print_the_password_of_the_base_url()
+    {
+        await using var run = await CliRun.StartAsync(o => o.GeneratingFor = TimeSpan.FromSeconds(30));
+        var file = run.Write("b.jsonl", Lines(2));
+        using var stop = new CancellationTokenSource();
+        var watcher = Task.Run(async () =>
+        {
+            while (run.Simulator.CreatedTasks.Count < 2)
+            {
+                await Task.Delay(20);
+            }
+
+            await stop.CancelAsync();
+        });
+        var url = new UriBuilder(run.Simulator.BaseUrl) { UserName = "user", Password = "PASSWORD-9d1" }.Uri.ToString();
+
+        var result = await CliRun.InProcessAsync(["batch", file, "--out", Path.Combine(run.Folder, "v"), "--base-url", url, "--api-key-file", run.Write("key", CliRun.Key), "--ledger", run.Ledger], stop.Token);
+        await watcher;
+
+        result.ExitCode.Should().Be(130, result.Stderr);
+        var resume = result.Stderr.Split('\n').Single(l => l.Contains("Resume with:", StringComparison.Ordinal));
+        resume.Should().Contain($"--base-url {run.Simulator.BaseUrl}").And.Contain("user:password@");
+        (result.Stdout + result.Stderr).Should().NotContain("PASSWORD-9d1");
+    }
+
     internal static List<Dictionary<string, object?>> Rows(string ledger, string sql)
     {
         using var connection = new SqliteConnection($"Data Source={ledger};Mode=ReadOnly;Pooling=False");

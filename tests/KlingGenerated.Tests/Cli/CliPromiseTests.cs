@@ -173,6 +173,11 @@ public sealed class CliPromiseTests
             await run.RunAsync("generate", "x", "--cfg-scale", "7", "--verbose"),
             await CliRun.InProcessAsync(["credits", "--api-key", CliRun.Key, "--base-url", $"http://127.0.0.1:{DeadPort()}/", "--verbose", "--json"]),
             await CliRun.InProcessAsync(["genrate", "--api-key", CliRun.Key]),
+            await CliRun.InProcessAsync(["generate", "--apikey", CliRun.Key, "a boat", "--no-wait"]),
+            await CliRun.InProcessAsync(["generate", $"--apikey={CliRun.Key}", "a boat", "--no-wait"]),
+            await CliRun.InProcessAsync(["generate", "a boat", "--no-wait", "--", "--apikey", CliRun.Key]),
+            await CliRun.InProcessAsync(["credits", "--base-url", $"ftp://user:{CliRun.Key}@127.0.0.1/", "--json"]),
+            await CliRun.InProcessAsync(["credits", "--api-key", "k", "--base-url", $"http://user:{CliRun.Key}@127.0.0.1:{DeadPort()}/", "--json"]),
         };
 
         outputs.Should().OnlyContain(o => !o.Item2.Contains(CliRun.Key, StringComparison.Ordinal) && !o.Item3.Contains(CliRun.Key, StringComparison.Ordinal));
