@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Xunit.Abstractions;
+using KlingGenerated.Tests.Infrastructure;
 
 namespace KlingGenerated.Tests.Cli;
 
@@ -72,7 +73,7 @@ public sealed class CtrlCTests(ITestOutputHelper log)
         start.Environment.Remove("KIE_API_KEY_FILE");
         start.Environment.Remove("KIE_BASE_URL");
         start.Environment["KLING_LEDGER"] = ledger;
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(start.WithDefaultInterrupt())!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var firstLine = process.StandardError.ReadLineAsync();
         var finishedFirst = false;

@@ -48,7 +48,7 @@ public static class KlingProcess
             start.Environment[name] = value;
         }
 
-        return start;
+        return start.WithDefaultInterrupt(); // tests press Ctrl+C: SIGINT at its default, whatever launched the suite
     }
 
     /// <summary>The ledger of the runs in <paramref name="workingDirectory"/>: beside it, so the folder holds only what the command made.</summary>
