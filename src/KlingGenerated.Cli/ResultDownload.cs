@@ -3,13 +3,13 @@ namespace KlingGenerated.Cli;
 /// <summary>Saves a task's result into --out with the library's safe download, under a name safe to build from service text.</summary>
 internal static class ResultDownload
 {
-    public static async Task<string> ToFolderAsync(Endpoint endpoint, string taskId, Uri url, string folder, bool overwrite, ProgressDisplay progress, CancellationToken cancellationToken)
+    public static async Task<string> ToFolderAsync(Endpoint endpoint, string taskId, Uri url, string folder, bool overwrite, ProgressDisplay progress, CancellationToken cancellationToken, bool compare = false)
     {
         // The task id is service text: KlingFileNames turns it into a plain file name and checks the path stays in --out.
         var path = KlingFileNames.InsideDirectory(folder, KlingFileNames.ForTask(taskId));
         try
         {
-            return await endpoint.Client.DownloadResultToFileAsync(url, path, new KlingDownloadOptions { Overwrite = overwrite }, progress, cancellationToken);
+            return await ExistingResult.SaveAsync(endpoint.Client, taskId, url, path, overwrite, compare, progress, cancellationToken);
         }
         catch (KlingDownloadException exception)
         {

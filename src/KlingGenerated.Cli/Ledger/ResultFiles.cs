@@ -8,7 +8,7 @@ internal static class ResultFiles
     /// <summary>Downloads the first of <paramref name="urls"/> to <c>DIR/&lt;taskId&gt;.mp4</c> (a safe name); returns the full path.</summary>
     /// <exception cref="ResultExpiredException">The result host no longer serves the file.</exception>
     public static async Task<string> SaveAsync(TaskLedger ledger, Endpoint endpoint, string taskId, IReadOnlyList<Uri> urls, string directory,
-        DateTimeOffset? finishedAt, CancellationToken cancellationToken)
+        DateTimeOffset? finishedAt, CancellationToken cancellationToken, bool overwrite = true)
     {
         if (urls.Count == 0)
         {
@@ -20,9 +20,10 @@ internal static class ResultFiles
         var client = endpoint.Client;
         try
         {
-            // Overwrite: "download again" replaces the file, but only once the new copy is complete.
-            path = await client.DownloadResultToFileAsync(urls[0], path, new KlingDownloadOptions { Overwrite = true }, progress: null, cancellationToken).ConfigureAwait(false);
+            // A batch replaces its own files (only once the new copy is complete); `kling download` follows generate's --overwrite rule.
+            path = await ExistingResult.SaveAsync(client, taskId, urls[0], path, overwrite, compare: true, progress: null, cancellationToken).ConfigureAwait(false);
         }
+
         catch (KlingDownloadException exception) when (exception.Reason == KlingDownloadFailure.HttpStatus && exception.HttpStatus is 403 or 404 or 410)
         {
             throw new ResultExpiredException(taskId, exception.HttpStatus.Value, finishedAt, exception);

@@ -59,7 +59,7 @@ internal static class TaskCommands
         var timeout = NumberOption.Create("--timeout", "Minutes to wait before giving up (the task keeps running).", "a positive number of minutes such as 15", 15);
         var outDir = new Option<string>("--out") { Description = "The folder to save the video in, as <taskId>.mp4, as generate does; checked to be writable before waiting.", DefaultValueFactory = _ => "out" };
         var noDownload = new Option<bool>("--no-download") { Description = "Only wait: print the result URL instead of downloading it." };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing <taskId>.mp4 (only once the new one is complete)." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing <taskId>.mp4 that differs (only once the new one is complete); an identical one is left as it is." };
         var command = new Command("wait", "Wait for a task to end, showing its progress, then download it into --out (as generate does) and record it in the ledger.") { taskId, timeout, outDir, noDownload, overwrite };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
@@ -109,7 +109,7 @@ internal static class TaskCommands
                 throw new CliServiceException($"task {Text.Safe(id)} succeeded without a result URL. Query it again later with `kling status {Text.Safe(id)}`.");
             }
 
-            var path = await ResultDownload.ToFolderAsync(endpoint, id, urls[0], folder!, parse.GetValue(overwrite), progress, cancellationToken);
+            var path = await ResultDownload.ToFolderAsync(endpoint, id, urls[0], folder!, parse.GetValue(overwrite), progress, cancellationToken, compare: true); // a rerun after a saved result is success
             ledger.RecordFile(endpoint.LedgerName, id, path);
             progress.Done();
             await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json)
@@ -146,7 +146,8 @@ internal static class TaskCommands
     {
         var taskId = new Argument<string>("taskId") { Description = "A task that succeeded (see `kling tasks --state success`)." };
         var outDir = new Option<string>("--out") { Description = "Where to save the video as <taskId>.mp4.", DefaultValueFactory = _ => "out" };
-        var command = new Command("download", "Download (or download again) a finished task's video, while its result URL is valid.") { taskId, outDir };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing <taskId>.mp4 that differs (only once the new one is complete); an identical one is left as it is." };
+        var command = new Command("download", "Download (or download again) a finished task's video, while its result URL is valid.") { taskId, outDir, overwrite };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
             var id = parse.GetValue(taskId)!;
@@ -177,7 +178,7 @@ internal static class TaskCommands
             }
 
             await error.WriteLineAsync($"Downloading the result of {Text.Safe(id)}...");
-            var path = await ResultFiles.SaveAsync(ledger, endpoint, id, urls, CliEnvironment.Of(parse).FullPath(parse.GetValue(outDir)!), known?.UpdatedAt, cancellationToken);
+            var path = await ResultFiles.SaveAsync(ledger, endpoint, id, urls, CliEnvironment.Of(parse).FullPath(parse.GetValue(outDir)!), known?.UpdatedAt, cancellationToken, parse.GetValue(overwrite));
             await output.WriteLineAsync(parse.GetValue(GlobalOptions.Json) ? JsonConvert.SerializeObject(new { taskId = id, file = path }) : path);
         }));
         return command;
