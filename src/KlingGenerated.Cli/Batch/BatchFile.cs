@@ -138,7 +138,12 @@ internal static class BatchFile
             string? problem = null;
             try
             {
-                token = JToken.Parse(line);
+                // A key given twice would silently keep one of the two values: which prompt was meant is a guess, so it is refused.
+                token = JToken.Parse(line, new JsonLoadSettings { DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error });
+            }
+            catch (JsonReaderException exception) when (exception.Message.StartsWith("Property with the name", StringComparison.Ordinal))
+            {
+                problem = $"a field appears twice ({ExitCodes.OneLine(Text(exception.Message.Split(" already exists", 2)[0].Replace("Property with the name ", string.Empty, StringComparison.Ordinal)))}); keep one of them, as which value was meant is a guess.";
             }
             catch (JsonException exception)
             {

@@ -56,6 +56,12 @@ internal static class BatchInput
                     ? $"\"{property.Name}\" must be a JSON string: write \"{property.Name}\": \"{Text(value.ToString(Formatting.None))}\" (with quotes)."
                     : $"\"{property.Name}\" must be a JSON string.";
             }
+
+            // `kling generate "   "` is refused for the same reason: the service would be paid for a prompt that says nothing.
+            if (property.Name == "prompt" && string.IsNullOrWhiteSpace((string?)value))
+            {
+                return "\"prompt\" is empty or only spaces; describe what the video shows, such as \"a paper boat on a rainy street\".";
+            }
         }
 
         return null;

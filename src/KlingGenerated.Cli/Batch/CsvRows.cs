@@ -34,6 +34,13 @@ internal static class CsvRows
             yield break;
         }
 
+        var repeated = columns.Where(c => c.Length > 0).GroupBy(c => c, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;
+        if (repeated is not null)
+        {
+            yield return (parser.RawRow, null, $"the column '{Ledger.Text.Safe(repeated, 60)}' appears twice in the header; keep one of them, as which value was meant is a guess.");
+            yield break;
+        }
+
         var unknown = columns.FirstOrDefault(c => c != "id" && c.Length > 0 && !BatchInput.Fields.ContainsKey(c));
         if (unknown is not null)
         {

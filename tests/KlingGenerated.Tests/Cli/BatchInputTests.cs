@@ -101,4 +101,21 @@ public sealed class BatchInputTests
         result.Stderr.Should().Contain("unknown column 'aspectRatio'; did you mean 'aspect_ratio'?");
         run.Simulator.RequestCount.Should().Be(0);
     }
+
+    [Theory]
+    [InlineData("b.jsonl", "{\"id\":\"ok\",\"prompt\":\"A kite\"}\n{\"id\":\"x\",\"prompt\":\"  \"}\n", ":2: \"prompt\" is empty or only spaces")]
+    [InlineData("b.jsonl", "{\"prompt\":\"A kite\"}\n\n{\"prompt\":\"a\",\"prompt\":\"b\"}\n", ":3: a field appears twice ('prompt')")]
+    [InlineData("b.csv", "prompt,id\nA kite,k\n\"   \",x\n", ":3: \"prompt\" is empty or only spaces")]
+    [InlineData("b.csv", "prompt,id,prompt\nA kite,k,b\n", ":1: the column 'prompt' appears twice")]
+    public async Task A_blank_prompt_or_a_field_given_twice_is_refused_before_anything_is_sent_naming_its_line(string name, string content, string expected)
+    {
+        await using var run = await CliRun.StartAsync();
+        var file = run.Write(name, content);
+
+        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain(file + expected).And.Contain("nothing was sent");
+        run.Simulator.RequestCount.Should().Be(0);
+    }
 }
