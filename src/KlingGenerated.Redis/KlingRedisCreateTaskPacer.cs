@@ -197,7 +197,9 @@ public sealed class KlingRedisCreateTaskPacer : IKlingCreateTaskPacer, IDisposab
                 .ScriptEvaluateAsync(AcquireScript, [_key], [_windowMicros, _limit, member, _inFlightMicros])
                 .WaitAsync(_options.RedisTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        // A cancellation nobody asked for is Redis failing too: a command in flight when the connection dies can end as
+        // TaskCanceledException rather than RedisConnectionException; it must not escape the library raw.
+        catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return (null, TimeSpan.Zero, exception);
         }
