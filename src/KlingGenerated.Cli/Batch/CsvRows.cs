@@ -52,7 +52,8 @@ internal static class CsvRows
 
         while (parser.Read())
         {
-            var number = parser.Row; // the record's number, counting the header as 1 (a record may span several lines)
+            // The file line the record starts on, as an editor shows it: RawRow is the line it ends on (a quoted cell may span lines).
+            var number = parser.RawRow - parser.RawRecord.TrimEnd('\r', '\n').Count(c => c == '\n');
             var cells = parser.Record!;
             if (cells.All(c => c.Trim().Length == 0))
             {

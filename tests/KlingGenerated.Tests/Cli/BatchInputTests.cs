@@ -118,4 +118,17 @@ public sealed class BatchInputTests
         result.Stderr.Should().Contain(file + expected).And.Contain("nothing was sent");
         run.Simulator.RequestCount.Should().Be(0);
     }
+
+    [Fact]
+    public async Task A_csv_problem_names_the_file_line_the_record_starts_on_not_its_record_number()
+    {
+        await using var run = await CliRun.StartAsync();
+        var file = run.Write("b.csv", "prompt,id\n\"A kite\nover two\nmore lines\",k\n\n\"   \",x\n");
+
+        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain(file + ":6: \"prompt\" is empty or only spaces");
+        run.Simulator.RequestCount.Should().Be(0);
+    }
 }
