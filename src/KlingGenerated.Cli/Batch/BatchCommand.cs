@@ -20,7 +20,7 @@ internal static class BatchCommand
         var rateLimit = new Option<int>("--rate-limit") { Description = "New tasks the account allows per --rate-window (the service's default: 20).", DefaultValueFactory = _ => 20 };
         var rateWindow = NumberOption.Create("--rate-window", "The window of --rate-limit, in seconds (default 10).", "a positive number of seconds such as 10", 10);
         var timeout = NumberOption.Create("--timeout", "Minutes to wait for each task before giving up on it for this run (run again to keep waiting).", "a positive number of minutes such as 15", 15);
-        var maxCredits = new Option<double?>("--max-credits") { Description = "Stop submitting before this run could spend more than N credits (using the cost per task the service reports, or the balance drop after the first create)." };
+        var maxCredits = new Option<double?>("--max-credits") { Description = "Stop submitting before this run could spend more than N credits (using the cost per task the service reports, or the balance drop after the first create). The cap applies to each run, not to the batch across runs: running it again may spend N more." };
         var redis = new Option<string?>("--redis") { Description = "Pace through Redis (a StackExchange.Redis configuration such as localhost:6379; default KLING_REDIS), so several batch processes on one key share the account's limit." };
         var rerun = new Option<string?>("--rerun") { Description = "Send the lines again as a new run named NAME, although earlier runs created them (pays again); the same --rerun NAME resumes that run." };
         var command = new Command("batch", "Generate many videos from a file; run the same command again to resume without paying twice.")
@@ -123,7 +123,7 @@ internal static class BatchCommand
                 }
             }
 
-            await error.WriteLineAsync(result.Closing(errors.Count, ledger.Path));
+            await error.WriteLineAsync(result.Closing(errors.Count, ledger.Path, settings.MaxCredits));
             if (result.Interrupted)
             {
                 await error.WriteLineAsync($"Interrupted: submitting stopped and everything is recorded in {ledger.Path}. Resume with: {ResumeCommand(parse)}");

@@ -288,7 +288,7 @@ internal sealed class BatchResult(IReadOnlyList<LineStatus> lines, bool interrup
     /// <summary>The sustained creation rate as a fraction of the limit, after the first window's burst; null when all fit in one burst.</summary>
     public double? ThroughputFraction => created <= limit || submitSpan <= TimeSpan.Zero ? null : (created - limit) / submitSpan.TotalSeconds * windowSeconds / limit;
 
-    public string Closing(int invalid, string ledgerPath)
+    public string Closing(int invalid, string ledgerPath, double? maxCredits = null)
     {
         int Count(Phase phase) => lines.Count(l => l.Phase == phase);
         var throughput = ThroughputFraction is { } f ? $" Sustained throughput {(f * 100).ToString("0", CultureInfo.InvariantCulture)} % of the limit ({created} created in {submitSpan.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)." : string.Empty;
@@ -296,7 +296,10 @@ internal sealed class BatchResult(IReadOnlyList<LineStatus> lines, bool interrup
             ? $"{Count(Phase.Uncertain)} line(s) are uncertain: their tasks may exist and be charged; check `kling tasks --state uncertain`, then run again with --resubmit-uncertain only if you accept paying twice."
             : "Run the same command again to retry what failed to be created and to wait for what is unfinished.";
         return $"Batch finished: {lines.Count} line(s): done {Count(Phase.Done)} ({skipped} from earlier runs), failed {Count(Phase.Failed)}, uncertain {Count(Phase.Uncertain)}, unfinished {Count(Phase.Submitted) + Count(Phase.Running)}, not sent {Count(Phase.Queued)}"
-            + (invalid > 0 ? $", invalid {invalid} (skipped)" : string.Empty) + $".{throughput} {verdict}";
+            + (invalid > 0 ? $", invalid {invalid} (skipped)" : string.Empty) + $".{throughput} {verdict}"
+            + (maxCredits is { } cap && Count(Phase.Queued) > 0 && !interrupted
+                ? $" --max-credits {cap.ToString(CultureInfo.InvariantCulture)} caps what each run spends, not the batch's total: running the same command again sends the lines not sent, spending up to {cap.ToString(CultureInfo.InvariantCulture)} credits more."
+                : string.Empty);
     }
 
     public object Summary(IReadOnlyList<BatchLineError> errors, string ledgerPath) => new

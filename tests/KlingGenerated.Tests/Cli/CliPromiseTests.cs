@@ -105,6 +105,23 @@ public sealed class CliPromiseTests
     }
 
     [Fact]
+    public async Task Max_credits_final_message_and_help_say_the_cap_applies_to_each_run()
+    {
+        await using var run = await CliRun.StartAsync(o => { o.Credits = 10_000; o.CreditsPerTask = 42; });
+        var file = run.Write("b.jsonl", string.Concat(Enumerable.Range(1, 4).Select(i => $$"""{"prompt":"Clip {{i}}"}""" + "\n")));
+
+        var first = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"), "--max-credits", "100");
+        var second = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"), "--max-credits", "100");
+        var help = await CliRun.InProcessAsync(["batch", "--help"]);
+
+        first.ExitCode.Should().Be(3, first.Stderr);
+        first.Stderr.Should().Contain("caps what each run spends, not the batch's total");
+        run.Simulator.CreatedTasks.Should().HaveCount(4, "2 tasks of 42 fit in 100 per run, and each run has its own cap, as the message says");
+        second.ExitCode.Should().Be(0, second.Stderr);
+        help.Stdout.Should().Contain("The cap applies to each run");
+    }
+
+    [Fact]
     public async Task A_bad_ledger_row_is_flagged_and_skipped_and_tasks_lists_the_others()
     {
         await using var run = await CliRun.StartAsync();
