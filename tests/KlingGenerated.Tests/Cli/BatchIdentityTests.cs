@@ -5,6 +5,7 @@ using Newtonsoft.Json.Linq;
 namespace KlingGenerated.Tests.Cli;
 
 /// <summary>A batch is known by its lines (their id, else their content), never by its file's path.</summary>
+[Trait("Category", "Slow")] // concurrent batch processes on one ledger
 public sealed class BatchIdentityTests
 {
     private static string Lines(int count, string prefix = "Clip") =>

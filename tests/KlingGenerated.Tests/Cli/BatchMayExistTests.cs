@@ -8,6 +8,7 @@ namespace KlingGenerated.Tests.Cli;
 /// each rerun of <c>kling batch</c> sent the line again (4 POSTs for one line). Now it is sent once, may exist, and stays
 /// uncertain in the ledger across reruns.
 /// </summary>
+[Trait("Category", "Slow")] // three batch runs against a hostile server with retries
 public sealed class BatchMayExistTests
 {
     [Fact]

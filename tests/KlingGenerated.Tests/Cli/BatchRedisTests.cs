@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace KlingGenerated.Tests.Cli;
 
 /// <summary>kling batch --redis: two batch processes on one key share the account's limit through a real redis-server.</summary>
+[Trait("Category", "Slow")] // two batches paced through a real redis-server
 [Collection("Redis")]
 public sealed class BatchRedisTests(RedisFixture redis, ITestOutputHelper log)
 {

@@ -7,6 +7,7 @@ using Newtonsoft.Json.Linq;
 namespace KlingGenerated.Tests.Cli;
 
 /// <summary>Every message true: wait downloads, unknown ids and dead services fail fast, the budget is guarded, no key is printed.</summary>
+[Trait("Category", "Slow")] // waits out real retry and polling intervals (unknown ids, dead ports)
 public sealed class CliPromiseTests
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace KlingGenerated.Tests.Cli;
 /// Ctrl+C (SIGINT) at random moments of generate, wait and batch: every run prints its message and exits 130. A process
 /// test, because the signal handling is the process's: the built apphost runs directly, several at once.
 /// </summary>
+[Trait("Category", "Slow")] // over 100 real processes interrupted at random moments
 public sealed class CtrlCTests(ITestOutputHelper log)
 {
     private const int SigInt = 2;

@@ -12,6 +12,7 @@ namespace KlingGenerated.Tests.Redis;
 /// first delivery begins, and a receiver process killed between TryBegin and Confirm. Each delivery is "answered" as a
 /// receiver would (an error asks the service to deliver again); what each one saw is written to the test output.
 /// </summary>
+[Trait("Category", "Slow")] // SIGSTOPs its own redis-server and kills a receiver process
 [Collection("Redis")]
 public sealed class CallbackDeduplicationFaultTests(RedisFixture redis, ITestOutputHelper output)
 {

@@ -6,6 +6,7 @@ namespace KlingGenerated.Tests.Telemetry;
 /// The installed tool's export: a real `kling` process (the export is flushed as the process ends, which is what this
 /// checks) against a loopback OTLP/HTTP receiver.
 /// </summary>
+[Trait("Category", "Slow")] // a real kling process exporting to a loopback OTLP receiver
 public sealed class CliOtlpExportTests
 {
     [Fact]
