@@ -117,20 +117,7 @@ internal sealed class OperationTelemetry : IDisposable
     {
         if (KlingTelemetry.OperationDuration.Enabled)
         {
-            var tags = new TagList
-            {
-                { TelemetryTags.OperationName, _operation },
-                { TelemetryTags.ProviderName, TelemetryTags.Provider },
-            };
-            if (_model is not null)
-            {
-                tags.Add(TelemetryTags.RequestModel, _model);
-            }
-
-            if (_errorType is not null)
-            {
-                tags.Add(TelemetryTags.ErrorType, _errorType);
-            }
+            var tags = TelemetryTags.ForOperation(_operation, _model, _errorType);
 
             KlingTelemetry.OperationDuration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, tags);
         }

@@ -179,20 +179,7 @@ internal sealed class TaskTelemetry : IDisposable
             Activity?.SetTag(TelemetryTags.TaskState, _state);
         }
 
-        var tags = new TagList
-        {
-            { TelemetryTags.OperationName, _operation },
-            { TelemetryTags.ProviderName, TelemetryTags.Provider },
-        };
-        if (_model is not null)
-        {
-            tags.Add(TelemetryTags.RequestModel, _model);
-        }
-
-        if (_errorType is not null)
-        {
-            tags.Add(TelemetryTags.ErrorType, _errorType);
-        }
+        var tags = TelemetryTags.ForOperation(_operation, _model, _errorType);
 
         if (_state is not null)
         {

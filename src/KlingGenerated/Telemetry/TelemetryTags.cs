@@ -36,4 +36,21 @@ internal static class TelemetryTags
     public const string StateChangedEvent = "kling.task.state_changed";
     public const string RetryEvent = "kling.retry";
     public const string PacingEvent = "kling.pacing.wait";
+
+    /// <summary>The tags every operation metric carries: the operation and provider, and the model and error type when known.</summary>
+    public static System.Diagnostics.TagList ForOperation(string operation, string? model, string? errorType)
+    {
+        var tags = new System.Diagnostics.TagList { { OperationName, operation }, { ProviderName, Provider } };
+        if (model is not null)
+        {
+            tags.Add(RequestModel, model);
+        }
+
+        if (errorType is not null)
+        {
+            tags.Add(ErrorType, errorType);
+        }
+
+        return tags;
+    }
 }

@@ -1,5 +1,4 @@
 using KlingGenerated.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
 using Newtonsoft.Json.Linq;
 
 namespace KlingGenerated.Tests.Cli;
@@ -162,21 +161,5 @@ public sealed class BatchIdentityTests
         var resume = result.Stderr.Split('\n').Single(l => l.Contains("Resume with:", StringComparison.Ordinal));
         resume.Should().Contain($"--base-url {run.Simulator.BaseUrl}").And.Contain("user:password@");
         (result.Stdout + result.Stderr).Should().NotContain("PASSWORD-9d1");
-    }
-
-    internal static List<Dictionary<string, object?>> Rows(string ledger, string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={ledger};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
-        var rows = new List<Dictionary<string, object?>>();
-        while (reader.Read())
-        {
-            rows.Add(Enumerable.Range(0, reader.FieldCount).ToDictionary(reader.GetName, i => reader.IsDBNull(i) ? null : reader.GetValue(i)));
-        }
-
-        return rows;
     }
 }

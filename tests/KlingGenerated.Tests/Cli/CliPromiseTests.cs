@@ -82,7 +82,7 @@ public sealed class CliPromiseTests
         var file = run.Write("b.jsonl", string.Concat(Enumerable.Range(1, 4).Select(i => $$"""{"prompt":"Clip {{i}}"}""" + "\n")));
         (await run.RunAsync("generate", "One", "--out", Path.Combine(run.Folder, "v"))).ExitCode.Should().Be(0);
         (await run.RunAsync("generate", "Two", "--no-wait")).ExitCode.Should().Be(0);
-        BatchIdentityTests.Rows(run.Ledger, "SELECT credits FROM submissions WHERE credits IS NOT NULL").Select(r => r["credits"]).Should().Equal(42.0);
+        LedgerTests.Rows(run.Ledger, "SELECT credits FROM submissions WHERE credits IS NOT NULL").Select(r => r["credits"]).Should().Equal(42.0);
 
         var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
 
