@@ -8,7 +8,8 @@ namespace KlingGenerated.Tests.Ports;
 
 /// <summary>
 /// tests/ports/python: a Python client written from openapi/kling.openapi.yaml and openapi/conformance/ alone, with only
-/// Debian's python3-requests, python3-jsonschema and python3-yaml (.ci/run installs them), run against every conformance
+/// requests, jsonschema and yaml (Debian's python3-requests, python3-jsonschema and python3-yaml; the test finds a python3 that
+/// has them or installs them with apt-get, see <see cref="PythonInterpreter"/>), run against every conformance
 /// vector and end to end against the standalone simulator (create, poll, download an MP4, verify a signed callback).
 /// </summary>
 [Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
@@ -19,8 +20,7 @@ public sealed class PythonPortTests
     [Fact]
     public async Task The_Python_port_written_from_the_spec_passes_every_conformance_vector_and_the_end_to_end_run()
     {
-        // Debian's interpreter, where apt-get puts the three packages; another python3 on PATH may lack them.
-        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        var python = await PythonInterpreter.WithModulesAsync(["requests", "jsonschema", "yaml"], ["python3-requests", "python3-jsonschema", "python3-yaml"]);
         var start = new ProcessStartInfo(python, ["run.py"])
         {
             WorkingDirectory = PortDirectory,
@@ -39,7 +39,7 @@ public sealed class PythonPortTests
         await process.WaitForExitAsync(timeout.Token);
         var output = await stdout + await stderr;
 
-        output.Should().NotContain("ModuleNotFoundError", "install Debian's python3-requests, python3-jsonschema and python3-yaml (.ci/run does):\n{0}", output);
+        output.Should().NotContain("ModuleNotFoundError", "{0} imported the three modules before the run:\n{1}", python, output);
         process.ExitCode.Should().Be(0, "the Python port failed:\n{0}", output);
         var vectors = new[] { "requests", "validation", "responses", "webhooks", "polling" }.Sum(kind => ConformanceVectors.All(kind).Count());
         const int vectorFileChecks = 5, endToEnd = 1;
