@@ -29,19 +29,35 @@ internal static class QueryCommands
                 ?? throw new CliServiceException($"the service answered without the task's record. Query it again later with `kling status {TerminalText.Safe(context.TaskId)}`.");
             KlingClient.EnsureRecordOf(context.TaskId!, record);
             Ledger.TaskCommands.RecordStatus(parse, endpoint, context.TaskId!, record); // the ledger follows the task
+            // The built-in simulator serves its result URLs only while this command runs: say so, and what works after.
+            var download = $"kling download {TerminalText.Safe(context.TaskId!)}";
+            var urlsDieWithCommand = endpoint.IsSimulator && record.State == TaskState.Success;
             if (context.Json)
             {
-                await output.WriteLineAsync(Json(record).ToString(Formatting.None));
+                var json = Json(record);
+                if (urlsDieWithCommand)
+                {
+                    json["resultUrlsValid"] = "until this command exits (built-in simulator)";
+                    json["download"] = download;
+                }
+
+                await output.WriteLineAsync(json.ToString(Formatting.None));
                 return;
             }
 
             var detail = record.State switch
             {
+                TaskState.Success when urlsDieWithCommand => string.Empty,
                 TaskState.Success => " " + string.Join(" ", record.GetResultUrls()),
                 TaskState.Fail => $" (failCode {record.FailCode}: {record.FailMsg})",
                 _ => string.Empty,
             };
             await output.WriteLineAsync(TerminalText.Safe($"{record.TaskId}: {record.RawState}{detail}"));
+            if (urlsDieWithCommand)
+            {
+                await output.WriteLineAsync("The built-in simulator's result URL stops working when this command exits; download the video with:");
+                await output.WriteLineAsync("  " + download);
+            }
         }));
         return command;
     }

@@ -340,6 +340,7 @@ public static class KlingWebhook
         {
             using var reader = new JsonTextReader(new StringReader(body)) { MaxDepth = 64, DateParseHandling = DateParseHandling.None };
             var root = (JObject)JToken.ReadFrom(reader, new JsonLoadSettings { DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error });
+            RefuseKeysDifferingOnlyInCase(root, scanned.TaskId);
             var copy = root["data"] is JObject data ? (JObject)data.DeepClone() : new JObject();
             copy["taskId"] = scanned.TaskId;
             record = copy.ToObject<TaskRecord>(JsonSerializer.Create(KlingClient.CallbackSerializerSettings))!;
@@ -354,6 +355,31 @@ public static class KlingWebhook
         }
 
         return new KlingCallback(scanned.TaskId, scanned.Code, record);
+    }
+
+    /// <summary>
+    /// Keys that differ only in case (taskId, TaskId) are one key to a case-insensitive deserializer, which keeps the last:
+    /// the record would not be the task the signature covers.
+    /// </summary>
+    private static void RefuseKeysDifferingOnlyInCase(JToken token, string taskId)
+    {
+        if (token is JObject obj)
+        {
+            var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var property in obj.Properties())
+            {
+                if (!seen.TryAdd(property.Name, property.Name))
+                {
+                    var at = obj.Path.Length == 0 ? "at the top level" : $"in {obj.Path}";
+                    throw new KlingWebhookException($"The callback for task {Printable(taskId)} has the keys '{Printable(seen[property.Name])}' and '{Printable(property.Name)}' {at}, which differ only in case. Reject it: a case-insensitive reader would read them as one key twice.");
+                }
+            }
+        }
+
+        foreach (var child in token.Children())
+        {
+            RefuseKeysDifferingOnlyInCase(child, taskId);
+        }
     }
 
     private static bool IsIntegerText(ReadOnlySpan<byte> number)

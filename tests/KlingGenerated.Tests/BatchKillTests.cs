@@ -162,10 +162,16 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         var errors = await stderr;
         _ = await stdout;
         var createdBeforeResume = simulator.CreatedTasks.Keys.ToList();
-        var resumed = await KlingInProcess.RunAsync(dir, [.. run, "--json"]);
-
         process.ExitCode.Should().Be(130, errors);
-        errors.Should().Contain("Interrupted: submitting stopped").And.Contain("Resume with: kling batch slow.jsonl");
+        errors.Should().Contain("Interrupted: submitting stopped").And.Contain("export KIE_API_KEY=").And.Contain("Resume with:");
+        var printed = errors.Split('\n').SkipWhile(l => !l.Contains("Resume with:", StringComparison.Ordinal)).Skip(1).First().Trim();
+        printed.Should().StartWith("kling batch slow.jsonl").And.NotContain(LedgerTests.ApiKey, "the key is never printed");
+        var words = await ShellWords.SplitAsync(printed);
+        words[0].Should().Be("kling");
+
+        // The printed command, pasted as it is after the export the line asks for, resumes the batch.
+        var resumed = await KlingInProcess.RunAsync(dir, new Dictionary<string, string> { ["KIE_API_KEY"] = LedgerTests.ApiKey }, [.. words[1..], "--json"]);
+
         createdBeforeResume.Count.Should().BeLessThan(20, "submitting stopped");
         var ledgerIds = LedgerTests.Rows(Path.Combine(dir, "tasks.db"), "SELECT task_id FROM submissions WHERE task_id IS NOT NULL").Select(r => (string)r["task_id"]!);
         ledgerIds.Should().Contain(createdBeforeResume, "everything created before Ctrl+C is in the ledger");

@@ -131,6 +131,34 @@ public sealed class LedgerTests
     }
 
     [Fact]
+    public async Task status_on_the_built_in_simulator_says_the_url_dies_with_the_command_and_prints_a_download_command_that_works()
+    {
+        var dir = KlingProcess.NewDirectory();
+        var taskId = (await KlingInProcess.RunAsync(dir, "generate", "An offline origami crane", "--no-wait")).Stdout.Trim();
+        (await KlingInProcess.RunAsync(dir, "wait", taskId, "--no-download")).ExitCode.Should().Be(0);
+
+        var status = await KlingInProcess.RunAsync(dir, "status", taskId);
+        var json = await KlingInProcess.RunAsync(dir, "status", taskId, "--json");
+
+        status.ExitCode.Should().Be(0, status.Stderr);
+        status.Stdout.Should().Contain("stops working when this command exits").And.NotContain("http://", "a URL that is dead once printed is not printed");
+        var command = status.Stdout.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("kling ", StringComparison.Ordinal));
+        command.Should().Be($"kling download {taskId}");
+        var record = JObject.Parse(json.Stdout);
+        ((string)record["download"]!).Should().Be(command);
+        ((string)record["resultUrlsValid"]!).Should().Contain("until this command exits");
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+        {
+            await FluentActions.Awaiting(() => http.GetAsync((string)record["resultUrls"]![0]!)).Should().ThrowAsync<HttpRequestException>("the URL died with the command, as it says");
+        }
+
+        var words = await ShellWords.SplitAsync(command);
+        var downloaded = await KlingInProcess.RunAsync(dir, [.. words[1..], "--out", "v"]);
+        downloaded.ExitCode.Should().Be(0, downloaded.Stderr);
+        (await File.ReadAllBytesAsync(downloaded.Stdout.Trim())).Should().Equal(KlingSimulator.SampleVideo());
+    }
+
+    [Fact]
     public async Task download_says_clearly_when_the_result_URL_has_expired()
     {
         Uri? fileUrl = null;

@@ -1,18 +1,20 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using KlingGenerated.Simulator;
 using KlingGenerated.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Newtonsoft.Json.Linq;
 
 namespace KlingGenerated.Tests;
 
 /// <summary>
 /// The C# snippets of the documentation: README.md, every page of docs/ and every package README (src/*/README.md).
-/// Every C# block carries a <c>&lt;!-- snippet: Name --&gt;</c> marker. A block that starts with its <c>using</c> lines is a
-/// whole file: it is compiled as written (Roslyn, with a console project's implicit usings and nothing else) as a
-/// program, or as a library when it has no top-level statements. In docs/ and the package READMEs every block is a whole
-/// file. In README.md a short block may be a fragment: then a region here must equal it, so it compiles in context. A name used in several documents has the same text in each.
+/// Every C# block carries a <c>&lt;!-- snippet: Name --&gt;</c> marker and is a whole file, starting with its <c>using</c>
+/// lines: it is compiled as written (Roslyn) in the fresh project its page names (<see cref="SnippetProject"/>: the
+/// template of its <c>dotnet new</c> line, the packages of its <c>dotnet add package</c> lines, the template's implicit
+/// usings, nothing else), as a program, or as a library when it has no top-level statements. Every program that calls
+/// the service runs as its own process against the simulator. A name used in several documents has the same text in each.
 /// </summary>
 [Trait("Category", "Slow")] // seconds, not milliseconds: outside the inner loop (docs/testing.md)
 public sealed class ReadmeSnippets
@@ -34,27 +36,32 @@ public sealed class ReadmeSnippets
 
     [Theory]
     [MemberData(nameof(DocumentNames))]
-    public void Every_csharp_block_of_the_document_is_marked_and_compiles(string document)
+    public void Every_csharp_block_of_the_document_is_a_whole_file_that_compiles_with_only_what_the_page_names(string document)
     {
         var text = File.ReadAllText(Path.Combine(Repo.Root, document)).ReplaceLineEndings("\n");
-        var source = File.ReadAllText(Path.Combine(Repo.Root, "tests", "KlingGenerated.Tests", "ReadmeSnippets.cs")).ReplaceLineEndings("\n");
         var snippets = Marked.Matches(text);
 
         snippets.Should().HaveCount(Regex.Matches(text, "```csharp").Count, $"every C# block in {document} carries a snippet marker");
         foreach (Match snippet in snippets)
         {
             var (name, code) = (snippet.Groups[1].Value, snippet.Groups[2].Value);
-            if (IsWholeFile(code))
-            {
-                ReadmeProgram.Compile(code, $"{document}:{name}.cs").Should().NotBeNull();
-                continue;
-            }
-
-            document.Should().Be("README.md", $"a C# block in docs/ or a package README is complete, starting with its using lines, so it can be copied as it is; {name} is not");
-            var region = Regex.Match(source, $@"#region Snippet:{name}\n(.*?)\n\s*#endregion", RegexOptions.Singleline);
-            region.Success.Should().BeTrue($"{document} snippet {name} is a whole file (starting with its usings) or has a region in ReadmeSnippets.cs");
-            Dedent(region.Groups[1].Value).Should().Be(code.TrimEnd('\n'), $"{document} snippet {name} matches its compiled region");
+            IsWholeFile(code).Should().BeTrue($"a C# block is complete, starting with its using lines, so it can be copied as it is; {document}:{name} is not");
+            var project = SnippetProject.For(text, snippet.Index);
+            project.Packages.Should().NotBeEmpty($"{document} names the packages of {name} in an install line (dotnet add package)");
+            ReadmeProgram.Compile(code, project, $"{document}:{name}.cs").Should().NotBeNull();
         }
+    }
+
+    [Fact]
+    public void The_check_adds_nothing_a_block_that_needs_a_package_its_page_does_not_name_does_not_compile()
+    {
+        var (code, project) = ReadmeProgram.Block("DependencyInjection");
+        project.Packages.Should().Contain("Microsoft.Extensions.Hosting", "the README names it for this block");
+
+        FluentActions.Invoking(() => ReadmeProgram.Compile(code, project with { Packages = ["KlingGenerated"] }))
+            .Should().Throw<Exception>("without Microsoft.Extensions.Hosting, Host is unknown: the check supplies nothing the page does not name");
+        FluentActions.Invoking(() => ReadmeProgram.Compile(ReadmeProgram.Snippet("TelemetryOtlp", "docs/telemetry.md"), project with { Packages = ["KlingGenerated", "OpenTelemetry.Exporter.OpenTelemetryProtocol"] }))
+            .Should().Throw<Exception>("AddSimpleConsole needs Microsoft.Extensions.Logging.Console");
     }
 
     [Fact]
@@ -81,22 +88,61 @@ public sealed class ReadmeSnippets
     }
 
     [Fact]
-    public async Task The_quick_start_as_written_in_the_README_compiles_as_a_program_and_prints_the_video_url_from_the_simulator()
+    public async Task The_quick_start_prints_the_task_id_when_created_then_the_video_url_from_the_simulator()
     {
-        var program = ReadmeProgram.Compile(ReadmeProgram.Snippet("QuickStart"));
-        await using var simulator = await KlingSimulator.StartAsync();
+        var program = ReadmeProgram.Compile("QuickStart");
+        await using var simulator = await KlingSimulator.StartAsync(Quick());
 
-        var output = await ReadmeProgram.RunAsync(program, new Dictionary<string, string?>
-        {
-            ["KIE_API_KEY"] = simulator.ApiKey,
-            ["KIE_BASE_URL"] = simulator.BaseUrl.AbsoluteUri,
-        });
+        var run = await ReadmeProgram.RunAsync(program, Service(simulator));
 
+        run.ExitCode.Should().Be(0, run.Stderr);
         var sent = simulator.CreatedTasks.Should().ContainSingle("the quick start creates exactly one task").Subject;
         JObject.Parse(sent.Value)["input"]!["prompt"]!.Value<string>().Should().Be("A paper boat drifting down a rain-soaked street at dusk");
-        var printed = new Uri(output.Trim());
+        var lines = run.Stdout.Trim().Split('\n');
+        lines[0].Should().Contain($"Created task {sent.Key}", "the id is shown as soon as the task exists");
+        var printed = new Uri(lines[^1].Trim());
         printed.AbsoluteUri.Should().StartWith(simulator.BaseUrl.AbsoluteUri, "it prints the result URL the simulator answered");
         printed.AbsolutePath.Should().EndWith(".mp4");
+    }
+
+    [Fact]
+    public async Task The_quick_start_stopped_by_ctrl_c_after_the_create_prints_the_task_id_and_a_resume_command_that_works()
+    {
+        var program = ReadmeProgram.Compile("QuickStart");
+        await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { WaitingFor = TimeSpan.Zero, QueuingFor = TimeSpan.Zero, GeneratingFor = TimeSpan.FromSeconds(4) });
+        var folder = Directory.CreateTempSubdirectory("kling-quickstart-").FullName;
+        using var process = ReadmeProgram.Start(program, Service(simulator), folder);
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = new StringBuilder();
+        string? first;
+        while ((first = await process.StandardOutput.ReadLineAsync()) is not null)
+        {
+            stdout.AppendLine(first);
+            if (first.Contains("Created task", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(); // SIGINT, as Ctrl+C sends it
+        }
+
+        stdout.Append(await process.StandardOutput.ReadToEndAsync());
+        await process.WaitForExitAsync();
+        var taskId = simulator.CreatedTasks.Should().ContainSingle().Subject.Key;
+
+        process.ExitCode.Should().Be(130, "{0}{1}", stdout, await stderr);
+        stdout.ToString().Should().Contain($"Stopped waiting for task {taskId}");
+        var resume = stdout.ToString().Split('\n').SkipWhile(l => !l.StartsWith("Resume", StringComparison.Ordinal)).Skip(1).First().Trim();
+        resume.Should().Be($"kling wait {taskId}");
+
+        // The printed command, run as printed against the same service, finishes the task (and downloads it).
+        var words = await ShellWords.SplitAsync(resume);
+        var resumed = await KlingInProcess.RunAsync(folder, new Dictionary<string, string> { ["KIE_API_KEY"] = simulator.ApiKey, ["KIE_BASE_URL"] = simulator.BaseUrl.AbsoluteUri }, words[1..]);
+        resumed.ExitCode.Should().Be(0, resumed.Stderr);
+        simulator.CreatedTasks.Should().ContainSingle("resuming never pays again");
     }
 
     [Fact]
@@ -106,26 +152,45 @@ public sealed class ReadmeSnippets
             .Should().Be(ReadmeProgram.Snippet("QuickStart"), "the package README's program is the one this file compiles and runs");
     }
 
-    private static void DependencyInjection(WebApplicationBuilder builder)
+    [Fact]
+    public async Task The_dependency_injection_program_reads_its_settings_from_the_configuration_and_asks_the_simulator()
     {
-        #region Snippet:DependencyInjection
-        // appsettings.json: { "Kling": { "ApiKey": "...", "BaseUrl": "https://api.kie.ai/" } }
-        builder.Services.AddKlingClient(builder.Configuration.GetSection("Kling"));
-        // then inject IKlingClient (or KlingClient) wherever you need it.
-        #endregion
+        await using var simulator = await KlingSimulator.StartAsync(Quick());
+
+        var run = await ReadmeProgram.RunAsync(ReadmeProgram.Compile("DependencyInjection"),
+            new Dictionary<string, string> { ["Kling__ApiKey"] = simulator.ApiKey!, ["Kling__BaseUrl"] = simulator.BaseUrl.AbsoluteUri });
+
+        run.ExitCode.Should().Be(0, run.Stderr);
+        run.Stdout.Should().MatchRegex(@"(?m)^\d+ credits left$", "the host also logs its HTTP requests to the console");
     }
 
     [Fact]
-    public async Task The_download_example_saves_the_result_of_a_task_of_the_simulator()
+    public async Task The_errors_program_submits_a_task_and_explains_an_invalid_request_without_sending_it()
     {
-        await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { WaitingFor = TimeSpan.Zero, QueuingFor = TimeSpan.Zero, GeneratingFor = TimeSpan.Zero });
+        var program = ReadmeProgram.Compile("Errors");
+        await using var simulator = await KlingSimulator.StartAsync(Quick());
+
+        var submitted = await ReadmeProgram.RunAsync(program, Service(simulator));
+        var invalid = await ReadmeProgram.RunAsync(program, Service(simulator), "");
+
+        submitted.Stdout.Should().MatchRegex(@"^Task task_kling_\w+ submitted", submitted.Stderr);
+        invalid.Stdout.Should().Contain("prompt", "the validation message names the field");
+        simulator.CreatedTasks.Should().ContainSingle("the invalid request was not sent");
+    }
+
+    [Fact]
+    public async Task The_download_program_saves_the_result_of_a_task_of_the_simulator()
+    {
+        await using var simulator = await KlingSimulator.StartAsync(Quick());
         var client = new KlingClient(new KlingClientOptions { ApiKey = simulator.ApiKey, BaseUrl = simulator.BaseUrl });
         var record = await client.GenerateVideoAsync(new CreateTaskRequest { Input = new CreateTaskInput { Prompt = "a boat" } }, cancellationToken: CancellationToken.None);
         var folder = Directory.CreateTempSubdirectory("kling-readme-").FullName;
         try
         {
-            var path = await Download(client, record, folder, CancellationToken.None);
+            var run = await ReadmeProgram.RunAsync(ReadmeProgram.Compile("Download"), Service(simulator), record.TaskId, folder);
 
+            run.ExitCode.Should().Be(0, run.Stderr);
+            var path = run.Stdout.Trim();
             path.Should().Be(Path.Combine(folder, record.TaskId + ".mp4"));
             using var direct = new HttpClient();
             (await File.ReadAllBytesAsync(path)).Should().Equal(await direct.GetByteArrayAsync(record.GetResultUrls()[0]));
@@ -136,53 +201,49 @@ public sealed class ReadmeSnippets
         }
     }
 
-    private static async Task<string> Download(KlingClient client, TaskRecord record, string folder, CancellationToken cancellationToken)
+    /// <summary>The other programs of docs/ that call the service, each run against the simulator.</summary>
+    public static TheoryData<string, string> CallingPrograms() => new()
     {
-        #region Snippet:Download
-        // The task id is service text: KlingFileNames makes it a safe name, checked to stay inside the folder.
-        string path = KlingFileNames.InsideDirectory(folder, KlingFileNames.ForTask(record.TaskId));
-        var progress = new Progress<KlingDownloadProgress>(p => Console.Write($"\r{p.BytesReceived:N0} of {p.TotalBytes:N0} bytes"));
-        try
+        { "docs/polling.md", "TaskIdFirst" },
+        { "docs/reliability.md", "CreateTaskJournal" },
+        { "docs/simulator.md", "Simulator" },
+        { "docs/telemetry.md", "TelemetryOtlp" },
+    };
+
+    [Theory]
+    [MemberData(nameof(CallingPrograms))]
+    public async Task A_documented_program_that_calls_the_service_runs_against_the_simulator(string page, string name)
+    {
+        await using var simulator = await KlingSimulator.StartAsync(Quick());
+
+        var run = await ReadmeProgram.RunAsync(ReadmeProgram.Compile(name, page), new Dictionary<string, string>(Service(simulator)) { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9" });
+
+        run.ExitCode.Should().Be(0, "{0}\n{1}", run.Stdout, run.Stderr);
+        run.Stdout.Should().MatchRegex(@"task_kling_\w+", "it prints the task id or the result URL it got");
+        if (name != "Simulator")
         {
-            // No API key is sent to the result host; the file appears only when complete.
-            path = await client.DownloadResultToFileAsync(record.GetResultUrls()[0], path,
-                new KlingDownloadOptions { MaxBytes = 512L << 20, IdleTimeout = TimeSpan.FromSeconds(30) }, progress, cancellationToken);
+            simulator.CreatedTasks.Should().ContainSingle("{0} created its task on the simulator it was pointed at", name);
         }
-        catch (KlingDownloadException failed) when (failed.Reason == KlingDownloadFailure.FileExists)
-        {
-            Console.WriteLine(failed.Message); // the existing file was left as it is; set Overwrite = true to replace it
-        }
-        #endregion
-        return path;
     }
 
-    private static async Task Errors(IKlingClient client, CreateTaskRequest request, CancellationToken cancellationToken)
+    [Fact]
+    public async Task The_polling_program_waits_for_a_task_id_it_is_given()
     {
-        #region Snippet:Errors
-        try
-        {
-            var created = await client.CreateTaskAsync(request, cancellationToken);
-            Console.WriteLine($"Task {created.Data!.TaskId} submitted");
-        }
-        catch (System.ComponentModel.DataAnnotations.ValidationException invalid)
-        {
-            Console.WriteLine(invalid.Message); // names the JSON field and the limit; nothing was sent
-        }
-        catch (KlingApiException error) when (error.Kind == KlingErrorKind.RateLimited)
-        {
-            Console.WriteLine($"Slow down; retry after {error.RetryAfter ?? TimeSpan.FromSeconds(10)}");
-        }
-        catch (KlingApiException error)
-        {
-            Console.WriteLine($"{error.Kind} ({error.Code}), retryable: {error.IsRetryable}: {error.Message}");
-        }
-        #endregion
+        await using var simulator = await KlingSimulator.StartAsync(Quick());
+        var client = new KlingClient(new KlingClientOptions { ApiKey = simulator.ApiKey, BaseUrl = simulator.BaseUrl });
+        var created = await client.CreateTaskAsync(new CreateTaskRequest { Input = new CreateTaskInput { Prompt = "a boat" } });
+
+        var run = await ReadmeProgram.RunAsync(ReadmeProgram.Compile("Polling", "docs/polling.md"), Service(simulator), created.Data!.TaskId);
+
+        run.ExitCode.Should().Be(0, run.Stderr);
+        new Uri(run.Stdout.Trim().Split('\n')[^1]).AbsolutePath.Should().EndWith(".mp4");
     }
 
-    private static string Dedent(string block)
+    private static KlingSimulatorOptions Quick() => new() { WaitingFor = TimeSpan.Zero, QueuingFor = TimeSpan.Zero, GeneratingFor = TimeSpan.FromMilliseconds(200) };
+
+    private static Dictionary<string, string> Service(KlingSimulator simulator) => new()
     {
-        var lines = block.Split('\n');
-        var indent = lines.Where(l => l.Trim().Length > 0).Min(l => l.Length - l.TrimStart().Length);
-        return string.Join('\n', lines.Select(l => l.Length >= indent ? l[indent..] : l.TrimStart())).TrimEnd('\n');
-    }
+        ["KIE_API_KEY"] = simulator.ApiKey!,
+        ["KIE_BASE_URL"] = simulator.BaseUrl.AbsoluteUri,
+    };
 }

@@ -46,6 +46,28 @@ public sealed class SimulatorStorageTests
         query.StatusCode.Should().Be(HttpStatusCode.InternalServerError, "an authenticated query for a task it lacks reads the new lines of the journal");
     }
 
+    [Fact]
+    public async Task A_state_file_of_the_earlier_format_without_a_trailing_newline_is_read_and_rewritten_as_a_journal()
+    {
+        // Written by the simulator before the journal (format 1: one JSON document, no newline at the end).
+        var fixture = await File.ReadAllBytesAsync(Path.Combine(Repo.Root, "tests", "KlingGenerated.Tests", "Fixtures", "simulator-state-format1.json"));
+        fixture[^1].Should().NotBe((byte)'\n', "the fixture keeps the earlier version's bytes: no trailing newline");
+        var path = Path.Combine(KlingProcess.NewDirectory(), "simulator.json");
+        await File.WriteAllBytesAsync(path, fixture);
+
+        await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { StateFile = path, TaskRetention = TimeSpan.FromDays(3650) });
+        using var http = Client(simulator);
+        var done = await http.GetStringAsync("api/v1/jobs/recordInfo?taskId=task_kling_17960400000000001");
+        var failed = await http.GetStringAsync("api/v1/jobs/recordInfo?taskId=task_kling_17960400010000002");
+        (await http.PostAsync("api/v1/jobs/createTask", Body())).EnsureSuccessStatusCode();
+
+        done.Should().Contain("\"state\":\"success\"", "the earlier version's task is known: {0}", done);
+        failed.Should().Contain("\"state\":\"fail\"", "its failing task too: {0}", failed);
+        var lines = (await File.ReadAllTextAsync(path)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines[0].Should().Contain("\"format\":2", "the start rewrote the file as a journal");
+        lines.Count(l => l.StartsWith("{\"task\":", StringComparison.Ordinal)).Should().Be(3, "both earlier tasks and the new one are kept");
+    }
+
     private static HttpClient Client(KlingSimulator simulator)
     {
         var http = new HttpClient { BaseAddress = simulator.BaseUrl };

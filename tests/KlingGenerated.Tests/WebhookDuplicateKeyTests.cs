@@ -2,7 +2,8 @@ namespace KlingGenerated.Tests;
 
 /// <summary>
 /// A callback body with a key twice is refused, as the simulator's StrictJson refuses such requests: otherwise the
-/// signature is checked against the first task id while a lenient deserializer builds the record from the second.
+/// signature is checked against the first task id while a lenient deserializer builds the record from the second. Keys
+/// that differ only in case (taskId, TaskId) count as the same key: Newtonsoft matches members case-insensitively.
 /// </summary>
 public sealed class WebhookDuplicateKeyTests
 {
@@ -19,6 +20,9 @@ public sealed class WebhookDuplicateKeyTests
         { """{"code":200,"data":{"taskId":"task_kling_genuine","taskId":"task_kling_other","state":"success"}}""", "'data.taskId' twice" },
         { """{"code":200,"data":{"task_id":"task_kling_genuine","task_id":"task_kling_other","state":"success"}}""", "'data.task_id' twice" },
         { """{"code":200,"data":{"taskId":"task_kling_genuine","state":"fail","state":"success","resultJson":"{}"}}""", "twice in one object (at data.state)" },
+        { """{"code":200,"data":{"taskId":"task_kling_genuine","TaskId":"task_kling_other","state":"success"}}""", "'taskId' and 'TaskId' in data, which differ only in case" },
+        { """{"code":200,"data":{"taskId":"task_kling_genuine","state":"success"},"Data":{"taskId":"task_kling_other","state":"fail"}}""", "'data' and 'Data' at the top level" },
+        { """{"code":200,"data":{"taskId":"task_kling_genuine","state":"success","State":"fail"}}""", "'state' and 'State' in data" },
     };
 
     [Theory]

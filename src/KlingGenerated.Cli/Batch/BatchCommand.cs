@@ -126,7 +126,9 @@ internal static class BatchCommand
             await error.WriteLineAsync(result.Closing(errors.Count, ledger.Path, settings.MaxCredits));
             if (result.Interrupted)
             {
-                await error.WriteLineAsync($"Interrupted: submitting stopped and everything is recorded in {ledger.Path}. Resume with: {ResumeCommand(parse)}");
+                var (command, first) = ResumeCommand(parse);
+                await error.WriteLineAsync($"Interrupted: submitting stopped and everything is recorded in {ledger.Path}. {first}Resume with:");
+                await error.WriteLineAsync("  " + command);
             }
 
             code = result.Interrupted ? Interrupted : result.ExitCode;
@@ -134,33 +136,58 @@ internal static class BatchCommand
         return run == ExitCodes.Success ? code : run;
     }
 
-    /// <summary>The command that resumes this batch: the user's own words, except a key given on the command line (never printed).</summary>
-    internal static string ResumeCommand(ParseResult parse)
+    /// <summary>
+    /// The command that resumes this batch, printed alone on its line so it pastes and runs as printed: the user's own
+    /// words, except a key given on the command line (never printed; the command then reads KIE_API_KEY) and a base URL
+    /// with a user:password@ (never printed; the command then reads KIE_BASE_URL). <c>First</c> says what to set before.
+    /// </summary>
+    internal static (string Command, string First) ResumeCommand(ParseResult parse)
     {
         var words = new List<string> { "kling" };
         var tokens = parse.Tokens.Select(t => t.Value).ToList();
-        var hadKey = false;
+        var (hadKey, hadSecretUrl) = (false, false);
         for (var i = 0; i < tokens.Count; i++)
         {
-            if (tokens[i] == GlobalOptions.ApiKey.Name)
+            var (name, value, inline) = OptionAt(tokens, i);
+            if (name == GlobalOptions.ApiKey.Name)
             {
                 hadKey = true;
-                i++; // and its value
+                i += inline ? 0 : 1; // and its value
                 continue;
             }
 
-            if (tokens[i].StartsWith(GlobalOptions.ApiKey.Name + "=", StringComparison.Ordinal) || tokens[i].StartsWith(GlobalOptions.ApiKey.Name + ":", StringComparison.Ordinal))
+            if (name == GlobalOptions.BaseUrl.Name && value is not null && TerminalText.WithoutUserInfo(value) != value)
             {
-                hadKey = true;
+                hadSecretUrl = true;
+                i += inline ? 0 : 1;
                 continue;
             }
 
             words.Add(Quote(TerminalText.WithoutUserInfo(tokens[i]))); // a URL's password is not printed
         }
 
-        var hadUserInfo = tokens.Any(t => TerminalText.WithoutUserInfo(t) != t);
-        return string.Join(' ', words) + (hadKey ? " (with the key in KIE_API_KEY or --api-key-file FILE)" : string.Empty) +
-            (hadUserInfo ? " (with the URL's user:password@ put back)" : string.Empty);
+        var first = new List<string>();
+        if (hadKey)
+        {
+            first.Add("The key given with --api-key is not printed: first run export KIE_API_KEY='<your key>' (or add --api-key-file FILE).");
+        }
+
+        if (hadSecretUrl)
+        {
+            first.Add("The --base-url has a user:password@ that is not printed: first run export KIE_BASE_URL='<that URL>'.");
+        }
+
+        return (string.Join(' ', words), string.Concat(first.Select(f => f + " ")));
+    }
+
+    /// <summary>The option at <paramref name="i"/>: its name and value, whether written --name VALUE or --name=VALUE (inline).</summary>
+    private static (string Name, string? Value, bool Inline) OptionAt(List<string> tokens, int i)
+    {
+        var token = tokens[i];
+        var separator = token.StartsWith("--", StringComparison.Ordinal) ? token.IndexOfAny(['=', ':']) : -1;
+        return separator > 0
+            ? (token[..separator], token[(separator + 1)..], true)
+            : (token, i + 1 < tokens.Count ? tokens[i + 1] : null, false);
     }
 
     private static string Quote(string value) =>

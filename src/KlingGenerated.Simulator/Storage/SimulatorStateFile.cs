@@ -38,16 +38,16 @@ internal sealed class SimulatorStateFile(string path)
         {
             using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             var first = ReadLine(stream, 0, out var afterHeader);
-            if (first is null)
+            if (first is null && stream.Length == 0)
             {
-                // A journal always starts with a whole header line (compaction renames a finished file into place).
-                return stream.Length == 0 ? [] : throw new FormatException("no header line");
+                return [];
             }
 
-            var header = JsonNode.Parse(first)!.AsObject();
-            if ((int?)header["format"] == 1)
+            // A journal always starts with a whole header line (compaction renames a finished file into place). The earlier
+            // format is one JSON document, written without a trailing newline (or indented by hand): read it whole, and
+            // Compact() rewrites it as a journal.
+            if (first is null || ParseObjectOrNull(first) is not { } header || (int?)header["format"] == 1)
             {
-                // A state file of the earlier format (one JSON document): read it whole, compact() rewrites it as a journal.
                 _generation = null;
                 _offset = stream.Length;
                 return ReadFormat1(File.ReadAllBytes(Path));
@@ -173,9 +173,26 @@ internal sealed class SimulatorStateFile(string path)
         : line["expired"] is { } expired ? new Change(null, false, (long)expired)
         : throw new FormatException($"unknown line {line.ToJsonString()}");
 
+    private static JsonObject? ParseObjectOrNull(string line)
+    {
+        try
+        {
+            return JsonNode.Parse(line) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private static List<Change> ReadFormat1(byte[] bytes)
     {
         var root = JsonNode.Parse(bytes)!.AsObject();
+        if ((int?)root["format"] != 1)
+        {
+            throw new FormatException(root["format"] is null ? "no header line" : $"format {root["format"]} is not {Format}");
+        }
+
         var changes = new List<Change> { new(null, false, (long?)root["expiredTasks"] ?? 0) };
         changes.AddRange(root["tasks"]!.AsArray().Select(t => new Change(FromJson(t!.AsObject()), false, 0)));
         return changes;

@@ -134,7 +134,10 @@ public sealed class BatchIdentityTests
 
         result.ExitCode.Should().Be(130, result.Stderr);
         var resume = result.Stderr.Split('\n').Single(l => l.Contains("Resume with:", StringComparison.Ordinal));
-        resume.Should().NotContain(CliRun.Key).And.Contain("kling batch").And.Contain("KIE_API_KEY").And.Contain("--api-key-file");
+        var command = result.Stderr.Split('\n').SkipWhile(l => !l.Contains("Resume with:", StringComparison.Ordinal)).Skip(1).First().Trim();
+        resume.Should().NotContain(CliRun.Key).And.Contain("export KIE_API_KEY=").And.Contain("--api-key-file");
+        command.Should().StartWith("kling batch").And.NotContain(CliRun.Key).And.NotContain("--api-key", "the command on its own line is only the command");
+        (await ShellWords.SplitAsync(command)).Should().NotContain(w => w.Contains('(') || w.Contains(')'), "it pastes as words, with no prose");
     }
 
     [Fact]
@@ -159,7 +162,10 @@ public sealed class BatchIdentityTests
 
         result.ExitCode.Should().Be(130, result.Stderr);
         var resume = result.Stderr.Split('\n').Single(l => l.Contains("Resume with:", StringComparison.Ordinal));
-        resume.Should().Contain($"--base-url {run.Simulator.BaseUrl}").And.Contain("user:password@");
+        var command = result.Stderr.Split('\n').SkipWhile(l => !l.Contains("Resume with:", StringComparison.Ordinal)).Skip(1).First().Trim();
+        resume.Should().Contain("export KIE_BASE_URL=").And.Contain("user:password@");
+        command.Should().StartWith("kling batch").And.NotContain("--base-url", "the URL with its password comes from KIE_BASE_URL");
+        (await ShellWords.SplitAsync(command)).Should().Contain("--api-key-file");
         (result.Stdout + result.Stderr).Should().NotContain("PASSWORD-9d1");
     }
 }

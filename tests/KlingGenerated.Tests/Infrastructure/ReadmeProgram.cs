@@ -1,4 +1,5 @@
-using System.Reflection;
+using System.Diagnostics;
+using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -6,89 +7,150 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace KlingGenerated.Tests.Infrastructure;
 
 /// <summary>
-/// Compiles a README snippet that is a whole program exactly as written, as `dotnet new console` would: the SDK's implicit
-/// usings for a console app, nullable on, and no other declarations. Runs it in this process.
+/// Compiles a documentation block exactly as written into the fresh project its page names (<see cref="SnippetProject"/>:
+/// the template's implicit usings, nullable on, the named packages and nothing else), and runs it as its own process with
+/// only those assemblies beside it.
 /// </summary>
 public static class ReadmeProgram
 {
-    /// <summary>The usings a new console project's SDK adds (ImplicitUsings=enable); nothing of ours.</summary>
-    private const string ConsoleImplicitUsings = """
-        global using System;
-        global using System.Collections.Generic;
-        global using System.IO;
-        global using System.Linq;
-        global using System.Net.Http;
-        global using System.Threading;
-        global using System.Threading.Tasks;
-        """;
+    /// <summary>A compiled block: its image and the project it was compiled for.</summary>
+    public sealed record Compiled(byte[] Image, SnippetProject Project, bool IsProgram);
 
-    private static readonly SemaphoreSlim ConsoleGate = new(1, 1);
+    /// <summary>A finished run: exit code and what it printed.</summary>
+    public sealed record Run(int ExitCode, string Stdout, string Stderr);
 
-    /// <summary>The text of a README's C# block marked <c>&lt;!-- snippet: name --&gt;</c>, as written.</summary>
-    public static string Snippet(string name, string readmePath = "README.md")
+    private static readonly Regex Marked = new(@"<!-- snippet: (\w+) -->\n```csharp\n(.*?)```", RegexOptions.Singleline);
+
+    /// <summary>The C# block of <paramref name="page"/> marked <c>&lt;!-- snippet: name --&gt;</c>, as written, with its project.</summary>
+    public static (string Code, SnippetProject Project) Block(string name, string page = "README.md")
     {
-        var readme = File.ReadAllText(Path.Combine(Repo.Root, readmePath)).ReplaceLineEndings("\n");
-        var match = Regex.Match(readme, $@"<!-- snippet: {Regex.Escape(name)} -->\n```csharp\n(.*?)```", RegexOptions.Singleline);
-        match.Success.Should().BeTrue($"{readmePath} has a C# block marked <!-- snippet: {name} -->");
-        return match.Groups[1].Value;
+        var text = File.ReadAllText(Path.Combine(Repo.Root, page)).ReplaceLineEndings("\n");
+        var match = Marked.Matches(text).FirstOrDefault(m => m.Groups[1].Value == name);
+        match.Should().NotBeNull($"{page} has a C# block marked <!-- snippet: {name} -->");
+        return (match!.Groups[2].Value, SnippetProject.For(text, match.Index));
+    }
+
+    /// <summary>The text of a page's block, as written.</summary>
+    public static string Snippet(string name, string page = "README.md") => Block(name, page).Code;
+
+    /// <summary>Compiles the block <paramref name="name"/> of <paramref name="page"/>.</summary>
+    public static Compiled Compile(string name, string page = "README.md")
+    {
+        var (code, project) = Block(name, page);
+        return Compile(code, project, $"{page}:{name}.cs");
     }
 
     /// <summary>
-    /// Compiles <paramref name="programText"/> as Program.cs of a console app (or, when it has no top-level statements,
-    /// as the one file of a class library); fails on any error or warning.
+    /// Compiles <paramref name="programText"/> as Program.cs of <paramref name="project"/> (or, when it has no top-level
+    /// statements, as the one file of a class library); fails on any error or warning.
     /// </summary>
-    public static Assembly Compile(string programText, string fileName = "Program.cs")
+    public static Compiled Compile(string programText, SnippetProject project, string fileName = "Program.cs")
     {
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var tree = CSharpSyntaxTree.ParseText(programText, parse, fileName);
-        var kind = tree.GetCompilationUnitRoot().Members.OfType<Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax>().Any()
-            ? OutputKind.ConsoleApplication
-            : OutputKind.DynamicallyLinkedLibrary;
-        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(path => MetadataReference.CreateFromFile(path));
+        var isProgram = tree.GetCompilationUnitRoot().Members.OfType<Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax>().Any();
         var compilation = CSharpCompilation.Create(
-            "ReadmeQuickStart",
-            [tree, CSharpSyntaxTree.ParseText(ConsoleImplicitUsings, parse, "GlobalUsings.g.cs")],
-            references,
-            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
+            "Snippet",
+            [tree, CSharpSyntaxTree.ParseText(project.ImplicitUsings(), parse, "GlobalUsings.g.cs")],
+            project.References(),
+            new CSharpCompilationOptions(isProgram ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
         using var image = new MemoryStream();
         var result = compilation.Emit(image);
         var problems = result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).ToList();
-        problems.Should().BeEmpty($"the program {fileName} compiles as written, without warnings");
+        problems.Should().BeEmpty($"{fileName} compiles as written in a fresh {project.Template} project with only the packages its page names ({string.Join(", ", project.Packages)}), without warnings");
         result.Success.Should().BeTrue();
-        return Assembly.Load(image.ToArray());
+        return new Compiled(image.ToArray(), project, isProgram);
     }
 
-    /// <summary>Runs the program's entry point with the given environment variables set, and returns what it printed.</summary>
-    public static async Task<string> RunAsync(Assembly program, IReadOnlyDictionary<string, string?> environment)
+    /// <summary>
+    /// Writes the program with the assemblies of its packages into a new folder and starts it with <c>dotnet</c>, with
+    /// the given environment variables and arguments, in <paramref name="workingDirectory"/>.
+    /// </summary>
+    public static Process Start(Compiled program, IReadOnlyDictionary<string, string> environment, string workingDirectory, params string[] args)
     {
-        await ConsoleGate.WaitAsync();
-        var before = environment.Keys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
-        var originalOut = Console.Out;
-        var output = new StringWriter();
+        program.IsProgram.Should().BeTrue("only a program runs");
+        var folder = Directory.CreateTempSubdirectory("kling-snippet-").FullName;
+        File.WriteAllBytes(Path.Combine(folder, "Snippet.dll"), program.Image);
+        var aspNetCore = program.Project.UsesAspNetCore;
+        var targets = new Newtonsoft.Json.Linq.JObject { ["Snippet/1.0.0"] = new Newtonsoft.Json.Linq.JObject { ["runtime"] = new Newtonsoft.Json.Linq.JObject { ["Snippet.dll"] = new Newtonsoft.Json.Linq.JObject() } } };
+        var libraries = new Newtonsoft.Json.Linq.JObject { ["Snippet/1.0.0"] = Library() };
+        foreach (var assembly in program.Project.PackageAssemblies().Where(a => !(aspNetCore && Path.GetDirectoryName(a) == SnippetProject.AspNetCoreFramework)))
+        {
+            File.Copy(assembly, Path.Combine(folder, Path.GetFileName(assembly)));
+
+            // As NuGet's deps.json does, with the versions: a package newer than the framework's copy wins over it.
+            var key = Path.GetFileNameWithoutExtension(assembly) + "/1.0.0";
+            targets[key] = new Newtonsoft.Json.Linq.JObject
+            {
+                ["runtime"] = new Newtonsoft.Json.Linq.JObject
+                {
+                    [Path.GetFileName(assembly)] = new Newtonsoft.Json.Linq.JObject
+                    {
+                        ["assemblyVersion"] = System.Reflection.AssemblyName.GetAssemblyName(assembly).Version!.ToString(),
+                        ["fileVersion"] = FileVersionInfo.GetVersionInfo(assembly).FileVersion is { Length: > 0 } fileVersion ? fileVersion.Split(' ')[0] : "0.0.0.0",
+                    },
+                },
+            };
+            libraries[key] = Library();
+        }
+
+        var tfm = $".NETCoreApp,Version=v{Environment.Version.Major}.{Environment.Version.Minor}";
+        File.WriteAllText(Path.Combine(folder, "Snippet.deps.json"), new Newtonsoft.Json.Linq.JObject
+        {
+            ["runtimeTarget"] = new Newtonsoft.Json.Linq.JObject { ["name"] = tfm },
+            ["targets"] = new Newtonsoft.Json.Linq.JObject { [tfm] = targets },
+            ["libraries"] = libraries,
+        }.ToString());
+
+        var version = $"{Environment.Version.Major}.{Environment.Version.Minor}.0";
+        var frameworks = aspNetCore
+            ? $$"""[{ "name": "Microsoft.NETCore.App", "version": "{{version}}" }, { "name": "Microsoft.AspNetCore.App", "version": "{{version}}" }]"""
+            : $$"""[{ "name": "Microsoft.NETCore.App", "version": "{{version}}" }]""";
+        File.WriteAllText(Path.Combine(folder, "Snippet.runtimeconfig.json"),
+            $$"""{ "runtimeOptions": { "tfm": "net{{version[..^2]}}", "frameworks": {{frameworks}} } }""");
+
+        var start = new ProcessStartInfo("dotnet", ["exec", Path.Combine(folder, "Snippet.dll"), .. args])
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("KIE_", StringComparison.Ordinal) || k.StartsWith("Kling__", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(name); // only what the test gives
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+    }
+
+    private static Newtonsoft.Json.Linq.JObject Library() => new() { ["type"] = "project", ["serviceable"] = false, ["sha512"] = "" };
+
+    /// <summary>Runs the program to its end (at most 2 minutes) and returns what it printed.</summary>
+    public static async Task<Run> RunAsync(Compiled program, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var workingDirectory = Directory.CreateTempSubdirectory("kling-snippet-run-").FullName;
+        using var process = Start(program, environment, workingDirectory, args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
-            foreach (var (name, value) in environment)
-            {
-                Environment.SetEnvironmentVariable(name, value);
-            }
-
-            Console.SetOut(output);
-            var entry = program.EntryPoint ?? throw new InvalidOperationException("The README program has no entry point.");
-            await Task.Run(() => entry.Invoke(null, entry.GetParameters().Length == 0 ? null : [Array.Empty<string>()]));
-            return output.ToString();
+            await process.WaitForExitAsync(timeout.Token);
         }
-        finally
+        catch (OperationCanceledException)
         {
-            Console.SetOut(originalOut);
-            foreach (var (name, value) in before)
-            {
-                Environment.SetEnvironmentVariable(name, value);
-            }
-
-            ConsoleGate.Release();
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the program did not finish within 2 minutes:\n{await stdout}\n{await stderr}");
         }
+
+        return new Run(process.ExitCode, await stdout, await stderr);
     }
 }
