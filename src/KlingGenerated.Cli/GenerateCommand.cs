@@ -13,6 +13,7 @@ internal static class GenerateCommand
         // The allowed words come from the generated enums, so they follow openapi/kling.openapi.yaml.
         var duration = new Option<string?>("--duration") { Description = $"Length in seconds: {string.Join(" or ", WireNames<VideoDuration>.All)}; omitted, the service picks its default." };
         duration.AcceptOnlyFromAmong([.. WireNames<VideoDuration>.All]);
+        duration.HelpName = string.Join('|', WireNames<VideoDuration>.All); // the document's order (5|10); help sorts completions as text (10|5)
         var aspectRatio = new Option<string?>("--aspect-ratio") { Description = $"Frame shape: {string.Join(", ", WireNames<AspectRatio>.All)}; omitted, the service picks its default." };
         aspectRatio.AcceptOnlyFromAmong([.. WireNames<AspectRatio>.All]);
         var negativePrompt = new Option<string?>("--negative-prompt") { Description = "What the video should avoid." };

@@ -39,6 +39,8 @@ namespace KlingGenerated.Cli
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Wait(output, error, terminal))));
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Download(output, error))));
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Batch.BatchCommand.Create(output, error, terminal))));
+            root.Subcommands.Add(CompletionCommand.Create(output));
+            root.Subcommands.Add(CompletionCommand.CreateComplete(output, () => root));
 
             // The service options are also accepted before the command (`kling --base-url URL --api-key-file F generate …`,
             // as most tools accept): they are moved after it. The root's --help lists them.

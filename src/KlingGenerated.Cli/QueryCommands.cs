@@ -9,57 +9,87 @@ internal static class QueryCommands
 {
     public static Command Status(TextWriter output, TextWriter error)
     {
-        var taskId = new Argument<string>("taskId") { Description = "The task id printed by `kling generate`." };
-        var command = new Command("status", "Show a task's state and result.") { taskId };
+        var taskIds = new Argument<string[]>("taskId") { Description = "The task ids printed by `kling generate` (one or more).", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("status", "Show the state and result of one task or several (one line each; with --json an object, or an array for several).") { taskIds };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
-            context.TaskId = parse.GetValue(taskId)!;
-            if (string.IsNullOrWhiteSpace(context.TaskId))
+            var ids = parse.GetValue(taskIds)!;
+            if (ids.Any(string.IsNullOrWhiteSpace))
             {
-                throw new UsageException("the task id is empty; pass the id `kling generate` printed, such as task_kling_123.");
+                throw new UsageException("a task id is empty; pass the id `kling generate` printed, such as task_kling_123.");
             }
 
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
             using (var ledger = Ledger.LedgerLocation.Open(parse))
             {
-                Ledger.TaskCommands.EnsureSameEndpoint(ledger, endpoint, context.TaskId);
-            }
-
-            var record = (await endpoint.Client.GetTaskRecordAsync(context.TaskId, cancellationToken)).Data
-                ?? throw new CliServiceException($"the service answered without the task's record. Query it again later with `kling status {TerminalText.Safe(context.TaskId)}`.");
-            KlingClient.EnsureRecordOf(context.TaskId!, record);
-            Ledger.TaskCommands.RecordStatus(parse, endpoint, context.TaskId!, record); // the ledger follows the task
-            // The built-in simulator serves its result URLs only while this command runs: say so, and what works after.
-            var download = $"kling download {TerminalText.Safe(context.TaskId!)}";
-            var urlsDieWithCommand = endpoint.IsSimulator && record.State == TaskState.Success;
-            if (context.Json)
-            {
-                var json = Json(record);
-                if (urlsDieWithCommand)
+                foreach (var id in ids)
                 {
-                    json["resultUrlsValid"] = "until this command exits (built-in simulator)";
-                    json["download"] = download;
+                    context.TaskId = id;
+                    Ledger.TaskCommands.EnsureSameEndpoint(ledger, endpoint, id);
                 }
-
-                await output.WriteLineAsync(json.ToString(Formatting.None));
-                return;
             }
 
-            var detail = record.State switch
+            // Several ids: asked in order; the first that fails ends the command with its error (the lines before stay).
+            var records = new JArray();
+            foreach (var id in ids)
             {
-                TaskState.Success when urlsDieWithCommand => string.Empty,
-                TaskState.Success => " " + string.Join(" ", record.GetResultUrls()),
-                TaskState.Fail => $" (failCode {record.FailCode}: {record.FailMsg})",
-                _ => string.Empty,
-            };
-            await output.WriteLineAsync(TerminalText.Safe($"{record.TaskId}: {record.RawState}{detail}"));
-            if (urlsDieWithCommand)
+                context.TaskId = id;
+                var line = await StatusOfAsync(parse, endpoint, context, ids.Length == 1 ? output : null, cancellationToken);
+                records.Add(line);
+            }
+
+            if (context.Json && ids.Length > 1)
             {
-                await output.WriteLineAsync("The built-in simulator's result URL stops working when this command exits; download the video with:");
-                await output.WriteLineAsync("  " + download);
+                await output.WriteLineAsync(records.ToString(Formatting.None));
             }
         }));
         return command;
+    }
+
+    /// <summary>Asks for one task and prints it (text), or returns its JSON (printed at once when <paramref name="jsonOutput"/> is given).</summary>
+    private static async Task<JObject> StatusOfAsync(ParseResult parse, Endpoint endpoint, CommandContext context, TextWriter? jsonOutput, CancellationToken cancellationToken)
+    {
+        var output = context.Output;
+        var record = (await endpoint.Client.GetTaskRecordAsync(context.TaskId!, cancellationToken)).Data
+            ?? throw new CliServiceException($"the service answered without the task's record. Query it again later with `kling status {TerminalText.Safe(context.TaskId)}`.");
+        KlingClient.EnsureRecordOf(context.TaskId!, record);
+        Ledger.TaskCommands.RecordStatus(parse, endpoint, context.TaskId!, record); // the ledger follows the task
+
+        // The built-in simulator serves its result URLs only while this command runs: say so, and what works after.
+        var download = $"kling download {TerminalText.Safe(context.TaskId!)}";
+        var urlsDieWithCommand = endpoint.IsSimulator && record.State == TaskState.Success;
+        var json = Json(record);
+        if (urlsDieWithCommand)
+        {
+            json["resultUrlsValid"] = "until this command exits (built-in simulator)";
+            json["download"] = download;
+        }
+
+        if (context.Json)
+        {
+            if (jsonOutput is not null)
+            {
+                await jsonOutput.WriteLineAsync(json.ToString(Formatting.None));
+            }
+
+            return json;
+        }
+
+        var detail = record.State switch
+        {
+            TaskState.Success when urlsDieWithCommand => string.Empty,
+            TaskState.Success => " " + string.Join(" ", record.GetResultUrls()),
+            TaskState.Fail => $" (failCode {record.FailCode}: {record.FailMsg})",
+            _ => string.Empty,
+        };
+        await output.WriteLineAsync(TerminalText.Safe($"{record.TaskId}: {record.RawState}{detail}"));
+        if (urlsDieWithCommand)
+        {
+            await output.WriteLineAsync("The built-in simulator's result URL stops working when this command exits; download the video with:");
+            await output.WriteLineAsync("  " + download);
+        }
+
+        return json;
     }
 
     public static Command Credits(TextWriter output, TextWriter error)

@@ -158,8 +158,8 @@ public sealed class KlingRedisCreateTaskPacer : IKlingCreateTaskPacer, IDisposab
         if (_options.WhenUnavailable == RedisUnavailableMode.Fail)
         {
             throw new KlingRedisPacingException(
-                $"createTask was not sent: the shared createTask pacer in Redis could not be reached ({unreachable.Message}). Nothing was created. " +
-                "Check that Redis is running and reachable, then submit again; or set KlingRedisPacingOptions.WhenUnavailable to FallBackToLocalPacer.", unreachable);
+                $"createTask was not sent: the shared createTask pacer in Redis {RedisFailure.Describe(unreachable, _options.KeyPrefix)}. Nothing was created. " +
+                "Then submit again; or set KlingRedisPacingOptions.WhenUnavailable to FallBackToLocalPacer.", unreachable);
         }
 
         if (Interlocked.Exchange(ref _degraded, 1) == 0)

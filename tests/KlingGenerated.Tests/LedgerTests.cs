@@ -159,6 +159,31 @@ public sealed class LedgerTests
     }
 
     [Fact]
+    public async Task status_takes_several_ids_and_tasks_limit_keeps_the_newest()
+    {
+        var dir = KlingProcess.NewDirectory();
+        var ids = new List<string>();
+        foreach (var prompt in new[] { "First crane", "Second crane", "Third crane" })
+        {
+            ids.Add((await KlingInProcess.RunAsync(dir, "generate", prompt, "--no-wait")).Stdout.Trim());
+        }
+
+        var text = await KlingInProcess.RunAsync(dir, ["status", .. ids]);
+        var json = await KlingInProcess.RunAsync(dir, ["status", .. ids, "--json"]);
+        var one = await KlingInProcess.RunAsync(dir, "status", ids[0], "--json");
+        var limited = await KlingInProcess.RunAsync(dir, "tasks", "--limit", "2", "--json");
+        var zero = await KlingInProcess.RunAsync(dir, "tasks", "--limit", "0");
+
+        text.ExitCode.Should().Be(0, text.Stderr);
+        text.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("task_", StringComparison.Ordinal))
+            .Select(l => l.Split(':')[0]).Should().Equal(ids, "one line per id, in the order given");
+        JArray.Parse(json.Stdout).Select(r => (string)r["taskId"]!).Should().Equal(ids, "several ids: an array of records");
+        ((string)JObject.Parse(one.Stdout)["taskId"]!).Should().Be(ids[0], "one id: the record itself, as before");
+        JArray.Parse(limited.Stdout).Select(r => (string)r["taskId"]!).Should().Equal(ids[2], ids[1]);
+        zero.ExitCode.Should().Be(2, "a limit below 1 is invalid input");
+    }
+
+    [Fact]
     public async Task download_says_clearly_when_the_result_URL_has_expired()
     {
         Uri? fileUrl = null;

@@ -17,8 +17,8 @@ internal static class BatchCommand
         var outDir = new Option<string>("--out") { Description = "Where to save each video as <taskId>.mp4.", DefaultValueFactory = _ => "out" };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Send the valid lines even when some are invalid (they are listed and skipped)." };
         var resubmitUncertain = new Option<bool>("--resubmit-uncertain") { Description = "Send again the lines whose createTask may have created a task (this can pay twice)." };
-        var rateLimit = new Option<int>("--rate-limit") { Description = "New tasks the account allows per --rate-window (the service's default: 20).", DefaultValueFactory = _ => 20 };
-        var rateWindow = NumberOption.Create("--rate-window", "The window of --rate-limit, in seconds (default 10).", "a positive number of seconds such as 10", 10);
+        var rateLimit = new Option<int>("--rate-limit") { Description = "New tasks the account allows per --rate-window (the service's limit).", DefaultValueFactory = _ => 20 };
+        var rateWindow = NumberOption.Create("--rate-window", "The window of --rate-limit, in seconds.", "a positive number of seconds such as 10", 10);
         var timeout = NumberOption.Create("--timeout", "Minutes to wait for each task before giving up on it for this run (run again to keep waiting).", "a positive number of minutes such as 15", 15);
         var maxCredits = new Option<double?>("--max-credits") { Description = "Stop submitting before this run could spend more than N credits (using the cost per task the service reports, or the balance drop after the first create). The cap applies to each run, not to the batch across runs: running it again may spend N more." };
         var redis = new Option<string?>("--redis") { Description = "Pace through Redis (a StackExchange.Redis configuration such as localhost:6379; default KLING_REDIS), so several batch processes on one key share the account's limit." };

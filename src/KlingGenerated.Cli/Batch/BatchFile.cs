@@ -86,7 +86,7 @@ internal static class BatchFile
             }
             catch (JsonException exception)
             {
-                errors.Add(new BatchLineError(number, exception.Message));
+                errors.Add(new BatchLineError(number, JsonProblem(exception)));
                 continue;
             }
 
@@ -147,7 +147,7 @@ internal static class BatchFile
             }
             catch (JsonException exception)
             {
-                problem = $"not a JSON object ({ExitCodes.OneLine(exception.Message)}). Each line of a JSON Lines file is one object, such as {ExpectedLine}; "
+                problem = $"not a JSON object ({JsonProblem(exception).TrimEnd('.')}). Each line of a JSON Lines file is one object, such as {ExpectedLine}; "
                     + "for a spreadsheet or a list of prompts, save it as .csv with a 'prompt' column instead.";
             }
 
@@ -161,4 +161,28 @@ internal static class BatchFile
     }
 
     private static string Text(string value) => Ledger.Text.Safe(value, 60);
+
+    /// <summary>Newtonsoft's message in the user's terms: its "Path '', line 0, position 0." tail becomes the field and character, or goes.</summary>
+    internal static string JsonProblem(JsonException exception)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(exception.Message, @"^(?<text>.*?)\s*Path '(?<path>[^']*)'(, line \d+, position (?<position>\d+))?\.?\s*$", System.Text.RegularExpressions.RegexOptions.Singleline);
+        if (!match.Success)
+        {
+            return ExitCodes.OneLine(Ledger.Text.Safe(exception.Message, 200));
+        }
+
+        var text = match.Groups["text"].Value.TrimEnd('.', ' ');
+        var where = new List<string>();
+        if (match.Groups["path"].Value.Length > 0)
+        {
+            where.Add($"at '{match.Groups["path"].Value}'");
+        }
+
+        if (match.Groups["position"].Success && match.Groups["position"].Value != "0")
+        {
+            where.Add($"character {match.Groups["position"].Value}");
+        }
+
+        return ExitCodes.OneLine(Ledger.Text.Safe(text + (where.Count > 0 ? $" ({string.Join(", ", where)})" : string.Empty) + "."));
+    }
 }

@@ -73,6 +73,7 @@ internal static class BatchInput
         static string Squash(string s) => new(s.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant).ToArray());
         var candidates = Fields.Keys.Append("id").ToList();
         return candidates.FirstOrDefault(f => Squash(f) == Squash(key))
+            ?? (Squash(key).Length >= 3 ? candidates.FirstOrDefault(f => Squash(f).StartsWith(Squash(key), StringComparison.Ordinal)) : null) // aspect -> aspect_ratio
             ?? candidates.Select(f => (Field: f, Distance: Distance(Squash(f), Squash(key)))).Where(c => c.Distance <= 2).OrderBy(c => c.Distance).Select(c => c.Field).FirstOrDefault();
     }
 

@@ -30,7 +30,7 @@ internal static class CsvRows
         var columns = parser.Record!.Select(c => c.Trim()).ToArray();
         if (!columns.Contains("prompt", StringComparer.Ordinal))
         {
-            yield return (parser.RawRow, null, $"the CSV header must name a 'prompt' column; it names {string.Join(", ", columns.Select(c => $"'{Ledger.Text.Safe(c, 60)}'"))}.");
+            yield return (parser.RawRow, null, $"the CSV header must name a 'prompt' column; it names {string.Join(", ", columns.Select(c => $"'{Ledger.Text.Safe(c, 60)}'"))}.{HeaderAdvice(columns)}");
             yield break;
         }
 
@@ -82,5 +82,20 @@ internal static class CsvRows
 
             yield return (number, input, null);
         }
+    }
+
+    /// <summary>What the header probably meant: another separator than the comma, or column names close to the known ones.</summary>
+    private static string HeaderAdvice(string[] columns)
+    {
+        var separator = columns.Length == 1 ? new[] { ';', '\t', '|' }.FirstOrDefault(c => columns[0].Contains(c)) : '\0';
+        if (separator != '\0')
+        {
+            return $" The columns are separated by commas; this header seems to use '{(separator == '\t' ? "\\t" : separator.ToString())}'.";
+        }
+
+        var guesses = columns.Where(c => c.Length > 0 && c != "id" && !BatchInput.Fields.ContainsKey(c))
+            .Select(c => (Column: c, Suggestion: BatchInput.Suggest(c))).Where(g => g.Suggestion is not null).ToList();
+        return guesses.Count == 0 ? string.Empty
+            : " Did you mean " + string.Join(", ", guesses.Select(g => $"'{g.Suggestion}' for '{Ledger.Text.Safe(g.Column, 60)}'")) + "? Column names are lower case, as in the createTask input.";
     }
 }

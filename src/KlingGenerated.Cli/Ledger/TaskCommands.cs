@@ -15,14 +15,17 @@ internal static class TaskCommands
         var state = new Option<string?>("--state") { Description = $"Only tasks in this state or outcome: {string.Join(", ", States)} (uncertain includes sending)." };
         state.AcceptOnlyFromAmong(States);
         var since = new Option<string?>("--since") { Description = "Only createTasks since a time: a duration back from now (30m, 12h, 7d) or a date (2026-11-25 or 2026-11-25T10:00Z)." };
-        var command = new Command("tasks", "List the tasks the local ledger knows (the service cannot list them).") { state, since };
+        var limit = new Option<int?>("--limit") { Description = "Only the newest N tasks." };
+        var command = new Command("tasks", "List the tasks the local ledger knows (the service cannot list them).") { state, since, limit };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
             var from = ParseSince(parse.GetValue(since));
             using var ledger = LedgerLocation.Open(parse);
             var wanted = parse.GetValue(state);
             var entries = ledger.List(wanted is "uncertain" or "sending" ? null : wanted, from)
-                .Where(e => wanted is not ("uncertain" or "sending") || e.IsUncertain).ToList();
+                .Where(e => wanted is not ("uncertain" or "sending") || e.IsUncertain)
+                .Take(parse.GetValue(limit) is { } most ? (most > 0 ? most : throw new UsageException($"--limit must be a positive number of tasks, not {most}.")) : int.MaxValue)
+                .ToList();
             var problems = ledger.Unreadable.ToList();
             var json = parse.GetValue(GlobalOptions.Json);
             var rows = json ? entries.Select(e => (Entry: e, Json: ToJson(e, ledger.Location, problems))).Where(r => r.Json is not null).ToList() : null;

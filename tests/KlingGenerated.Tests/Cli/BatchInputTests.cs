@@ -103,6 +103,36 @@ public sealed class BatchInputTests
     }
 
     [Theory]
+    [InlineData("b.jsonl", "A kite over dunes\n")]
+    [InlineData("b.jsonl", "{\"prompt\":\"A kite\",\"duration\":[5]}\n")]
+    public async Task A_line_that_is_not_valid_JSON_is_explained_without_the_parser_s_path_and_position(string name, string content)
+    {
+        await using var run = await CliRun.StartAsync();
+        var file = run.Write(name, content);
+
+        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain(":1:").And.NotContain("Path ''").And.NotContain("line 0, position 0");
+    }
+
+    [Theory]
+    [InlineData("prompt,aspect\nA kite,9:16\n", "unknown column 'aspect'; did you mean 'aspect_ratio'?")]
+    [InlineData("Prompt,aspect_ratio\nA kite,9:16\n", "Did you mean 'prompt' for 'Prompt'?")]
+    [InlineData("prompt;aspect_ratio\nA kite;9:16\n", "this header seems to use ';'")]
+    public async Task A_CSV_header_close_to_the_known_columns_gets_a_suggestion(string content, string expected)
+    {
+        await using var run = await CliRun.StartAsync();
+        var file = run.Write("sheet.csv", content);
+
+        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain(expected);
+        run.Simulator.RequestCount.Should().Be(0);
+    }
+
+    [Theory]
     [InlineData("b.jsonl", "{\"id\":\"ok\",\"prompt\":\"A kite\"}\n{\"id\":\"x\",\"prompt\":\"  \"}\n", ":2: \"prompt\" is empty or only spaces")]
     [InlineData("b.jsonl", "{\"prompt\":\"A kite\"}\n\n{\"prompt\":\"a\",\"prompt\":\"b\"}\n", ":3: a field appears twice ('prompt')")]
     [InlineData("b.csv", "prompt,id\nA kite,k\n\"   \",x\n", ":3: \"prompt\" is empty or only spaces")]

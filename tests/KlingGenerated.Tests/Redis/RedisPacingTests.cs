@@ -261,6 +261,19 @@ public sealed class RedisPacingTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_pacer_key_of_another_type_is_reported_as_WRONGTYPE_not_as_unreachable()
+    {
+        using var connection = await redis.ConnectAsync();
+        var resilience = new KlingResilienceOptions { CreateTaskPermitLimit = 20, CreateTaskWindow = TimeSpan.FromSeconds(10) };
+        using var pacer = new KlingRedisCreateTaskPacer(connection, "key-" + Guid.NewGuid().ToString("N"), resilience, new KlingRedisPacingOptions { WhenUnavailable = RedisUnavailableMode.Fail });
+        await connection.GetDatabase().StringSetAsync(pacer.Key, "another program's value");
+
+        var error = (await FluentActions.Awaiting(async () => await pacer.AcquireAsync(CancellationToken.None)).Should().ThrowAsync<KlingRedisPacingException>()).Which;
+
+        error.Message.Should().Contain("WRONGTYPE").And.Contain("another kind of value").And.Contain("KeyPrefix").And.NotContain("could not be reached");
+    }
+
+    [Fact]
     public async Task Pacing_goes_back_to_Redis_when_Redis_is_back()
     {
         await using var ownRedis = await RedisServer.StartAsync();
