@@ -75,9 +75,7 @@ public sealed class ModelFamilyTests(SimulatorFixture fixture)
         typed.GetType().Should().Be(KlingModels.Find(model)!.RequestType);
         var written = JObject.Parse(JsonConvert.SerializeObject(typed));
         JToken.DeepEquals(written, example).Should().BeTrue("{0} round-trips: {1}", model, written);
-        written.Properties().Select(p => p.Name).Should().Equal(["model", "input"], "the discriminator leads, as before: ledger keys hash this text");
-        JsonConvert.SerializeObject(new CreateTaskRequest { CallBackUrl = new Uri("https://example.com/cb"), Input = new CreateTaskInput { Prompt = "p" } })
-            .Should().StartWith($$"""{"model":"{{KlingModels.ModelOf(typeof(CreateTaskRequest))}}","callBackUrl":"https://example.com/cb","input":""");
+        written.Properties().Select(p => p.Name).Should().Equal(["model", "input"], "the discriminator leads, as before: batch ledger keys hash this text");
     }
 
     [Theory]
