@@ -25,7 +25,7 @@ public partial class KlingClient
             }
         }
 
-        var submission = new KlingCreateTaskSubmission((request.Content as JsonBodyContent)?.Body as CreateTaskRequest);
+        var submission = new KlingCreateTaskSubmission((request.Content as JsonBodyContent)?.Body as VideoTaskRequest);
         // The spend gate: priced and reserved before the journal hears of it or anything is sent; refused here, nothing leaves.
         var spend = KlingSpendGate.Reserve(submission.Request, _options.Pricing, _options.Budget);
         var journal = _options.CreateTaskJournal;

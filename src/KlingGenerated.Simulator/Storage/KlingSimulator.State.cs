@@ -145,8 +145,8 @@ public sealed partial class KlingSimulator
                 else
                 {
                     _expiredTasks += change.Expired;
-                    // Older state files counted expired tasks only: each is charged a task of the document's default input.
-                    _charged += change.ExpiredCredits ?? change.Expired * (_options.CreditsPerTask ?? SimulatedTask.PriceOf("{}"));
+                    // Older state files counted expired tasks only: each is charged the lowest price in the document.
+                    _charged += change.ExpiredCredits ?? change.Expired * (_options.CreditsPerTask ?? (long)Math.Ceiling(KlingPricing.Document.LowestPrice ?? 0m));
                 }
             }
 

@@ -10,7 +10,7 @@ public static class KlingBudgetExtensions
     /// of kind <see cref="KlingErrorKind.BudgetExceeded"/>). The price is given back only when the outcome says no task
     /// was created (<see cref="KlingApiException.TaskMayExist"/> false).
     /// </summary>
-    public static Task<CreateTaskResponse> CreateTaskAsync(this IKlingClient client, CreateTaskRequest request, KlingBudget budget, CancellationToken cancellationToken = default)
+    public static Task<CreateTaskResponse> CreateTaskAsync(this IKlingClient client, VideoTaskRequest request, KlingBudget budget, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);

@@ -16,9 +16,11 @@ public sealed class KlingPricing
     private static readonly Lazy<KlingPricing> LazyDocument = new(() => FromDocument(KlingOpenApiDocument.Root), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly IReadOnlyList<ModelPrice> _models;
+    private readonly JObject _root; // the document the prices came from: its schemas give an absent input's default
 
-    private KlingPricing(string unit, string? readOn, IReadOnlyList<ModelPrice> models)
+    private KlingPricing(JObject root, string unit, string? readOn, IReadOnlyList<ModelPrice> models)
     {
+        _root = root;
         Unit = unit;
         ReadOn = readOn;
         _models = models;
@@ -35,6 +37,9 @@ public sealed class KlingPricing
 
     /// <summary>The models priced, by their wire name.</summary>
     public IReadOnlyList<string> Models => [.. _models.Select(m => m.Model)];
+
+    /// <summary>The lowest price of any priced task, or null when nothing is priced: a budget below it pays for nothing.</summary>
+    public decimal? LowestPrice => _models.SelectMany(m => m.Credits.Values).DefaultIfEmpty().Min() is var min && _models.Any(m => m.Credits.Count > 0) ? min : null;
 
     /// <summary>Reads the pricing of an OpenAPI document's text (a copy of the document, to check a change of it).</summary>
     /// <exception cref="InvalidOperationException">The document has no <c>x-kling-pricing</c> on createTask, or it is malformed.</exception>
@@ -67,11 +72,11 @@ public sealed class KlingPricing
             models.Add(changed);
         }
 
-        return new KlingPricing(Unit, ReadOn, models);
+        return new KlingPricing(_root, Unit, ReadOn, models);
     }
 
     /// <summary>The credits <paramref name="request"/> costs, or null when these prices do not cover its model or input value.</summary>
-    public decimal? PriceOf(CreateTaskRequest request)
+    public decimal? PriceOf(VideoTaskRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         return PriceOf(JObject.FromObject(request, Newtonsoft.Json.JsonSerializer.Create(KlingClient.CallbackSerializerSettings)));
@@ -92,7 +97,7 @@ public sealed class KlingPricing
     }
 
     /// <summary>Describes the price of <paramref name="request"/> for a message, such as <c>42 credits (duration 5, prices read 2026-12)</c>.</summary>
-    public string Describe(CreateTaskRequest request)
+    public string Describe(VideoTaskRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var body = JObject.FromObject(request, Newtonsoft.Json.JsonSerializer.Create(KlingClient.CallbackSerializerSettings));
@@ -113,44 +118,55 @@ public sealed class KlingPricing
     /// <summary>The price table of the body's model (an empty one when unpriced) and the value of its priced input.</summary>
     private (ModelPrice Model, string? Value) Inputs(JObject body)
     {
-        var modelName = body["model"]?.Type == JTokenType.String ? (string?)body["model"] : SchemaDefault("model");
+        var modelName = body["model"]?.Type == JTokenType.String ? (string?)body["model"] : null;
         var model = _models.FirstOrDefault(m => m.Model == modelName)
             ?? new ModelPrice(modelName ?? string.Empty, _models.FirstOrDefault()?.PricedBy ?? "duration", new Dictionary<string, decimal>());
         var token = (body["input"] as JObject)?[model.PricedBy];
         var value = token is null || token.Type == JTokenType.Null
-            ? InputDefault(model.PricedBy) // absent: the service applies its default, and charges for it
+            ? InputDefault(model.Model, model.PricedBy) // absent: the service applies its default, and charges for it
             : token.Type is JTokenType.String or JTokenType.Integer or JTokenType.Float ? Convert.ToString(((JValue)token).Value, CultureInfo.InvariantCulture) : null;
         return (model, value);
     }
 
-    private static string? SchemaDefault(string property) =>
-        Property(KlingOpenApiDocument.Root, "CreateTaskRequest", property) is { } schema ? (string?)schema["default"] : null;
-
-    private static string? InputDefault(string input)
+    /// <summary>The <c>x-service-default</c> (else <c>default</c>) of the model's input field, from the request schema its discriminator maps it to.</summary>
+    private string? InputDefault(string model, string input)
     {
-        var root = KlingOpenApiDocument.Root;
-        if (Property(root, "CreateTaskRequest", "input") is not JObject inputSchema
-            || KlingOpenApiDocument.Resolve(root, inputSchema)["properties"]?[input] is not { } field)
+        var body = CreateTask(_root)?["requestBody"]?["content"]?["application/json"]?["schema"];
+        if (body is null || KlingOpenApiDocument.Resolve(_root, body)["discriminator"]?["mapping"]?[model] is not JValue { Value: string reference })
         {
             return null;
         }
 
-        var schema = KlingOpenApiDocument.Resolve(root, field);
-        return (string?)(schema["x-service-default"] ?? schema["default"]);
+        var request = KlingOpenApiDocument.Resolve(_root, new JObject { ["$ref"] = reference });
+        if (PropertyOf(request, "input") is not { } inputSchema || PropertyOf(inputSchema, input) is not { } field)
+        {
+            return null;
+        }
+
+        return (string?)(field["x-service-default"] ?? field["default"]);
     }
 
-    private static JObject? Property(JObject root, string schemaName, string property) =>
-        root["components"]?["schemas"]?[schemaName] is { } schema
-            && KlingOpenApiDocument.Resolve(root, schema)["properties"]?[property] is { } node
-            ? KlingOpenApiDocument.Resolve(root, node) as JObject
-            : null;
-
-    private static KlingPricing FromDocument(JObject root)
+    /// <summary>A property's schema, resolved, looking through <c>allOf</c>.</summary>
+    private JToken? PropertyOf(JToken schema, string name)
     {
-        var operation = root["paths"]?.Children<JProperty>()
+        var resolved = KlingOpenApiDocument.Resolve(_root, schema);
+        if (resolved["properties"]?[name] is { } property)
+        {
+            return KlingOpenApiDocument.Resolve(_root, property);
+        }
+
+        return (resolved["allOf"] as JArray ?? []).Select(part => PropertyOf(part, name)).FirstOrDefault(p => p is not null);
+    }
+
+    private static JObject? CreateTask(JObject root) =>
+        root["paths"]?.Children<JProperty>()
             .SelectMany(path => path.Value.Children<JProperty>())
             .Select(method => method.Value as JObject)
             .FirstOrDefault(o => (string?)o?["operationId"] == "CreateTask");
+
+    private static KlingPricing FromDocument(JObject root)
+    {
+        var operation = CreateTask(root);
         if (operation?["x-kling-pricing"] is not JObject pricing)
         {
             throw new InvalidOperationException("The OpenAPI document has no x-kling-pricing on the CreateTask operation; the client cannot price a task.");
@@ -172,7 +188,7 @@ public sealed class KlingPricing
             models.Add(new ModelPrice(model, by, credits));
         }
 
-        return new KlingPricing((string?)pricing["unit"] ?? "credits", (string?)pricing["readOn"], models);
+        return new KlingPricing(root, (string?)pricing["unit"] ?? "credits", (string?)pricing["readOn"], models);
     }
 
     private sealed record ModelPrice(string Model, string PricedBy, IReadOnlyDictionary<string, decimal> Credits);

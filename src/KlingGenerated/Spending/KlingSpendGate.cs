@@ -21,7 +21,7 @@ internal sealed class KlingSpendGate
     }
 
     /// <summary>Reserves the request's price against the budgets, or throws <see cref="KlingErrorKind.BudgetExceeded"/> (nothing sent). Null when there is no budget.</summary>
-    public static KlingSpendGate? Reserve(CreateTaskRequest? request, KlingPricing pricing, KlingBudget? clientBudget)
+    public static KlingSpendGate? Reserve(VideoTaskRequest? request, KlingPricing pricing, KlingBudget? clientBudget)
     {
         var call = Call.Value;
         if (call is not null)
@@ -77,7 +77,7 @@ internal sealed class KlingSpendGate
     /// (the gate above, which knows whether the body left); any other client (a fake, a decorator) is gated here, around
     /// the call, and settled by what the call ended with: released only on an error that says no task was created.
     /// </summary>
-    public static async Task<TResult> WithCallBudgetAsync<TResult>(IKlingClient client, KlingBudget budget, CreateTaskRequest request, Func<Task<TResult>> create)
+    public static async Task<TResult> WithCallBudgetAsync<TResult>(IKlingClient client, KlingBudget budget, VideoTaskRequest request, Func<Task<TResult>> create)
     {
         if (client is KlingClient)
         {

@@ -21,7 +21,9 @@ public sealed class PricingTests
     public void An_absent_duration_is_priced_at_the_service_default()
     {
         KlingPricing.Document.PriceOf(Request(null)).Should().Be(42m, "the service makes 5 seconds when duration is absent (x-service-default)");
-        KlingPricing.Document.PriceOf("""{"input":{"prompt":"p"}}""").Should().Be(42m, "an absent model is the schema's default model");
+        KlingPricing.Document.PriceOf("""{"model":"kling/v2-5-turbo-text-to-video-pro","input":{"prompt":"p"}}""").Should().Be(42m);
+        KlingPricing.Document.PriceOf("""{"input":{"prompt":"p"}}""").Should().BeNull("a body without a model has no price");
+        KlingPricing.Document.LowestPrice.Should().Be(42m);
     }
 
     [Fact]
