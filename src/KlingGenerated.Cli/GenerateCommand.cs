@@ -94,7 +94,7 @@ internal static class GenerateCommand
         };
     }
 
-    private static async Task<string> SubmitAsync(CommandContext context, Endpoint endpoint, CreateTaskRequest request, Ledger.TaskLedger ledger, bool waiting)
+    private static async Task<string> SubmitAsync(CommandContext context, Endpoint endpoint, CreateTaskRequest request, Ledger.ITaskLedger ledger, bool waiting)
     {
         context.Stage = CommandStage.Submitting;
         var taskId = await Ledger.LedgeredCreate.CreateTaskAsync(ledger, endpoint.LedgerName, endpoint.Client, request, context.CancellationToken);

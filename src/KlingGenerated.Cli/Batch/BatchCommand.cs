@@ -93,7 +93,7 @@ internal static class BatchCommand
                 throw new UsageException($"{Text.Safe(settings.File)} has no valid request; nothing was sent.");
             }
 
-            using var running = RunLock.Take(ledger.Path, endpoint.LedgerName, lines.Select(l => l.Key), settings.File);
+            using var running = ledger.LocalFile is { } ledgerFile ? RunLock.Take(ledgerFile, endpoint.LedgerName, lines.Select(l => l.Key), settings.File) : null; // a shared ledger claims each line in its own transaction instead
             // The balance first: it proves the service answers (a dead one fails here: exit 3, nothing sent) and guards the budget.
             double? available;
             try
@@ -113,7 +113,7 @@ internal static class BatchCommand
             var json = parse.GetValue(GlobalOptions.Json);
             if (json)
             {
-                await output.WriteLineAsync(JsonConvert.SerializeObject(result.Summary(errors, ledger.Path), Formatting.None));
+                await output.WriteLineAsync(JsonConvert.SerializeObject(result.Summary(errors, ledger.Location), Formatting.None));
             }
             else
             {
@@ -123,10 +123,10 @@ internal static class BatchCommand
                 }
             }
 
-            await error.WriteLineAsync(result.Closing(errors.Count, ledger.Path, settings.MaxCredits));
+            await error.WriteLineAsync(result.Closing(errors.Count, ledger.Location, settings.MaxCredits));
             if (result.Interrupted)
             {
-                await error.WriteLineAsync($"Interrupted: submitting stopped and everything is recorded in {ledger.Path}. Resume with: {ResumeCommand(parse)}");
+                await error.WriteLineAsync($"Interrupted: submitting stopped and everything is recorded in {ledger.Location}. Resume with: {ResumeCommand(parse)}");
             }
 
             code = result.Interrupted ? Interrupted : result.ExitCode;

@@ -9,7 +9,7 @@ namespace KlingGenerated.Cli.Batch;
 /// One run of a batch: resumes from the ledger (done lines skipped, created tasks waited on and downloaded, uncertain
 /// lines reported), submits the rest through the client's pacing, waits concurrently and downloads each result as it ends.
 /// </summary>
-internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error, CliTerminal terminal, BatchBudget budget)
+internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error, CliTerminal terminal, BatchBudget budget)
 {
     private const int MaxSubmitters = 8;
     private readonly BatchTotals _totals = new(settings.RateLimit, TimeSpan.FromSeconds(settings.RateWindowSeconds));
@@ -29,7 +29,7 @@ internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batc
         _display = new BatchDisplay(error, _totals, terminal.Live && terminal.Ansi, terminal.Width);
         var skipped = statuses.Count(s => s.Phase == Phase.Done);
         await error.WriteLineAsync($"Batch {Text.Safe(Path.GetFileName(batchPath))}: {lines.Count} line(s); {skipped} already done, {statuses.Count(s => s.Phase == Phase.Uncertain)} uncertain, "
-            + $"{statuses.Count(s => s.TaskId is not null && s.Phase != Phase.Done && s.Phase != Phase.Failed)} to wait for, {statuses.Count(s => s.Phase == Phase.Queued)} to submit at {settings.RateLimit} per {_totals.WindowText}. Ledger: {ledger.Path}");
+            + $"{statuses.Count(s => s.TaskId is not null && s.Phase != Phase.Done && s.Phase != Phase.Failed)} to wait for, {statuses.Count(s => s.Phase == Phase.Queued)} to submit at {settings.RateLimit} per {_totals.WindowText}. Ledger: {ledger.Location}");
 
         try
         {
@@ -105,7 +105,7 @@ internal sealed class BatchRun(TaskLedger ledger, Endpoint endpoint, string batc
     }
 
     /// <summary>The ledger's batch rows of this endpoint by line key, whatever file, folder or name they were sent from.</summary>
-    internal static ILookup<string, LedgerEntry> Known(TaskLedger ledger, string endpoint) =>
+    internal static ILookup<string, LedgerEntry> Known(ITaskLedger ledger, string endpoint) =>
         ledger.BatchLines(endpoint).ToLookup(e => e.LineKey!, StringComparer.Ordinal);
 
     /// <summary>

@@ -16,7 +16,7 @@ internal sealed class LedgerJournal : IKlingCreateTaskJournal
     private readonly ConditionalWeakTable<CreateTaskRequest, Tracked> _tracked = [];
 
     /// <summary>Makes the createTask of <paramref name="request"/> record into submission <paramref name="id"/> (already queued).</summary>
-    public Tracked Track(TaskLedger ledger, long id, CreateTaskRequest request)
+    public Tracked Track(ITaskLedger ledger, long id, CreateTaskRequest request)
     {
         var tracked = new Tracked(ledger, id);
         _tracked.AddOrUpdate(request, tracked);
@@ -97,9 +97,9 @@ internal sealed class LedgerJournal : IKlingCreateTaskJournal
     private static readonly Lock CreatedGate = new();
 
     /// <summary>One createTask being recorded.</summary>
-    internal sealed class Tracked(TaskLedger ledger, long id)
+    internal sealed class Tracked(ITaskLedger ledger, long id)
     {
-        public TaskLedger Ledger => ledger;
+        public ITaskLedger Ledger => ledger;
 
         public long Id => id;
 

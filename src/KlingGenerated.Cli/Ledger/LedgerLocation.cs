@@ -52,5 +52,5 @@ internal static class LedgerLocation
         Path.Combine(Path.GetDirectoryName(Resolve(parse))!, "simulator-state.json");
 
     /// <summary>Opens the ledger the options choose.</summary>
-    public static TaskLedger Open(ParseResult parse) => TaskLedger.Open(Resolve(parse));
+    public static ITaskLedger Open(ParseResult parse) => TaskLedger.Open(Resolve(parse));
 }

@@ -1,7 +1,7 @@
 namespace KlingGenerated.Cli.Ledger;
 
 /// <summary>Records every state change a wait sees in the ledger, then passes the record on (to the progress display).</summary>
-internal sealed class LedgerProgress(TaskLedger ledger, string endpoint, string taskId, IProgress<TaskRecord>? next) : IProgress<TaskRecord>
+internal sealed class LedgerProgress(ITaskLedger ledger, string endpoint, string taskId, IProgress<TaskRecord>? next) : IProgress<TaskRecord>
 {
     private string? _last;
 

@@ -7,7 +7,7 @@ internal static class ResultFiles
 {
     /// <summary>Downloads the first of <paramref name="urls"/> to <c>DIR/&lt;taskId&gt;.mp4</c> (a safe name); returns the full path.</summary>
     /// <exception cref="ResultExpiredException">The result host no longer serves the file.</exception>
-    public static async Task<string> SaveAsync(TaskLedger ledger, Endpoint endpoint, string taskId, IReadOnlyList<Uri> urls, string directory,
+    public static async Task<string> SaveAsync(ITaskLedger ledger, Endpoint endpoint, string taskId, IReadOnlyList<Uri> urls, string directory,
         DateTimeOffset? finishedAt, CancellationToken cancellationToken, bool overwrite = true)
     {
         if (urls.Count == 0)

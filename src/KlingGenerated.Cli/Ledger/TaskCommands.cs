@@ -25,7 +25,7 @@ internal static class TaskCommands
                 .Where(e => wanted is not ("uncertain" or "sending") || e.IsUncertain).ToList();
             var problems = ledger.Unreadable.ToList();
             var json = parse.GetValue(GlobalOptions.Json);
-            var rows = json ? entries.Select(e => (Entry: e, Json: ToJson(e, ledger.Path, problems))).Where(r => r.Json is not null).ToList() : null;
+            var rows = json ? entries.Select(e => (Entry: e, Json: ToJson(e, ledger.Location, problems))).Where(r => r.Json is not null).ToList() : null;
             foreach (var problem in problems)
             {
                 await error.WriteLineAsync($"warning (ledger-error): {Text.Safe(problem, 400)}");
@@ -39,7 +39,7 @@ internal static class TaskCommands
 
             if (entries.Count == 0)
             {
-                await error.WriteLineAsync($"No tasks{(wanted is null ? string.Empty : $" in state {wanted}")}{(from is null ? string.Empty : " in that time")} in the ledger {ledger.Path}.");
+                await error.WriteLineAsync($"No tasks{(wanted is null ? string.Empty : $" in state {wanted}")}{(from is null ? string.Empty : " in that time")} in the ledger {ledger.Location}.");
                 return;
             }
 
@@ -300,7 +300,7 @@ internal static class TaskCommands
     };
 
     /// <summary>A task lives on the endpoint that created it: asking another one would answer "not found" for a paid task.</summary>
-    internal static void EnsureSameEndpoint(TaskLedger ledger, Endpoint endpoint, string id)
+    internal static void EnsureSameEndpoint(ITaskLedger ledger, Endpoint endpoint, string id)
     {
         if (ledger.Find(id) is { } known && known.Endpoint != endpoint.LedgerName)
         {

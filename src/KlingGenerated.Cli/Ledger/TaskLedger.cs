@@ -15,7 +15,7 @@ namespace KlingGenerated.Cli.Ledger;
 /// before they return, so they survive a power cut too; the others are synced with the next of those. No secret is stored:
 /// only the endpoint's address.
 /// </remarks>
-internal sealed class TaskLedger : IAsyncDisposable, IDisposable
+internal sealed class TaskLedger : ITaskLedger, IAsyncDisposable
 {
     private const int SchemaVersion = 1;
     private static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
@@ -32,6 +32,12 @@ internal sealed class TaskLedger : IAsyncDisposable, IDisposable
 
     /// <summary>The ledger file.</summary>
     public string Path { get; }
+
+    /// <inheritdoc />
+    public string Location => Path;
+
+    /// <inheritdoc />
+    public string? LocalFile => Path;
 
     /// <summary>The rows that could not be read so far (each said once), which reads skipped.</summary>
     public IReadOnlyList<string> Unreadable => [.. _unreadable.Distinct(StringComparer.Ordinal)];

@@ -1,0 +1,61 @@
+namespace KlingGenerated.Cli.Ledger;
+
+/// <summary>
+/// The task ledger, wherever it lives: a SQLite file on this machine (<see cref="TaskLedger"/>) or a PostgreSQL database
+/// shared by many machines. Same journal everywhere: a createTask is queued, marked "sending" (committed before its body
+/// leaves), then created, uncertain, rejected or not sent; then the task's states, result URLs and downloaded file.
+/// </summary>
+/// <remarks>Every write is one transaction, committed before the method returns; a failure throws <see cref="LedgerException"/>.</remarks>
+internal interface ITaskLedger : IDisposable
+{
+    /// <summary>Where the ledger is, as it may be shown to the user (a path, or a connection without its password).</summary>
+    string Location { get; }
+
+    /// <summary>The ledger's file when it is a local file (SQLite), else null.</summary>
+    string? LocalFile { get; }
+
+    /// <summary>The rows that could not be read so far (each said once), which reads skipped.</summary>
+    IReadOnlyList<string> Unreadable { get; }
+
+    /// <summary>Records a createTask about to be handed to the client (nothing sent yet); returns its submission id.</summary>
+    long RecordQueued(string endpoint, string requestJson, string? batch = null, string? lineKey = null, int? lineNumber = null);
+
+    /// <summary>Records that the request is leaving for the service now: from here on, a task may exist.</summary>
+    void MarkSending(long submission);
+
+    /// <summary>Records that the service refused the request with HTTP 429, which creates nothing: safe to send again.</summary>
+    void MarkQueuedAgain(long submission);
+
+    /// <summary>Records the task id the service answered.</summary>
+    void RecordCreated(long submission, string taskId);
+
+    /// <summary>Records a createTask whose outcome is unknown: the task may exist and may be charged.</summary>
+    void RecordUncertain(long submission, string message);
+
+    /// <summary>Records a createTask that surely created nothing (refused by the service).</summary>
+    void RecordRejected(long submission, string message);
+
+    /// <summary>Records a createTask that was never sent: nothing was created.</summary>
+    void RecordNotSent(long submission, string message);
+
+    /// <summary>Records what a query about <paramref name="taskId"/> said; a task unknown to the ledger is added.</summary>
+    void RecordState(string endpoint, string taskId, TaskRecord record);
+
+    /// <summary>Records the file a task's result was saved to.</summary>
+    void RecordFile(string endpoint, string taskId, string path);
+
+    /// <summary>Another submission to the same endpoint that already holds <paramref name="taskId"/>, or null.</summary>
+    LedgerEntry? FindOtherHolder(long submission, string taskId);
+
+    /// <summary>The entry of a task, or null when the ledger does not know it.</summary>
+    LedgerEntry? Find(string taskId);
+
+    /// <summary>Entries, newest first, optionally only in <paramref name="state"/> (a task state or an outcome) and since a time.</summary>
+    IReadOnlyList<LedgerEntry> List(string? state, DateTimeOffset? since);
+
+    /// <summary>Every batch line sent to <paramref name="endpoint"/>, whatever file it came from, oldest first.</summary>
+    IReadOnlyList<LedgerEntry> BatchLines(string endpoint);
+
+    /// <summary>The most a task of <paramref name="endpoint"/> has cost (creditsConsumed as the service reported it), or null.</summary>
+    double? ObservedTaskCost(string endpoint);
+}
