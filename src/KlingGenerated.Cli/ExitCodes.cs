@@ -84,7 +84,7 @@ internal static class ExitCodes
         bool? mayExist = context.Stage switch
         {
             CommandStage.Submitting => service?.Outcome.TaskMayExist ?? exception is CliServiceException,
-            CommandStage.Submitted when taskId is not null => true,
+            CommandStage.Submitted when taskId is not null && service?.Kind != KlingErrorKind.TaskFailed => true,
             _ => null,
         };
         return new CliFailure(code, kind, TerminalText.Safe(TerminalText.WithoutUserInfo(OneLine(line))), taskId, exception as KlingApiException, mayExist);
