@@ -11,6 +11,15 @@ namespace KlingGenerated.Simulator;
 /// <param name="CreatedAt">When its create was accepted; its state and rate window follow from it.</param>
 internal sealed record SimulatedTask(string TaskId, string KeyId, string Param, Uri? CallBackUrl, bool Fails, DateTimeOffset CreatedAt)
 {
+    /// <summary>The model the task was created for: the <c>model</c> of its validated request, as it was sent.</summary>
+    public string? Model { get; } = ModelOf(Param);
+
+    /// <summary>The task id prefix the service gives a model's tasks: its family, the model id up to its first '/' (<c>task_{family}_…</c>).</summary>
+    public static string TaskIdPrefix(string? model) =>
+        "task_" + new string((model?.Split('/')[0] ?? string.Empty).Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.').ToArray()) + "_";
+
+    private static string? ModelOf(string param) => JsonNode.Parse(param)?["model"] is JsonValue model && model.TryGetValue<string>(out var id) ? id : null;
+
     public string StateAt(DateTimeOffset now, KlingSimulatorOptions options)
     {
         var elapsed = now - CreatedAt;
@@ -40,7 +49,7 @@ internal sealed record SimulatedTask(string TaskId, string KeyId, string Param, 
         return new JsonObject
         {
             ["taskId"] = TaskId,
-            ["model"] = "kling/v2-5-turbo-text-to-video-pro",
+            ["model"] = Model,
             ["state"] = state,
             ["param"] = Param,
             ["resultJson"] = state == "success" ? new JsonObject { ["resultUrls"] = new JsonArray(new Uri(baseUrl, $"files/{TaskId}.mp4").AbsoluteUri) }.ToJsonString(KlingSimulator.Json) : string.Empty,

@@ -25,7 +25,7 @@ public partial class KlingClient
             }
         }
 
-        var submission = new KlingCreateTaskSubmission((request.Content as JsonBodyContent)?.Body as CreateTaskRequest);
+        var submission = new KlingCreateTaskSubmission((request.Content as JsonBodyContent)?.Body as VideoTaskRequest);
         var tracker = new KlingOperation.BodyTracker();
         request.Options.Set(KlingOperation.BodyKey, tracker);
         var journal = _options.CreateTaskJournal;

@@ -12,7 +12,9 @@ public sealed partial class KlingSimulator
 
         // Parse and keep only declared fields before anything is charged: what fails here costs nothing.
         var request = JsonNode.Parse(caller.Body!)!.AsObject();
-        var param = StrictJson.KeepDeclared(request, "CreateTaskRequest").ToJsonString(Json);
+        var kept = StrictJson.KeepDeclaredBody("CreateTask", request);
+        var param = kept.ToJsonString(Json);
+        var prefix = SimulatedTask.TaskIdPrefix((string?)kept["model"]);
         var callBack = (string?)request["callBackUrl"] is { } url ? new Uri(url) : null;
         SimulatedTask task;
         lock (_gate)
@@ -32,7 +34,7 @@ public sealed partial class KlingSimulator
             }
 
             window.Enqueue(now);
-            var taskId = $"task_kling_{now.ToUnixTimeMilliseconds()}{Interlocked.Increment(ref _taskCounter):D4}";
+            var taskId = $"{prefix}{now.ToUnixTimeMilliseconds()}{Interlocked.Increment(ref _taskCounter):D4}";
             task = new SimulatedTask(taskId, caller.KeyId, param, callBack, caller.Fault.GenerationFailed, now);
             _tasks[taskId] = task;
         }
