@@ -135,6 +135,10 @@ public class KlingApiException : Exception
     internal static KlingApiException ForOutcome(KlingOutcome outcome, string detail, Exception? innerException) =>
         new(outcome, serverMessage: null, retryAfter: null, detail.TrimEnd('.'), innerException);
 
+    /// <summary>Creates the exception for a createTask the spend gate refused: nothing was sent.</summary>
+    internal static KlingApiException ForBudgetExceeded(string detail) =>
+        new(KlingOutcome.BudgetExceeded(), serverMessage: null, retryAfter: null, detail.TrimEnd('.'), innerException: null);
+
     /// <summary>Creates the exception for a wait for <paramref name="taskId"/> that ran out of time: the task exists and may still finish.</summary>
     internal static KlingApiException ForWaitTimeout(string taskId, string? lastState, string message)
     {

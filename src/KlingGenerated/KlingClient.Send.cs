@@ -28,10 +28,20 @@ public partial class KlingClient
         var submission = new KlingCreateTaskSubmission((request.Content as JsonBodyContent)?.Body as VideoTaskRequest);
         var tracker = new KlingOperation.BodyTracker();
         request.Options.Set(KlingOperation.BodyKey, tracker);
+        // The spend gate: priced and reserved before the journal hears of it or anything is sent; refused here, nothing leaves.
+        var spend = KlingSpendGate.Reserve(submission.Request, _options.Pricing, _options.Budget);
         var journal = _options.CreateTaskJournal;
         if (journal is not null)
         {
-            await journal.CreatingAsync(submission, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await journal.CreatingAsync(submission, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                spend?.Settle(taskMayExist: false);
+                throw;
+            }
         }
 
         if (request.Content is { } content)
@@ -67,6 +77,7 @@ public partial class KlingClient
                 telemetry.TaskMayExist = mayExist;
             }
 
+            spend?.Settle(mayExist);
             if (journal is not null)
             {
                 try
@@ -83,6 +94,7 @@ public partial class KlingClient
             throw;
         }
 
+        spend?.Settle(taskMayExist: true);
         if (journal is not null)
         {
             try

@@ -28,7 +28,7 @@ public sealed class KlingOutcome
     /// <summary>
     /// Which rule decided: the <c>id</c> of a rule in the document's <c>x-error-classification</c> (<c>http-5xx</c>,
     /// <c>not-sent</c>...), or, for what the client decides itself, <c>task-failed</c>, <c>wait-timeout</c>,
-    /// <c>journal-failed</c> or <c>not-used</c>.
+    /// <c>journal-failed</c>, <c>budget-exceeded</c> or <c>not-used</c>.
     /// </summary>
     public string Rule { get; }
 
@@ -77,6 +77,10 @@ public sealed class KlingOutcome
     /// <summary>A task created and charged whose journal record failed: the id is kept, the task exists.</summary>
     internal static KlingOutcome JournalFailed(string? operationId, string taskId) =>
         new(operationId, "journal-failed", false, KlingErrorKind.Unknown, 200, 200, true, true, false, true, taskId);
+
+    /// <summary>A createTask the spend gate refused before anything was sent: nothing exists; sending it again is refused the same way until the budget allows it.</summary>
+    internal static KlingOutcome BudgetExceeded() =>
+        new("CreateTask", "budget-exceeded", false, KlingErrorKind.BudgetExceeded, 0, null, true, false, false, false, null);
 
     /// <summary>An answer the client does not use (a record of another task, a redirect an HttpClient followed): not retried as is.</summary>
     internal static KlingOutcome NotUsed(string? operationId, int code, int? httpStatus) =>
