@@ -207,7 +207,10 @@ public sealed class TelemetryTests(SimulatorFixture fixture, ITestOutputHelper o
 
         var created = await client.CreateTaskAsync(Request(new Uri(receiver.Urls[0] + "/hook")));
         await fixture.Simulator.CallbacksDrainedAsync();
-        var delivery = receiver.LogEntries.Should().ContainSingle().Subject.RequestMessage;
+        // Callbacks are delivered at least once: on a loaded machine the simulator may resend one whose answer was slow.
+        var deliveries = receiver.LogEntries.Select(e => e.RequestMessage).ToList();
+        deliveries.Should().NotBeEmpty().And.OnlyContain(d => d.Body == deliveries[0].Body);
+        var delivery = deliveries[0];
         var timestamp = delivery.Headers!["X-Webhook-Timestamp"].Single();
         var signature = delivery.Headers["X-Webhook-Signature"].Single();
         KlingWebhook.ParseAndVerify(delivery.Body!, timestamp, signature, SimulatorFixture.HmacKey, tolerance: null, now: null, logger);
