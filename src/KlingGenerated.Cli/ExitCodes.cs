@@ -61,7 +61,7 @@ internal static class ExitCodes
                 $"task {e.TaskId ?? taskId} failed (failCode {(string.IsNullOrEmpty(e.FailCode) ? "none" : e.FailCode)}): {(string.IsNullOrWhiteSpace(e.FailMessage) ? "the service gave no reason" : e.FailMessage.Trim().TrimEnd('.'))}. The task is final; submit a new one, perhaps with a changed prompt."),
             KlingApiException { Kind: KlingErrorKind.NotFound } e when context.CommandName == "credits" => (ServiceError, "service-error",
                 $"the service has no such endpoint ({e.ServerMessage ?? e.Message}). Check --base-url / KIE_BASE_URL: it is the service's root, such as https://api.kie.ai/."),
-            KlingApiException { Kind: KlingErrorKind.NotFound } e when context.CommandName == "status" => (ServiceError, "service-error",
+            KlingApiException { Kind: KlingErrorKind.NotFound } e when context.CommandName is "status" or "download" => (ServiceError, "not-found", // as wait says it
                 $"task {taskId} was not found ({e.ServerMessage ?? e.Message}). Check the task id (a task just created can take a few seconds to appear) and that --base-url / KIE_BASE_URL is the service's root, such as https://api.kie.ai/."),
             // The library's outcome says nothing was sent; a connection never made is the network or the base URL.
             KlingApiException { Outcome.Rule: "not-sent", InnerException: HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError } inner }

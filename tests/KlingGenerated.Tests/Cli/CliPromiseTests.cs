@@ -30,6 +30,20 @@ public sealed class CliPromiseTests
         Directory.Exists(Path.Combine(run.Folder, "never")).Should().BeFalse();
     }
 
+    [Theory]
+    [InlineData("wait")]
+    [InlineData("status")]
+    [InlineData("download")]
+    public async Task An_id_the_service_does_not_know_is_the_same_json_kind_not_found_in_every_command(string command)
+    {
+        await using var run = await CliRun.StartAsync();
+
+        var result = await run.RunAsync(command, "task_typo", "--json");
+
+        result.ExitCode.Should().Be(3, result.Stderr);
+        ((string)JObject.Parse(result.Stdout)["error"]!["kind"]!).Should().Be("not-found", result.Stdout);
+    }
+
     [Fact]
     public async Task Wait_for_an_id_neither_the_ledger_nor_the_service_knows_fails_with_not_found_and_asks_only_a_few_times()
     {
