@@ -70,7 +70,7 @@ public sealed class GeneratedClassifierTests
     /// <summary>Generates the table from <paramref name="document"/>, compiles it on its own, and builds the classifier on it.</summary>
     private static KlingOutcomeClassifier Classifier(string document)
     {
-        var assembly = ReadmeProgram.Compile(OutcomeTableGenerator.Generate(document), "KlingOutcomeTable.g.cs");
+        var assembly = ReadmeProgram.CompileWithTestReferences(OutcomeTableGenerator.Generate(document), "KlingOutcomeTable.g.cs");
         var table = assembly.GetType("KlingGenerated.KlingOutcomeTable", throwOnError: true)!;
         object Field(string name) => table.GetField(name, BindingFlags.Static | BindingFlags.NonPublic)!.GetValue(null)!;
 

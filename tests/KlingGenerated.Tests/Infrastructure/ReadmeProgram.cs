@@ -64,6 +64,27 @@ public static class ReadmeProgram
     }
 
     /// <summary>
+    /// Compiles generated code (not a page's block) against every assembly this test process has, with a console
+    /// project's implicit usings, and loads it here; fails on any error or warning.
+    /// </summary>
+    public static System.Reflection.Assembly CompileWithTestReferences(string code, string fileName)
+    {
+        var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(path => MetadataReference.CreateFromFile(path));
+        var compilation = CSharpCompilation.Create(
+            Path.GetFileNameWithoutExtension(fileName),
+            [CSharpSyntaxTree.ParseText(code, parse, fileName), CSharpSyntaxTree.ParseText(new SnippetProject("console", []).ImplicitUsings(), parse, "GlobalUsings.g.cs")],
+            references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        using var image = new MemoryStream();
+        var result = compilation.Emit(image);
+        result.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).Should().BeEmpty($"{fileName} compiles without warnings");
+        result.Success.Should().BeTrue();
+        return System.Reflection.Assembly.Load(image.ToArray());
+    }
+
+    /// <summary>
     /// Writes the program with the assemblies of its packages into a new folder and starts it with <c>dotnet</c>, with
     /// the given environment variables and arguments, in <paramref name="workingDirectory"/>.
     /// </summary>
