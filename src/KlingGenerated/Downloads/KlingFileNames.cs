@@ -52,7 +52,7 @@ public static class KlingFileNames
 
     private static bool IsSafeStem(string stem) =>
         stem.Length is > 0 and <= MaxStemLength
-        && stem.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') // a dot for model families such as task_kling-2.6_…
+        && stem.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') // a dot: task ids of dotted model families keep their name
         && stem[0] is not ('-' or '.') // not mistaken for an option by a shell tool, not hidden
         && stem[^1] != '.' && !stem.Contains("..", StringComparison.Ordinal) // Windows drops a trailing dot; no parent-folder look-alike
         && !IsWindowsDeviceName(stem.Split('.')[0]); // CON.x is the device too
