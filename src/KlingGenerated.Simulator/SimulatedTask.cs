@@ -36,6 +36,12 @@ internal sealed record SimulatedTask(string TaskId, string KeyId, string Param, 
         return elapsed < Duration(options) ? "generating" : Fails ? "fail" : "success";
     }
 
+    /// <summary>What the task was charged: <see cref="KlingSimulatorOptions.CreditsPerTask"/> when set, else the document's price of its request.</summary>
+    public long Credits(KlingSimulatorOptions options) => options.CreditsPerTask ?? PriceOf(Param);
+
+    /// <summary>The document's price (x-kling-pricing) of a create request's declared fields; 0 for a request the document does not price.</summary>
+    public static long PriceOf(string param) => (long)Math.Ceiling(KlingPricing.Document.PriceOf(param) ?? 0m);
+
     public bool ExpiredAt(DateTimeOffset now, KlingSimulatorOptions options) => now - CreatedAt >= options.TaskRetention;
 
     public static TimeSpan Duration(KlingSimulatorOptions options) => options.WaitingFor + options.QueuingFor + options.GeneratingFor;
@@ -60,7 +66,7 @@ internal sealed record SimulatedTask(string TaskId, string KeyId, string Param, 
             ["completeTime"] = ended ? completeTime.ToUnixTimeMilliseconds() : null,
             ["updateTime"] = (ended ? completeTime : now).ToUnixTimeMilliseconds(),
             // Charged when the create was accepted, as the balance says (GET /api/v1/chat/credit), whatever the task's end.
-            ["creditsConsumed"] = options.CreditsPerTask,
+            ["creditsConsumed"] = Credits(options),
         };
     }
 

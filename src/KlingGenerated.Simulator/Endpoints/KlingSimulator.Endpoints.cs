@@ -28,7 +28,8 @@ public sealed partial class KlingSimulator
                 return Task.FromResult(new Answer(429, Envelope(429, $"The request frequency is too high: at most {_options.RateLimit} new tasks per {_options.RateLimitWindow.TotalSeconds:0.###} s per key."), Math.Max(1, retryAfter)));
             }
 
-            if (BalanceLocked() < _options.CreditsPerTask)
+            var price = _options.CreditsPerTask ?? SimulatedTask.PriceOf(param);
+            if (BalanceLocked() < price)
             {
                 return Task.FromResult(new Answer(200, Envelope(402, "Credits insufficient")));
             }
@@ -37,6 +38,7 @@ public sealed partial class KlingSimulator
             var taskId = $"{prefix}{now.ToUnixTimeMilliseconds()}{Interlocked.Increment(ref _taskCounter):D4}";
             task = new SimulatedTask(taskId, caller.KeyId, param, callBack, caller.Fault.GenerationFailed, now);
             _tasks[taskId] = task;
+            _charged += price;
         }
 
         // The task is on disk before its id is answered. If the disk refuses, the task exists but its id is not given:
