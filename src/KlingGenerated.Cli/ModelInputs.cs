@@ -144,13 +144,16 @@ internal sealed class ModelInputs
         }
 
         body["input"] = input;
-        var problems = KlingOpenApiContract.ValidateRequest("POST", "api/v1/jobs/createTask", new MemoryStream(Encoding.UTF8.GetBytes(body.ToString(Formatting.None))));
-        if (problems.Count > 0)
+        // A body the model's type can carry goes to the library, which checks it and the ledger records a refusal as not
+        // sent; one it cannot carry (a required input missing) is refused here, with the document's own sentences.
+        try
         {
-            // Reported as the library reports its own check (same exit code and wording): it is the same document.
+            return body.ToObject<VideoTaskRequest>()!;
+        }
+        catch (JsonException)
+        {
+            var problems = KlingOpenApiContract.ValidateRequest("POST", "api/v1/jobs/createTask", new MemoryStream(Encoding.UTF8.GetBytes(body.ToString(Formatting.None))));
             throw new System.ComponentModel.DataAnnotations.ValidationException(string.Join(" ", problems));
         }
-
-        return body.ToObject<VideoTaskRequest>()!;
     }
 }
