@@ -26,9 +26,24 @@ public partial class KlingClient
             Serializer.Serialize(writer, body, typeof(T));
         }
 
+        // UTF-8 would silently turn a lone UTF-16 surrogate into U+FFFD: the service would get (and charge for) another text.
+        if (text.HasLoneSurrogate())
+        {
+            throw LoneSurrogate(body);
+        }
+
         var content = new JsonBodyContent(text.ToUtf8(), body);
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         return content;
+    }
+
+    /// <summary>Names every string field of <paramref name="body"/> that holds a lone UTF-16 surrogate, as the validator names fields.</summary>
+    private static System.ComponentModel.DataAnnotations.ValidationException LoneSurrogate<T>(T body)
+    {
+        var fields = Newtonsoft.Json.Linq.JToken.FromObject(body!, Serializer).SelectTokens("$..*").OfType<Newtonsoft.Json.Linq.JValue>()
+            .Where(v => v.Value is string text && OpenApi.SchemaValidator.LoneSurrogateAt(text) >= 0)
+            .Select(v => $"{v.Path} is not text: it contains a lone UTF-16 surrogate (half of an emoji, say), which is not Unicode and cannot be sent.");
+        return new System.ComponentModel.DataAnnotations.ValidationException("The request was not sent: " + string.Join(" ", fields) + " Fix the value.");
     }
 
     /// <summary>Deserializes the buffered body; see Templates/Client.Class.ReadObjectResponse.liquid.</summary>
@@ -197,6 +212,9 @@ internal sealed class PooledTextWriter : TextWriter
     }
 
     public override void Write(string? value) => Write(value.AsSpan());
+
+    /// <summary>True when the text holds a lone UTF-16 surrogate, which UTF-8 cannot carry.</summary>
+    public bool HasLoneSurrogate() => OpenApi.SchemaValidator.LoneSurrogateAt(_buffer.AsSpan(0, _length)) >= 0;
 
     public byte[] ToUtf8()
     {

@@ -15,7 +15,7 @@ namespace KlingGenerated.OpenApi;
 // CUSTOM: NSwag emits no check for multipleOf, and binary division gets 0.3 / 0.1 wrong, so both client and simulator use this.
 internal static partial class SchemaValidator
 {
-    /// <summary>Relative tolerance of <c>multipleOf</c>: 0.3 and 0.7 are multiples of 0.1, 0.55 is not.</summary>
+    /// <summary>The absolute tolerance of <c>multipleOf</c> when the schema states no <c>x-multipleOf-tolerance</c>: 0.3 and 0.7 are multiples of 0.1, 0.55 is not.</summary>
     internal const double MultipleOfTolerance = 1e-9;
 
     /// <summary>Validates <paramref name="value"/> and returns one sentence per violation, naming the JSON field.</summary>
@@ -35,7 +35,13 @@ internal static partial class SchemaValidator
     }
 
     /// <summary>True when <paramref name="value"/> is a whole multiple of <paramref name="step"/>, within the tolerance.</summary>
-    public static bool IsMultipleOf(double value, double step)
+    public static bool IsMultipleOf(double value, double step) => IsMultipleOf(value, step, MultipleOfTolerance);
+
+    /// <summary>
+    /// The document's rule (x-multipleOf-tolerance): <c>abs(value / step - round(value / step)) &lt;= tolerance</c>, an
+    /// absolute tolerance on the quotient, so 0.3000000002 is not a multiple of 0.1, as in the document and both ports.
+    /// </summary>
+    public static bool IsMultipleOf(double value, double step, double tolerance)
     {
         if (!double.IsFinite(value) || step <= 0)
         {
@@ -43,7 +49,7 @@ internal static partial class SchemaValidator
         }
 
         var quotient = value / step;
-        return Math.Abs(quotient - Math.Round(quotient)) <= MultipleOfTolerance * Math.Max(1.0, Math.Abs(quotient));
+        return Math.Abs(quotient - Math.Round(quotient)) <= tolerance;
     }
 
     // The dotted path of a field is built only when it is needed (an error, or an object to descend into).
@@ -92,7 +98,15 @@ internal static partial class SchemaValidator
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
-                CheckString(value.GetString()!, schema, name, ref errors);
+                if (TextOf(value) is { } text)
+                {
+                    CheckString(text, schema, name, ref errors);
+                }
+                else
+                {
+                    Add(ref errors, $"{name} is not text: it contains a lone UTF-16 surrogate (half of an emoji, say), which is not Unicode and cannot be sent.");
+                }
+
                 break;
             case JsonValueKind.Number:
                 CheckNumber(value.GetDouble(), schema, name, ref errors);
@@ -106,8 +120,53 @@ internal static partial class SchemaValidator
         }
     }
 
+    /// <summary>The string, or null when its JSON escapes make a lone UTF-16 surrogate (System.Text.Json refuses to read it).</summary>
+    private static string? TextOf(JsonElement value)
+    {
+        string text;
+        try
+        {
+            text = value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+
+        // System.Text.Json unescapes a lone surrogate escape (\ud83d) to U+FFFD; only then is the raw JSON read again.
+        return text.Contains('\uFFFD', StringComparison.Ordinal) && LoneSurrogateEscape.IsMatch(value.GetRawText()) ? null : text;
+    }
+
+    private static readonly Regex LoneSurrogateEscape = new(
+        @"\\u[dD][89aAbB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89aAbB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}",
+        RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
+    /// <summary>The index of the first lone UTF-16 surrogate in <paramref name="text"/>, or -1.</summary>
+    internal static int LoneSurrogateAt(ReadOnlySpan<char> text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     private static void CheckString(string text, CompiledSchema schema, FieldPath name, ref List<string>? errors)
     {
+        if (LoneSurrogateAt(text) is var at and >= 0)
+        {
+            Add(ref errors, $"{name} is not text: it contains a lone UTF-16 surrogate (U+{(int)text[at]:X4} at index {at}), which is not Unicode and cannot be sent.");
+            return;
+        }
+
         // Lengths count UTF-16 code units, as the service most likely does (see docs/reliability.md, "How length is counted").
         if (schema.MinLength is { } min && text.Length < min)
         {
@@ -142,7 +201,7 @@ internal static partial class SchemaValidator
             Add(ref errors, $"{name} must be at most {Format(max)}, not {Format(number)}.");
         }
 
-        if (schema.MultipleOf is { } step && !IsMultipleOf(number, step))
+        if (schema.MultipleOf is { } step && !IsMultipleOf(number, step, schema.MultipleOfTolerance))
         {
             Add(ref errors, $"{name} must be a multiple of {Format(step)}, not {Format(number)}.");
         }
@@ -230,7 +289,8 @@ internal static partial class SchemaValidator
             Minimum = (double?)schema["minimum"];
             Maximum = (double?)schema["maximum"];
             MultipleOf = (double?)schema["multipleOf"];
-            Pattern = (string?)schema["pattern"] is { } pattern ? new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)) : null;
+            MultipleOfTolerance = (double?)schema["x-multipleOf-tolerance"] ?? SchemaValidator.MultipleOfTolerance;
+            Pattern = (string?)schema["pattern"] is { } pattern ? new Regex(EcmaEnd(pattern), RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)) : null;
             FormatUri = (string?)schema["format"] == "uri";
             Required = (schema["required"] as JArray)?.Select(r => (string)r!).ToArray() ?? [];
             MinItems = (long?)schema["minItems"];
@@ -254,7 +314,16 @@ internal static partial class SchemaValidator
 
         public double? MultipleOf { get; }
 
+        public double MultipleOfTolerance { get; }
+
         public Regex? Pattern { get; }
+
+        /// <summary>
+        /// JSON Schema patterns are ECMA-262, whose <c>$</c> matches only at the very end; .NET's also matches before a
+        /// final newline, which let a callBackUrl ending in "\n" through. A pattern's final <c>$</c> becomes <c>\z</c>.
+        /// </summary>
+        private static string EcmaEnd(string pattern) =>
+            pattern.EndsWith('$') && !pattern.EndsWith("\\$", StringComparison.Ordinal) ? pattern[..^1] + "\\z" : pattern;
 
         public bool FormatUri { get; }
 

@@ -76,11 +76,28 @@ def validate_create_task(body):
         ratio = cfg / step
         if abs(ratio - round(ratio)) > tolerance:
             problems.append(f"input.cfg_scale must be a multiple of {step}, not {cfg}.")
+    # A lone UTF-16 surrogate is not Unicode text (UTF-8 cannot carry it): refused before sending, naming the field.
+    for field, value in _strings(body, ""):
+        if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+            problems.append(f"{field} is not text: it contains a lone UTF-16 surrogate.")
+    # JSON Schema's $ is ECMA-262's (the very end); Python's re.search also matches before a final newline.
+    callback = body.get("callBackUrl")
+    if isinstance(callback, str) and callback.endswith("\n"):
+        problems.append("callBackUrl must match its pattern: it ends with a newline.")
     for field, limit in _UTF16_LIMITS.items():
         value = body.get("input", {}).get(field.split(".")[1]) if isinstance(body.get("input"), dict) else None
         if isinstance(value, str) and utf16_length(value) > limit:
             problems.append(f"{field} must be at most {limit} UTF-16 code units, not {utf16_length(value)}.")
     return problems
+
+
+def _strings(value, field):
+    """Every string in a JSON value, with its dotted field path."""
+    if isinstance(value, str):
+        yield field, value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _strings(inner, f"{field}.{key}" if field else key)
 
 
 def validate_task_id(task_id):

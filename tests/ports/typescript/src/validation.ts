@@ -33,6 +33,15 @@ export function validateCreateTask(body: unknown): string[] {
   // JSON cannot carry NaN or infinities (JSON.stringify writes null): name the real problem first.
   const cfg = (body as { input?: { cfg_scale?: unknown } })?.input?.cfg_scale;
   if (typeof cfg === 'number' && !Number.isFinite(cfg)) problems.push(`input.cfg_scale must be a finite number, not ${cfg}.`);
+  // A lone UTF-16 surrogate is not Unicode text: UTF-8 would send U+FFFD instead. Refused before sending, naming the field.
+  const walk = (value: unknown, field: string): void => {
+    if (typeof value === 'string') {
+      if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) problems.push(`${field} is not text: it contains a lone UTF-16 surrogate.`);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) walk(inner, field ? `${field}.${key}` : key);
+    }
+  };
+  walk(body, '');
   createTask ??= compile();
   if (!createTask(body)) {
     for (const error of createTask.errors ?? []) {
