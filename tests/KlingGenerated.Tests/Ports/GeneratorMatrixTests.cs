@@ -13,8 +13,8 @@ namespace KlingGenerated.Tests.Ports;
 /// <summary>
 /// tests/generators/matrix.mjs: generators nobody on the project wrote, run against openapi/kling.openapi.yaml with pinned
 /// versions (Kiota for eight languages, openapi-typescript + openapi-fetch, hey-api). Every row generates; the C#,
-/// TypeScript and Python outputs compile; four clients run create -> wait -> result against the simulator and read a
-/// state the document does not list as its text; every generator warning is listed, with its cause, in docs/ports.md.
+/// TypeScript and Python outputs compile; three clients run create -> wait -> result against the simulator, and those
+/// and Kiota's TypeScript output read a state the document does not list as its text; every generator warning is listed, with its cause, in docs/ports.md.
 /// </summary>
 [Trait("Category", "Slow")] // minutes: eight Kiota runs, a dotnet build and three tsc runs (docs/testing.md)
 public sealed class GeneratorMatrixTests
@@ -29,7 +29,11 @@ public sealed class GeneratorMatrixTests
         "openapi-typescript+openapi-fetch", "hey-api",
     ];
 
-    private static readonly string[] RunEndToEnd = ["kiota-csharp", "kiota-typescript", "openapi-typescript+openapi-fetch", "hey-api"];
+    private static readonly string[] RunEndToEnd = ["kiota-csharp", "openapi-typescript+openapi-fetch", "hey-api"];
+
+    // Kiota's TypeScript output reads the unlisted state; its createTask is not run (docs/ports.md: it drops a derived
+    // request's fields when sending through the discriminator's base type).
+    private static readonly string[] ReadTheUnlistedState = [.. RunEndToEnd, "kiota-typescript"];
 
     [Fact]
     public async Task Every_generator_generates_and_the_compiled_clients_run_end_to_end_and_read_an_unlisted_state_as_text()
@@ -69,8 +73,13 @@ public sealed class GeneratorMatrixTests
 
         foreach (var generator in RunEndToEnd)
         {
+            ((bool?)rows[generator]["e2e"]).Should().BeTrue($"{generator} runs create -> wait -> result against the simulator: {rows[generator]}");
+        }
+
+        foreach (var generator in ReadTheUnlistedState)
+        {
             ((bool?)rows[generator]["compiles"]).Should().BeTrue($"{generator}'s output is compiled: {rows[generator]}");
-            ((bool?)rows[generator]["e2e"]).Should().BeTrue($"{generator} runs create -> wait -> result and prints the unlisted state '{UnlistedState}': {rows[generator]}");
+            ((bool?)rows[generator]["unlistedState"]).Should().BeTrue($"{generator} gives the caller the unlisted state '{UnlistedState}' as its text: {rows[generator]}");
         }
 
         ((bool?)rows["kiota-python"]["compiles"]).Should().BeTrue("Kiota's Python output byte-compiles");

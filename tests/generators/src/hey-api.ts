@@ -1,7 +1,7 @@
 // hey-api's end-to-end run: node dist/src/hey-api.js BASE_URL API_KEY run | state TASKID (see matrix.mjs).
 import { createClient } from '../out/hey-api/client/index.js';
 import { createTask, getTaskRecord } from '../out/hey-api/sdk.gen.js';
-import { KlingModel, TaskState, type OpenTaskState } from '../out/hey-api/types.gen.js';
+import { KlingModel, TaskState, type CreateTaskRequest, type OpenTaskState } from '../out/hey-api/types.gen.js';
 
 const [baseUrl, apiKey, mode, taskArg] = process.argv.slice(2) as [string, string, string, string | undefined];
 const client = createClient({ baseUrl, headers: { Authorization: `Bearer ${apiKey}` } });
@@ -14,7 +14,8 @@ async function state(taskId: string): Promise<{ state: OpenTaskState | undefined
 if (mode === 'state') {
   console.log(`STATE ${(await state(taskArg!)).state}`);
 } else {
-  const { data: created } = await createTask({ client, body: { model: KlingModel.KLING_V25_TURBO_TEXT_TO_VIDEO_PRO, input: { prompt: 'A paper boat drifting down a rain-soaked street at dusk.' } } });
+  const body: CreateTaskRequest = { model: KlingModel.KLING_V25_TURBO_TEXT_TO_VIDEO_PRO, input: { prompt: 'A paper boat drifting down a rain-soaked street at dusk.' } };
+  const { data: created } = await createTask({ client, body });
   const taskId = created?.data?.taskId;
   if (!taskId) throw new Error(`createTask answered ${JSON.stringify(created)}`);
   for (let i = 0; i < 600; i++) {

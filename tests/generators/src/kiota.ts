@@ -3,6 +3,7 @@
 import type { AuthenticationProvider, RequestInformation } from '@microsoft/kiota-abstractions';
 import { DefaultRequestAdapter } from '@microsoft/kiota-bundle';
 import { createKlingClient } from '../out/kiota-typescript/klingClient.js';
+import type { CreateTaskRequest } from '../out/kiota-typescript/models/index.js';
 
 const [baseUrl, apiKey, mode, taskArg] = process.argv.slice(2) as [string, string, string, string | undefined];
 const bearer: AuthenticationProvider = {
@@ -20,9 +21,11 @@ if (mode === 'state') {
   const state: string | null | undefined = (await record(taskArg!))?.state; // the open state is a plain string
   console.log(`STATE ${state}`);
 } else {
-  const created = await client.api.v1.jobs.createTask.post({ model: 'kling/v2-5-turbo-text-to-video-pro', input: { prompt: 'A paper boat drifting down a rain-soaked street at dusk.' } });
+  // The body is the text-to-video model's request; the base type's serializer picks it by `model` (the discriminator).
+  const body: CreateTaskRequest = { model: 'kling/v2-5-turbo-text-to-video-pro', input: { prompt: 'A paper boat drifting down a rain-soaked street at dusk.' } };
+  const created = await client.api.v1.jobs.createTask.post(body);
   const taskId = created?.data?.taskId;
-  if (!taskId) throw new Error(`createTask answered code ${created?.code}`);
+  if (!taskId) throw new Error(`createTask answered code ${created?.code}: ${JSON.stringify(created)}`);
   for (let i = 0; i < 600; i++) {
     const current = await record(taskId);
     if (current?.state === 'success') {
