@@ -76,8 +76,9 @@ internal sealed class Endpoint : IAsyncDisposable
         {
             o.ApiKey = apiKey;
             o.BaseUrl = url;
-            o.Resilience.MaxRetries = 3; // a person is waiting: give up on an unreachable service within seconds
-            o.Resilience.BaseDelay = TimeSpan.FromSeconds(0.5);
+            // The library's documented retry policy (docs/reliability.md) rides out what the service answers (a maintenance
+            // window, a 5xx); only an unreachable service is given up within seconds: a person is waiting.
+            o.Resilience.MaxUnreachableRetries = 2;
             o.CreateTaskJournal = Ledger.LedgerJournal.Shared; // the ledger marks a createTask "sending" as its body leaves, and records its outcome
             configure?.Invoke(o); // a command's own policy (kling batch: the account's pace, patient retries)
         });

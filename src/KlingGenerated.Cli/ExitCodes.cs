@@ -63,10 +63,11 @@ internal static class ExitCodes
                 $"the service has no such endpoint ({e.ServerMessage ?? e.Message}). Check --base-url / KIE_BASE_URL: it is the service's root, such as https://api.kie.ai/."),
             KlingApiException { Kind: KlingErrorKind.NotFound } e when context.CommandName == "status" => (ServiceError, "service-error",
                 $"task {taskId} was not found ({e.ServerMessage ?? e.Message}). Check the task id (a task just created can take a few seconds to appear) and that --base-url / KIE_BASE_URL is the service's root, such as https://api.kie.ai/."),
-            KlingApiException { InnerException: HttpRequestException inner } e when e.Message.StartsWith("Could not reach", StringComparison.Ordinal)
-                => (ServiceError, "service-error", $"could not reach the service ({inner.Message}). Check --base-url / KIE_BASE_URL and the network, then try again."),
-            KlingApiException { HttpStatus: null, Kind: not KlingErrorKind.TaskFailed } e when e.Message.StartsWith("Could not connect", StringComparison.Ordinal)
-                => (ServiceError, "service-error", "could not reach the service: " + e.Message.Replace("Check the base URL", "Check --base-url / KIE_BASE_URL", StringComparison.Ordinal)),
+            // The library's outcome says nothing was sent; a connection never made is the network or the base URL.
+            KlingApiException { Outcome.Rule: "not-sent", InnerException: HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError } inner }
+                => (ServiceError, "service-error", $"could not reach the service ({inner.Message}); nothing was sent. Check --base-url / KIE_BASE_URL and the network, then try again."),
+            KlingApiException { Outcome.Rule: "not-sent", InnerException: System.Net.Sockets.SocketException inner }
+                => (ServiceError, "service-error", $"could not reach the service ({inner.Message}); nothing was sent. Check --base-url / KIE_BASE_URL and the network, then try again."),
             KlingApiException e => (ServiceError, "service-error", e.Message),
             CliTimeoutException e => (TimedOut, "timed-out", e.Message),
             TimeoutException e => (TimedOut, "timed-out", e.Message),
@@ -77,11 +78,15 @@ internal static class ExitCodes
             IOException e => (ServiceError, "service-error", $"could not write the result ({e.Message}). Check --out and the free disk space."),
             _ => (ServiceError, "service-error", $"{exception.Message} (run with --verbose for details and report it)."),
         };
-        // A failed createTask: the library decided whether a task may exist (KlingApiException.TaskMayExist); anything
-        // else that stops a submission (invalid input, a cancel before the body left, the ledger before sending) sent nothing.
-        bool? mayExist = context.Stage == CommandStage.Submitting
-            ? service?.TaskMayExist ?? exception is CliServiceException
-            : null;
+        // Read from the library's outcome (KlingApiException.Outcome), never re-decided: while submitting, whether a task
+        // may exist (anything else that stops a submission, such as invalid input or a cancel before the body left, sent
+        // nothing); once a task id came back the task exists, whatever failed after it (a query, a download).
+        bool? mayExist = context.Stage switch
+        {
+            CommandStage.Submitting => service?.Outcome.TaskMayExist ?? exception is CliServiceException,
+            CommandStage.Submitted when taskId is not null && service?.Kind != KlingErrorKind.TaskFailed => true,
+            _ => null,
+        };
         return new CliFailure(code, kind, TerminalText.Safe(TerminalText.WithoutUserInfo(OneLine(line))), taskId, exception as KlingApiException, mayExist);
     }
 

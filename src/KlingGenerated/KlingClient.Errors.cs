@@ -13,31 +13,31 @@ public partial class KlingClient
         HttpRequestMessage request = response.RequestMessage ?? sent;
 
         // The API never redirects: a 3xx is not followed (the prompt and the key stay here), and one an HttpClient followed is not believed.
+        var bodyLeft = KlingOperation.BodyLeft(sent);
         if (status is >= 300 and <= 399)
         {
-            throw KlingApiException.ForRedirect(status, response.Headers.Location?.OriginalString);
+            throw KlingApiException.ForRedirect(KlingOperation.Outcome(sent, KlingAttempt.Http(status, envelope: false, 0, bodyLeft)), response.Headers.Location?.OriginalString);
         }
 
         if (request.RequestUri is { IsAbsoluteUri: true } reached && !IsUnder(client.BaseAddress ?? _requestBase, reached))
         {
-            throw KlingApiException.ForFollowedRedirect(client.BaseAddress ?? _requestBase, reached);
+            throw KlingApiException.ForFollowedRedirect(KlingOperation.IdOf(sent), client.BaseAddress ?? _requestBase, reached);
         }
 
+        // One outcome per answer, from the document's rules (Outcomes/KlingOutcomeClassifier.cs); nothing is decided here.
         var contentType = response.Content.Headers.ContentType?.MediaType;
-        var creates = KlingResilienceHandler.IsCreateTask(request);
-        // An answer to a createTask that is a success or any 5xx, but cannot be read, may stand for a created task.
-        var unreadableMayHaveCreated = creates && status is (>= 200 and <= 299) or >= 500;
-        var body = await ReadBodyAsync(client, request, response, cancellationToken).ConfigureAwait(false)
-            ?? throw KlingApiException.ForUnreadableBody(status, $"a body larger than the {_options.MaxResponseBytes} bytes this client reads (see KlingClientOptions.MaxResponseBytes)", retryAfter, unreadableMayHaveCreated);
+        var body = await ReadBodyAsync(client, sent, response, cancellationToken).ConfigureAwait(false)
+            ?? throw KlingApiException.ForUnreadableBody(KlingOperation.Outcome(sent, KlingAttempt.Http(status, envelope: false, 0, bodyLeft)), $"a body larger than the {_options.MaxResponseBytes} bytes this client reads (see KlingClientOptions.MaxResponseBytes)", retryAfter);
 
         if (!ServiceEnvelope.TryRead(body.Memory.Span, out var code, out var message))
         {
-            throw KlingApiException.ForUnreadableBody(status, WithoutKey(DescribeBody(body.Memory.Span, contentType))!, retryAfter, unreadableMayHaveCreated);
+            throw KlingApiException.ForUnreadableBody(KlingOperation.Outcome(sent, KlingAttempt.Http(status, envelope: false, 0, bodyLeft)), WithoutKey(DescribeBody(body.Memory.Span, contentType))!, retryAfter);
         }
 
-        if (status is < 200 or > 299 || code != 200)
+        var outcome = KlingOperation.Outcome(sent, KlingAttempt.Http(status, envelope: true, code, bodyLeft));
+        if (!outcome.IsSuccess)
         {
-            throw KlingApiException.ForAnswer(code == 200 ? status : code, status, WithoutKey(message), retryAfter, creates);
+            throw KlingApiException.ForAnswer(outcome, WithoutKey(message), retryAfter);
         }
     }
 
@@ -56,14 +56,14 @@ public partial class KlingClient
         }
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested && deadline is { IsCancellationRequested: true })
         {
-            var creates = KlingResilienceHandler.IsCreateTask(request);
-            throw KlingApiException.ForTimeout(
+            var outcome = KlingOperation.Outcome(request, KlingAttempt.TimedOut(KlingOperation.BodyLeft(request)));
+            throw KlingApiException.ForOutcome(outcome,
                 $"The service sent the headers of {request.Method} {request.RequestUri?.AbsolutePath} but not the rest of the answer within {client.Timeout.TotalSeconds:0.#} s (HttpClient.Timeout). " +
-                (creates ? "The task may or may not have been created: check your callback or the credits before submitting again" : "Try again later"), exception, taskMayExist: creates);
+                (outcome.TaskMayExist ? "The task may or may not have been created: check your callback or the credits before submitting again" : "Try again later"), exception);
         }
         catch (IOException exception) when (!cancellationToken.IsCancellationRequested)
         {
-            throw KlingApiException.ForBrokenAnswer(request, exception, attempts: 1, retried: false);
+            throw KlingResilienceHandler.BrokenAnswer(request, exception, attempts: 1, retried: false);
         }
     }
 

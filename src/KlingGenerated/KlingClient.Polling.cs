@@ -124,7 +124,7 @@ public partial class KlingClient
             var taskId = created.Data?.TaskId;
             if (string.IsNullOrEmpty(taskId))
             {
-                throw KlingApiException.ForAcceptedWithoutTaskId("no task id"); // CreateTaskAsync already refuses this
+                throw KlingApiException.ForAcceptedWithoutTaskId(KlingOutcomeClassifier.Document.Classify(operationId: null, billable: true, KlingAttempt.Http(200, envelope: false, 0)), "no task id"); // CreateTaskAsync already refuses this
             }
 
             telemetry?.Created(taskId);

@@ -3,16 +3,16 @@ using System.Text.Json;
 
 namespace KlingGenerated;
 
-// CUSTOM: every request goes through one hand-written send (Templates/Client.Class.liquid calls it), so a failure is
-// decided once, here and in KlingResilienceHandler: whether a createTask may have created a task, and whether a retry is
-// safe, become KlingApiException.TaskMayExist and IsRetryable; and the createTask journal hears about every submission.
+// CUSTOM: every request goes through one hand-written send (Templates/Client.Class.liquid calls it). The operation is
+// known by its operationId (KlingOperation); the document's rules decide each attempt's outcome once
+// (KlingOutcomeClassifier), and this file only tracks whether a billable body started to leave and tells the journal.
 public partial class KlingClient
 {
-    private async Task<HttpResponseMessage> SendCheckedAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendCheckedAsync(HttpClient client, HttpRequestMessage request, OperationTelemetry? telemetry, CancellationToken cancellationToken)
     {
-        if (!KlingResilienceHandler.IsCreateTask(request))
+        if (!KlingOperation.IsBillable(request))
         {
-            var answer = await SendMappedAsync(client, request, submission: null, cancellationToken).ConfigureAwait(false);
+            var answer = await SendMappedAsync(client, request, cancellationToken).ConfigureAwait(false);
             try
             {
                 await ProcessResponseAsync(client, request, answer, cancellationToken).ConfigureAwait(false);
@@ -26,6 +26,8 @@ public partial class KlingClient
         }
 
         var submission = new KlingCreateTaskSubmission((request.Content as JsonBodyContent)?.Body as VideoTaskRequest);
+        var tracker = new KlingOperation.BodyTracker();
+        request.Options.Set(KlingOperation.BodyKey, tracker);
         // The spend gate: priced and reserved before the journal hears of it or anything is sent; refused here, nothing leaves.
         var spend = KlingSpendGate.Reserve(submission.Request, _options.Pricing, _options.Budget);
         var journal = _options.CreateTaskJournal;
@@ -44,19 +46,20 @@ public partial class KlingClient
 
         if (request.Content is { } content)
         {
-            request.Content = new SendingContent(content, submission, journal);
+            request.Content = new SendingContent(content, submission, tracker, journal);
         }
 
         HttpResponseMessage response;
         string taskId;
         try
         {
-            response = await SendMappedAsync(client, request, submission, cancellationToken).ConfigureAwait(false);
+            response = await SendMappedAsync(client, request, cancellationToken).ConfigureAwait(false);
             try
             {
                 await ProcessResponseAsync(client, request, response, cancellationToken).ConfigureAwait(false);
                 var (id, missing) = TaskIdOf(response);
-                taskId = id ?? throw KlingApiException.ForAcceptedWithoutTaskId(missing);
+                taskId = id ?? throw KlingApiException.ForAcceptedWithoutTaskId(
+                    KlingOperation.Outcome(request, KlingAttempt.Http((int)response.StatusCode, envelope: false, 0, KlingOperation.BodyLeft(request))), missing);
             }
             catch
             {
@@ -66,18 +69,14 @@ public partial class KlingClient
         }
         catch (Exception exception)
         {
-            // A body that never started to leave created nothing, whatever the pipeline guessed.
-            if (!submission.Sent && exception is KlingApiException { TaskMayExist: true } unsent)
+            // The outcome decided by the classifier is read, never changed; without one (the caller cancelled, a
+            // journal exception) a task may exist exactly when the last attempt's body had started to leave.
+            var mayExist = exception is KlingApiException api ? api.Outcome.TaskMayExist : submission.Sent && KlingOperation.BodyLeft(request);
+            if (telemetry is not null)
             {
-                unsent.TaskMayExist = false;
+                telemetry.TaskMayExist = mayExist;
             }
 
-            var mayExist = submission.Sent && exception switch
-            {
-                KlingApiException api => api.TaskMayExist,
-                OperationCanceledException => true, // the caller stopped waiting for an answer to a request that left
-                _ => true,
-            };
             spend?.Settle(mayExist);
             if (journal is not null)
             {
@@ -105,7 +104,7 @@ public partial class KlingClient
             catch (Exception exception)
             {
                 response.Dispose();
-                throw KlingApiException.ForUnjournaledTask(taskId, exception);
+                throw KlingApiException.ForUnjournaledTask(KlingOperation.IdOf(request), taskId, exception);
             }
         }
 
@@ -113,35 +112,27 @@ public partial class KlingClient
     }
 
     /// <summary>Sends, turning what a bare HttpClient throws into KlingApiException (the resilience handler already did when it is there).</summary>
-    private static async Task<HttpResponseMessage> SendMappedAsync(HttpClient client, HttpRequestMessage request, KlingCreateTaskSubmission? submission, CancellationToken cancellationToken)
+    private static async Task<HttpResponseMessage> SendMappedAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var creates = submission is not null;
         try
         {
             return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException exception) when (!cancellationToken.IsCancellationRequested)
         {
-            var nothingSent = (creates && !submission!.Sent) || KlingResilienceHandler.NothingWasSent(exception);
-            throw KlingApiException.ForTransportFailure(
-                nothingSent
-                    ? $"Could not reach the service for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}): nothing was sent{(creates ? ", so no task was created and nothing was charged" : string.Empty)}. Check the base URL, the network and any proxy, then try again"
-                    : creates
-                        ? $"The connection failed after the createTask request was sent ({exception.Message}). The task may or may not have been created: check your callback or the credits before submitting again"
-                        : $"The connection to the service failed for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}). Try again later",
-                exception, taskMayExist: creates, nothingSent: nothingSent);
+            throw KlingResilienceHandler.TransportFailure(request, exception, attempts: 1);
         }
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested && exception.InnerException is TimeoutException)
         {
-            var mayExist = creates && submission!.Sent;
-            throw KlingApiException.ForTimeout(
+            var outcome = KlingOperation.Outcome(request, KlingAttempt.TimedOut(KlingOperation.BodyLeft(request)));
+            throw KlingApiException.ForOutcome(outcome,
                 $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath} within {client.Timeout.TotalSeconds:0.#} s (HttpClient.Timeout). " +
-                (mayExist ? "The task may or may not have been created: check your callback or the credits before submitting again" : creates ? "Nothing was sent, so no task was created" : "Try again later"),
-                exception, mayExist);
+                (outcome.TaskMayExist ? "The task may or may not have been created: check your callback or the credits before submitting again" : outcome.IsBillable ? "Nothing was sent, so no task was created" : "Try again later"),
+                exception);
         }
         catch (IOException exception) when (!cancellationToken.IsCancellationRequested)
         {
-            throw KlingApiException.ForBrokenAnswer(request, exception, attempts: 1, retried: false);
+            throw KlingResilienceHandler.BrokenAnswer(request, exception, attempts: 1, retried: false);
         }
     }
 
@@ -176,12 +167,14 @@ public partial class KlingClient
     {
         private readonly HttpContent _inner;
         private readonly KlingCreateTaskSubmission _submission;
+        private readonly KlingOperation.BodyTracker _tracker;
         private readonly IKlingCreateTaskJournal? _journal;
 
-        public SendingContent(HttpContent inner, KlingCreateTaskSubmission submission, IKlingCreateTaskJournal? journal)
+        public SendingContent(HttpContent inner, KlingCreateTaskSubmission submission, KlingOperation.BodyTracker tracker, IKlingCreateTaskJournal? journal)
         {
             _inner = inner;
             _submission = submission;
+            _tracker = tracker;
             _journal = journal;
             foreach (var header in inner.Headers)
             {
@@ -192,6 +185,7 @@ public partial class KlingClient
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
             _submission.BeginAttempt();
+            _tracker.Begun = true;
             if (_journal is not null)
             {
                 try
@@ -200,11 +194,14 @@ public partial class KlingClient
                 }
                 catch
                 {
-                    _submission.UndoAttempt(); // the journal refused: this body never leaves
+                    _submission.UndoAttempt(); // the journal refused: this body never leaves, and the submission stops
+                    _tracker.Left = false;
+                    _tracker.Refused = true;
                     throw;
                 }
             }
 
+            _tracker.Left = true; // from the first byte on, the service may create the task
             await _inner.CopyToAsync(stream, context, cancellationToken).ConfigureAwait(false);
         }
 

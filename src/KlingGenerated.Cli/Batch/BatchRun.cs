@@ -214,13 +214,20 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
         {
             // Interrupted: the task keeps running; the next run waits for it.
         }
+        catch (KlingApiException exception) when (exception.Kind != KlingErrorKind.TaskFailed)
+        {
+            // The task was not reported failed: a query that kept failing or a wait that ran out says nothing about the
+            // task, which may still succeed. The line stays unfinished, and the next run waits for it again.
+            status.Note = exception is { Kind: KlingErrorKind.Timeout, TaskId: not null } waited
+                ? $"still {waited.LastState ?? "not visible"} after {settings.TimeoutMinutes.ToString(CultureInfo.InvariantCulture)} min; run again to keep waiting"
+                : $"still unfinished: {ExitCodes.OneLine(exception.Message)} Run again to keep waiting";
+            _display.Event($"line {status.Label}: unfinished {Text.Safe(taskId)}: {Text.Safe(status.Note, 160)}");
+        }
         catch (Exception exception)
         {
-            // Whatever one task or its answer does wrong (an unreadable resultJson, a broken download, a ledger write)
-            // fails its line, never the run: the other lines go on.
-            status.Note = exception is KlingApiException { Kind: KlingErrorKind.Timeout, TaskId: not null } waited
-                ? $"still {waited.LastState ?? "not visible"} after {settings.TimeoutMinutes.ToString(CultureInfo.InvariantCulture)} min; run again to keep waiting"
-                : ExitCodes.OneLine(exception.Message);
+            // Whatever one task or its answer does wrong (a failed task, an unreadable resultJson, a broken download, a
+            // ledger write) fails its line, never the run: the other lines go on.
+            status.Note = ExitCodes.OneLine(exception.Message);
             Move(status, Phase.Failed);
             _display.Event($"line {status.Label}: failed {Text.Safe(taskId)}: {Text.Safe(status.Note, 160)}");
         }

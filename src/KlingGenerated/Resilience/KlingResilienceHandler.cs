@@ -68,7 +68,7 @@ public sealed class KlingResilienceHandler : DelegatingHandler
                 UseJitter = true,
                 Delay = options.BaseDelay,
                 MaxDelay = options.MaxDelay,
-                ShouldHandle = args => ShouldRetryAsync(args.Outcome, args.Context.Properties.GetValue(RequestKey, null!), args.Context.CancellationToken),
+                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context.Properties.GetValue(RequestKey, null!), args.AttemptNumber)),
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome)),
                 OnRetry = args => // Telemetry/ResilienceTelemetry.cs: an event with the delay, and a log line
                 {
@@ -81,7 +81,7 @@ public sealed class KlingResilienceHandler : DelegatingHandler
         // Every createTask attempt, retries included, waits for a pacing permit; queries are not paced.
         builder.AddRateLimiter(new Polly.RateLimiting.RateLimiterStrategyOptions
         {
-            RateLimiter = args => IsCreateTask(args.Context.Properties.GetValue(RequestKey, null!))
+            RateLimiter = args => KlingOperation.IsBillable(args.Context.Properties.GetValue(RequestKey, null!))
                 ? ResilienceTelemetry.Timed(_pacer.AcquireAsync(args.Context.CancellationToken), args.Context.Properties.GetValue(RequestKey, null!))
                 : KlingCreateTaskPacer.NoWait,
         });
@@ -91,7 +91,7 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     /// <inheritdoc />
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var creates = IsCreateTask(request);
+        var billable = KlingOperation.IsBillable(request);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(RequestKey, request);
@@ -99,48 +99,82 @@ public sealed class KlingResilienceHandler : DelegatingHandler
         {
             return await _pipeline.ExecuteAsync(static (ctx, state) => SendOnceAsync(ctx, state.Request, state.Handler), context, (Handler: this, Request: request)).ConfigureAwait(false);
         }
-        catch (TimeoutRejectedException exception) when (!cancellationToken.IsCancellationRequested && creates && !context.Properties.GetValue(SentKey, false))
+        catch (TimeoutRejectedException exception) when (!cancellationToken.IsCancellationRequested && billable && !context.Properties.GetValue(SentKey, false))
         {
-            throw KlingApiException.ForTimeout($"createTask waited {exception.Timeout.TotalSeconds:0.#} s for a pacing permit and was not sent; nothing was created. Submit fewer tasks at once, or raise KlingResilienceOptions.TotalTimeout", exception, taskMayExist: false);
+            throw KlingApiException.ForOutcome(KlingOperation.Outcome(request, KlingAttempt.TimedOut(bodyLeft: false)),
+                $"createTask waited {exception.Timeout.TotalSeconds:0.#} s for a pacing permit and was not sent; nothing was created. Submit fewer tasks at once, or raise KlingResilienceOptions.TotalTimeout", exception);
         }
         catch (TimeoutRejectedException exception) when (!cancellationToken.IsCancellationRequested)
         {
             // The message states the time really waited: attempts, backoff and pacing included, not just one timeout.
             var waited = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
             var attempts = context.Properties.GetValue(AttemptsKey, 1);
-            throw KlingApiException.ForTimeout(creates
+            var outcome = KlingOperation.Outcome(request, KlingAttempt.TimedOut(KlingOperation.BodyLeft(request)));
+            throw KlingApiException.ForOutcome(outcome, outcome.TaskMayExist
                 ? $"createTask got no complete answer within {exception.Timeout.TotalSeconds:0.#} s (waited {waited:0.#} s in all). The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again"
-                : exception.Timeout == _options.TotalTimeout
-                    ? $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath} within {exception.Timeout.TotalSeconds:0.#} s, retries included ({attempts} attempt{(attempts == 1 ? string.Empty : "s")}, the total timeout). Try again later"
-                    : $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath}: {attempts} attempt{(attempts == 1 ? string.Empty : "s")} of {exception.Timeout.TotalSeconds:0.#} s each timed out, {waited:0.#} s in all. Try again later", exception, taskMayExist: creates);
+                : billable
+                    ? $"createTask timed out after {waited:0.#} s before its body started to leave: nothing was sent, so no task was created and nothing was charged. Try again"
+                    : exception.Timeout == _options.TotalTimeout
+                        ? $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath} within {exception.Timeout.TotalSeconds:0.#} s, retries included ({attempts} attempt{(attempts == 1 ? string.Empty : "s")}, the total timeout). Try again later"
+                        : $"The service did not answer {request.Method} {request.RequestUri?.AbsolutePath}: {attempts} attempt{(attempts == 1 ? string.Empty : "s")} of {exception.Timeout.TotalSeconds:0.#} s each timed out, {waited:0.#} s in all. Try again later", exception);
         }
         catch (HttpRequestException exception) when (!cancellationToken.IsCancellationRequested)
         {
             var attempts = context.Properties.GetValue(AttemptsKey, 1);
-            throw KlingApiException.ForTransportFailure(
-                NothingWasSent(exception)
-                    ? $"Could not connect to the service for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}) in {attempts} attempt{(attempts == 1 ? string.Empty : "s")}: nothing was sent{(creates ? ", so no task was created and nothing was charged" : string.Empty)}. Check the base URL, the network and any proxy, then try again"
-                    : creates
-                        ? $"The connection failed after the createTask request was sent ({exception.Message}). The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again"
-                        : $"The connection to the service failed for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}) in {attempts} attempt{(attempts == 1 ? string.Empty : "s")}. Try again later",
-                exception, taskMayExist: creates, nothingSent: NothingWasSent(exception));
+            throw TransportFailure(request, exception, attempts);
         }
         catch (SocketException exception) when (!cancellationToken.IsCancellationRequested)
         {
             // SocketsHttpHandler lets a few socket errors of connection setup escape unwrapped (a reset right after connect): no byte was sent.
             var attempts = context.Properties.GetValue(AttemptsKey, 1);
-            throw KlingApiException.ForTransportFailure(
-                $"Could not connect to the service for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}) in {attempts} attempt{(attempts == 1 ? string.Empty : "s")}: nothing was sent{(creates ? ", so no task was created and nothing was charged" : string.Empty)}. Check the base URL, the network and any proxy, then try again",
-                exception, taskMayExist: creates, nothingSent: true);
+            throw KlingApiException.ForOutcome(KlingOperation.Outcome(request, KlingAttempt.NotSent()),
+                $"Could not connect to the service for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}) in {attempts} attempt{(attempts == 1 ? string.Empty : "s")}: nothing was sent{(billable ? ", so no task was created and nothing was charged" : string.Empty)}. Check the base URL, the network and any proxy, then try again",
+                exception);
         }
         catch (IOException exception) when (!cancellationToken.IsCancellationRequested)
         {
-            throw KlingApiException.ForBrokenAnswer(request, exception, context.Properties.GetValue(AttemptsKey, 1), retried: true);
+            throw BrokenAnswer(request, exception, context.Properties.GetValue(AttemptsKey, 1), retried: true);
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
+    }
+
+    /// <summary>The exception for a request whose connection failed: nothing sent (a connection never made, a journal that refused the body) or an answer that never came.</summary>
+    internal static KlingApiException TransportFailure(HttpRequestMessage request, HttpRequestException exception, int attempts)
+    {
+        var refused = KlingOperation.Refused(request);
+        var outcome = KlingOperation.Outcome(request, AttemptOf(request, exception));
+        var tries = $"{attempts} attempt{(attempts == 1 ? string.Empty : "s")}";
+        return KlingApiException.ForOutcome(outcome,
+            refused
+                ? $"The create-task journal refused to record the attempt ({Innermost(exception).Message.TrimEnd('.')}): its body was not sent, so no task was created and nothing was charged by it. Fix the journal, then submit again"
+                : outcome.Rule == "not-sent"
+                    ? $"Could not connect to the service for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}) in {tries}: nothing was sent{(outcome.IsBillable ? ", so no task was created and nothing was charged" : string.Empty)}. Check the base URL, the network and any proxy, then try again"
+                    : outcome.TaskMayExist
+                        ? $"The connection failed after the createTask request was sent ({exception.Message}). The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again"
+                        : $"The connection to the service failed for {request.Method} {request.RequestUri?.AbsolutePath} ({exception.Message}) in {tries}. Try again later",
+            exception);
+    }
+
+    /// <summary>The exception for an answer whose body broke off after its headers: the request surely arrived.</summary>
+    internal static KlingApiException BrokenAnswer(HttpRequestMessage request, IOException exception, int attempts, bool retried)
+    {
+        var outcome = KlingOperation.Outcome(request, KlingAttempt.NoAnswer(KlingOperation.BodyLeft(request)));
+        return KlingApiException.ForOutcome(outcome, outcome.TaskMayExist
+            ? $"The answer to createTask broke off after the request was sent ({exception.Message}). The task may or may not have been created, so it was not retried: check your callback or the credits before submitting again"
+            : $"The answer to {request.Method} {request.RequestUri?.AbsolutePath} broke off before its end ({exception.Message}){(retried && attempts > 1 ? $" on all {attempts} attempts" : string.Empty)}. Try again later", exception);
+    }
+
+    private static Exception Innermost(Exception exception)
+    {
+        while (exception.InnerException is { } inner)
+        {
+            exception = inner;
+        }
+
+        return exception;
     }
 
     /// <inheritdoc />
@@ -158,6 +192,7 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     {
         context.Properties.Set(SentKey, true);
         context.Properties.Set(AttemptsKey, context.Properties.GetValue(AttemptsKey, 0) + 1);
+        KlingOperation.NewAttempt(request);
         var response = await handler.SendInnerAsync(request, context.CancellationToken).ConfigureAwait(false);
         if ((int)response.StatusCode is >= 300 and <= 399)
         {
@@ -182,53 +217,49 @@ public sealed class KlingResilienceHandler : DelegatingHandler
 
     private Task<HttpResponseMessage> SendInnerAsync(HttpRequestMessage request, CancellationToken cancellationToken) => base.SendAsync(request, cancellationToken);
 
-    internal static bool IsCreateTask(HttpRequestMessage request) =>
-        request.Method == HttpMethod.Post && request.RequestUri is { } uri
-        && (uri.IsAbsoluteUri ? uri.AbsolutePath : uri.OriginalString).EndsWith("api/v1/jobs/createTask", StringComparison.Ordinal);
-
-    /// <summary>The retry rule: what is transient, and for createTask what surely created nothing.</summary>
-    internal static ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, HttpRequestMessage request, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(ShouldRetry(outcome, request));
-
-    private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, HttpRequestMessage request)
+    /// <summary>The retry rule: the attempt's outcome, by the document's rules, says whether the same request may be sent again.</summary>
+    private bool ShouldRetry(Outcome<HttpResponseMessage> outcome, HttpRequestMessage request, int attemptNumber)
     {
-        var creates = IsCreateTask(request);
-        switch (outcome.Exception)
+        if (KlingOperation.Refused(request))
         {
-            case TimeoutRejectedException:
-                return !creates;
-            case HttpRequestException exception:
-                return !creates || NothingWasSent(exception);
-            case SocketException:
-                return true; // unwrapped, it comes from connection setup: nothing was sent
-            case IOException:
-                // The answer broke off mid-body: the request arrived, so createTask may have created a task.
-                return !creates;
-            case not null:
-                return false;
+            return false; // the journal refused the body: the submission stops here
         }
 
-        var response = outcome.Result!;
-        var status = (int)response.StatusCode;
-        if (status == 429)
+        KlingAttempt? attempt = outcome.Exception switch
         {
-            return true;
-        }
-
-        if (status is 500 or 502 or 503 or 504)
-        {
-            return !creates;
-        }
-
-        if (status is < 200 or > 299)
+            TimeoutRejectedException => KlingAttempt.TimedOut(KlingOperation.BodyLeft(request)),
+            HttpRequestException exception => AttemptOf(request, exception),
+            SocketException => KlingAttempt.NotSent(), // unwrapped, it comes from connection setup: nothing was sent
+            IOException => KlingAttempt.NoAnswer(KlingOperation.BodyLeft(request)), // the answer broke off mid-body
+            not null => null,
+            null => AttemptOf(request, outcome.Result!),
+        };
+        if (attempt is not { } known)
         {
             return false;
         }
 
-        // The attempt read the body (within its cap) into the buffer the client's error mapping then reuses.
-        return response.Content is BufferedBody { TooLarge: false } body
-            && ServiceEnvelope.TryRead(body.Memory.Span, out var code, out _) && (code is 429 or 455 || (code == 500 && !creates));
+        var decided = KlingOperation.Outcome(request, known);
+        if (!decided.IsRetryable)
+        {
+            return false;
+        }
+
+        // An unreachable service (nothing was sent) may have its own, smaller budget (KlingResilienceOptions.MaxUnreachableRetries).
+        return decided.Rule != "not-sent" || attemptNumber < (_options.MaxUnreachableRetries ?? _options.MaxRetries);
     }
+
+    /// <summary>The facts of an HTTP answer (its body already read into the buffer the client's error mapping then reuses).</summary>
+    internal static KlingAttempt AttemptOf(HttpRequestMessage request, HttpResponseMessage response)
+    {
+        var code = 0;
+        var envelope = response.Content is BufferedBody { TooLarge: false } body && ServiceEnvelope.TryRead(body.Memory.Span, out code, out _);
+        return KlingAttempt.Http((int)response.StatusCode, envelope, code, KlingOperation.BodyLeft(request));
+    }
+
+    /// <summary>The facts of a failed connection: nothing sent when it was never made or the body never left, else no answer.</summary>
+    internal static KlingAttempt AttemptOf(HttpRequestMessage request, HttpRequestException exception) =>
+        NothingWasSent(exception) || !KlingOperation.BodyLeft(request) ? KlingAttempt.NotSent() : KlingAttempt.NoAnswer(bodyLeft: true);
 
     private TimeSpan? RetryAfter(Outcome<HttpResponseMessage> outcome) =>
         BufferedBody.RetryAfterOf(outcome.Result?.Headers.RetryAfter) is { } wait ? (wait < _options.MaxDelay ? wait : _options.MaxDelay) : null;

@@ -9,6 +9,14 @@ public sealed class KlingResilienceOptions
     /// <summary>Retries after the first attempt (default 6), for failures that are safe to retry.</summary>
     public int MaxRetries { get; set; } = 6;
 
+    /// <summary>
+    /// Retries after attempts that could not reach the service at all, so nothing was sent (a failed name lookup, a
+    /// refused connection, a failed TLS handshake); null (the default) means <see cref="MaxRetries"/>. The CLI sets 2:
+    /// a person is waiting, and an unreachable service is more often a wrong URL than a passing failure. Answers of the
+    /// service (a 455 maintenance, a 5xx) keep the whole <see cref="MaxRetries"/>.
+    /// </summary>
+    public int? MaxUnreachableRetries { get; set; }
+
     /// <summary>The first backoff delay (default 1 s); it doubles each retry, with jitter.</summary>
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -38,7 +46,7 @@ public sealed class KlingResilienceOptions
     internal bool IsDefault()
     {
         var standard = new KlingResilienceOptions();
-        return MaxRetries == standard.MaxRetries && BaseDelay == standard.BaseDelay && MaxDelay == standard.MaxDelay
+        return MaxRetries == standard.MaxRetries && MaxUnreachableRetries == standard.MaxUnreachableRetries && BaseDelay == standard.BaseDelay && MaxDelay == standard.MaxDelay
             && AttemptTimeout == standard.AttemptTimeout && TotalTimeout == standard.TotalTimeout
             && CreateTaskPermitLimit == standard.CreateTaskPermitLimit && CreateTaskWindow == standard.CreateTaskWindow
             && CreateTaskPacingMargin == standard.CreateTaskPacingMargin;
@@ -46,11 +54,11 @@ public sealed class KlingResilienceOptions
 
     internal void Validate()
     {
-        if (MaxRetries < 0 || BaseDelay < TimeSpan.Zero || MaxDelay < BaseDelay || AttemptTimeout <= TimeSpan.Zero || TotalTimeout < AttemptTimeout
+        if (MaxRetries < 0 || MaxUnreachableRetries < 0 || BaseDelay < TimeSpan.Zero || MaxDelay < BaseDelay || AttemptTimeout <= TimeSpan.Zero || TotalTimeout < AttemptTimeout
             || CreateTaskPermitLimit < 0 || CreateTaskWindow <= TimeSpan.Zero || CreateTaskPacingMargin < TimeSpan.Zero)
         {
             throw new ArgumentException(
-                $"Invalid resilience options: MaxRetries ({MaxRetries}) and CreateTaskPermitLimit ({CreateTaskPermitLimit}) must not be negative, " +
+                $"Invalid resilience options: MaxRetries ({MaxRetries}), MaxUnreachableRetries ({MaxUnreachableRetries}) and CreateTaskPermitLimit ({CreateTaskPermitLimit}) must not be negative, " +
                 $"MaxDelay ({MaxDelay}) must be at least BaseDelay ({BaseDelay}), AttemptTimeout ({AttemptTimeout}) positive, " +
                 $"TotalTimeout ({TotalTimeout}) at least AttemptTimeout, and CreateTaskWindow ({CreateTaskWindow}) positive.");
         }

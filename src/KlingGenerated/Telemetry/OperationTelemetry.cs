@@ -11,13 +11,15 @@ namespace KlingGenerated;
 internal sealed class OperationTelemetry : IDisposable
 {
     private readonly string _operation;
+    private readonly string _operationId;
     private readonly string? _model;
     private readonly ILogger _logger;
     private readonly long _started = Stopwatch.GetTimestamp();
     private string? _errorType;
 
-    private OperationTelemetry(string operation, string? model, ILogger logger, Activity? activity)
+    private OperationTelemetry(string operationId, string operation, string? model, ILogger logger, Activity? activity)
     {
+        _operationId = operationId;
         _operation = operation;
         _model = model;
         _logger = logger;
@@ -33,14 +35,7 @@ internal sealed class OperationTelemetry : IDisposable
             return null;
         }
 
-        var operation = generatedName switch
-        {
-            "CreateTask" => "create_task",
-            "GetTaskRecord" => "get_task_record",
-            "GetRemainingCredits" => "get_credits",
-            "GetDownloadUrl" => "get_download_url",
-            _ => generatedName,
-        };
+        var operation = NameOf(generatedName);
         var request = argument as VideoTaskRequest;
         var model = request?.Model;
 
@@ -61,8 +56,24 @@ internal sealed class OperationTelemetry : IDisposable
             }
         }
 
-        return new OperationTelemetry(operation, model, logger, activity);
+        return new OperationTelemetry(generatedName, operation, model, logger, activity);
     }
+
+    /// <summary>The telemetry name of an operationId.</summary>
+    internal static string NameOf(string operationId) => operationId switch
+    {
+        "CreateTask" => "create_task",
+        "GetTaskRecord" => "get_task_record",
+        "GetRemainingCredits" => "get_credits",
+        "GetDownloadUrl" => "get_download_url",
+        _ => operationId,
+    };
+
+    /// <summary>
+    /// Set by KlingClient.Send.cs when a billable call ends without a <see cref="KlingOutcome"/> (the caller cancelled):
+    /// whether its body had left, so a task may exist. The same decision the journal gets.
+    /// </summary>
+    internal bool? TaskMayExist { get; set; }
 
     public void Succeeded(object? result)
     {
@@ -90,7 +101,7 @@ internal sealed class OperationTelemetry : IDisposable
         _errorType = KlingTelemetry.ErrorType(exception);
         Activity?.SetTag(TelemetryTags.ErrorType, _errorType);
         Activity?.SetStatus(ActivityStatusCode.Error, _errorType);
-        if (_operation != "create_task")
+        if (!KlingOutcomeClassifier.Document.IsBillable(_operationId))
         {
             if (exception is not OperationCanceledException && !(exception is KlingApiException { Kind: KlingErrorKind.NotFound } && _operation == "get_task_record"))
             {
@@ -100,7 +111,7 @@ internal sealed class OperationTelemetry : IDisposable
             return;
         }
 
-        var mayExist = KlingTelemetry.MayExist(exception);
+        var mayExist = exception is KlingApiException api ? api.Outcome.TaskMayExist : TaskMayExist ?? false;
         Activity?.SetTag(TelemetryTags.MayExist, mayExist);
         KlingTelemetry.CreateTaskAttempts.Add(1, Tag(TelemetryTags.CreateOutcome, mayExist ? "may_exist" : "rejected"), Tag(TelemetryTags.RequestModel, _model), Tag(TelemetryTags.ErrorType, _errorType));
         if (mayExist)

@@ -78,8 +78,5 @@ internal static class ResilienceTelemetry
         response.Content is BufferedBody { TooLarge: false } body && ServiceEnvelope.TryRead(body.Memory.Span, out var code, out _) && code != 200 ? $" (code {code})" : string.Empty;
 
     private static string OperationOf(HttpRequestMessage request) =>
-        KlingResilienceHandler.IsCreateTask(request) ? "create_task"
-        : request.RequestUri?.AbsolutePath.EndsWith("/recordInfo", StringComparison.Ordinal) == true ? "get_task_record"
-        : request.RequestUri?.AbsolutePath.EndsWith("/credit", StringComparison.Ordinal) == true ? "get_credits"
-        : "other";
+        OperationTelemetry.NameOf(KlingOperation.IdOf(request) ?? "other");
 }

@@ -43,7 +43,7 @@ public sealed class TelemetryPrivacyTests(SimulatorFixture fixture) : IClassFixt
             using var receiver = WireMockServer.Start(new WireMockServerSettings { Urls = ["http://127.0.0.1:0"] });
             receiver.Given(WireMock.RequestBuilders.Request.Create().WithPath("/hook").UsingPost()).RespondWith(Response.Create().WithStatusCode(200));
             var logger = capture.Logs.Factory().CreateLogger("Receiver");
-            var client = Client(capture, fixture.Simulator.ApiKey, (request, _) => KlingResilienceHandler.IsCreateTask(request) && Interlocked.Increment(ref _creates) == 1 ? "rate-limited" : null);
+            var client = Client(capture, fixture.Simulator.ApiKey, (request, _) => KlingOperation.IsBillable(request) && Interlocked.Increment(ref _creates) == 1 ? "rate-limited" : null);
             var folder = Directory.CreateTempSubdirectory("kling-privacy-");
             try
             {
@@ -65,8 +65,8 @@ public sealed class TelemetryPrivacyTests(SimulatorFixture fixture) : IClassFixt
 
                 // Failures: a failed task, a create that may exist, a wrong key, a task nobody knows.
                 await Client(capture, fixture.Simulator.ApiKey, (_, _) => "generation-failed").Invoking(c => c.GenerateVideoAsync(TelemetryTests.Request(), SimulatorFixture.FastPolling, progress: null, CancellationToken.None)).Should().ThrowAsync<KlingApiException>();
-                await Client(capture, fixture.Simulator.ApiKey, (request, _) => KlingResilienceHandler.IsCreateTask(request) ? "drop-after-create" : null).Invoking(c => c.GenerateVideoAsync(TelemetryTests.Request(), SimulatorFixture.FastPolling, progress: null, CancellationToken.None)).Should().ThrowAsync<Exception>();
-                await Client(capture, fixture.Simulator.ApiKey, (request, _) => KlingResilienceHandler.IsCreateTask(request) ? "server-error-after-create" : null).Invoking(c => c.CreateTaskAsync(TelemetryTests.Request())).Should().ThrowAsync<KlingApiException>();
+                await Client(capture, fixture.Simulator.ApiKey, (request, _) => KlingOperation.IsBillable(request) ? "drop-after-create" : null).Invoking(c => c.GenerateVideoAsync(TelemetryTests.Request(), SimulatorFixture.FastPolling, progress: null, CancellationToken.None)).Should().ThrowAsync<Exception>();
+                await Client(capture, fixture.Simulator.ApiKey, (request, _) => KlingOperation.IsBillable(request) ? "server-error-after-create" : null).Invoking(c => c.CreateTaskAsync(TelemetryTests.Request())).Should().ThrowAsync<KlingApiException>();
                 await Client(capture, wrongKey, null).Invoking(c => c.GenerateVideoAsync(TelemetryTests.Request(), SimulatorFixture.FastPolling, progress: null, CancellationToken.None)).Should().ThrowAsync<KlingApiException>();
                 await Client(capture, wrongKey, null).Invoking(c => c.GetRemainingCreditsAsync()).Should().ThrowAsync<KlingApiException>();
                 await client.GetRemainingCreditsAsync();

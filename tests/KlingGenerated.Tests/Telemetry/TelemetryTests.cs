@@ -24,7 +24,7 @@ public sealed class TelemetryTests(SimulatorFixture fixture, ITestOutputHelper o
     {
         using var capture = new TelemetryCapture();
         var firstCreate = 0;
-        var client = Client(capture, (request, _) => KlingResilienceHandler.IsCreateTask(request) && Interlocked.Increment(ref firstCreate) == 1 ? "rate-limited" : null);
+        var client = Client(capture, (request, _) => KlingOperation.IsBillable(request) && Interlocked.Increment(ref firstCreate) == 1 ? "rate-limited" : null);
 
         var record = await client.GenerateVideoAsync(Request(), SimulatorFixture.FastPolling, progress: null, CancellationToken.None);
         var spans = capture.Spans();
@@ -108,7 +108,7 @@ public sealed class TelemetryTests(SimulatorFixture fixture, ITestOutputHelper o
     public async Task A_429_on_createTask_is_retried_and_the_retry_is_an_event_with_its_delay_a_metric_and_a_log_line()
     {
         using var capture = new TelemetryCapture();
-        var client = Client(capture, (request, _) => KlingResilienceHandler.IsCreateTask(request) && Interlocked.Increment(ref _throttled) % 2 == 1 ? "rate-limited" : null);
+        var client = Client(capture, (request, _) => KlingOperation.IsBillable(request) && Interlocked.Increment(ref _throttled) % 2 == 1 ? "rate-limited" : null);
 
         var created = await client.CreateTaskAsync(Request());
 
@@ -129,7 +129,7 @@ public sealed class TelemetryTests(SimulatorFixture fixture, ITestOutputHelper o
     public async Task A_createTask_that_may_have_created_a_task_says_so_in_its_span_its_metric_and_a_warning(string fault)
     {
         using var capture = new TelemetryCapture();
-        var client = Client(capture, (request, _) => KlingResilienceHandler.IsCreateTask(request) ? fault : null);
+        var client = Client(capture, (request, _) => KlingOperation.IsBillable(request) ? fault : null);
 
         await client.Invoking(c => c.GenerateVideoAsync(Request(), SimulatorFixture.FastPolling, progress: null, CancellationToken.None)).Should().ThrowAsync<Exception>();
 
@@ -207,7 +207,10 @@ public sealed class TelemetryTests(SimulatorFixture fixture, ITestOutputHelper o
 
         var created = await client.CreateTaskAsync(Request(new Uri(receiver.Urls[0] + "/hook")));
         await fixture.Simulator.CallbacksDrainedAsync();
-        var delivery = receiver.LogEntries.Should().ContainSingle().Subject.RequestMessage;
+        // Callbacks are delivered at least once: on a loaded machine the simulator may resend one whose answer was slow.
+        var deliveries = receiver.LogEntries.Select(e => e.RequestMessage).ToList();
+        deliveries.Should().NotBeEmpty().And.OnlyContain(d => d.Body == deliveries[0].Body);
+        var delivery = deliveries[0];
         var timestamp = delivery.Headers!["X-Webhook-Timestamp"].Single();
         var signature = delivery.Headers["X-Webhook-Signature"].Single();
         KlingWebhook.ParseAndVerify(delivery.Body!, timestamp, signature, SimulatorFixture.HmacKey, tolerance: null, now: null, logger);

@@ -40,38 +40,57 @@ def read_envelope(text):
     return parsed
 
 
-def _row(code, http_status):
-    if code in _CODES:
-        return _CODES[code]
-    # http-status-of-unknown-code
-    if http_status in _CODES and http_status in (429, 502, 503, 504):
-        return _CODES[http_status]
-    if http_status == 500:
-        return dict(CLASSIFICATION["unknownCode"], retryable=True)
-    return CLASSIFICATION["unknownCode"]
+def _holds(rule, facts):
+    """One rule's `when`: every condition given holds; a condition on a fact that is absent never holds."""
+    when = rule["when"]
+    for name in ("answer", "body"):
+        if name in when and facts.get(name) not in when[name]:
+            return False
+    for name in ("httpStatus", "bodyCode"):
+        if name in when and (facts.get(name) is None or not any(low <= facts[name] <= high for low, high in when[name])):
+            return False
+    if "codeListed" in when and facts.get("codeListed") != when["codeListed"]:
+        return False
+    return True
+
+
+def classify(answer, http_status=None, envelope_code=None):
+    """The document's evaluation (x-error-classification.evaluation): the facts, then the first rule that holds.
+    Returns (rule id, outcome, verdict) where verdict has kind, retryable and createTaskMayExist; code is the effective code."""
+    facts = {"answer": answer}
+    code = 0
+    if answer == "http":
+        facts["httpStatus"] = http_status
+        facts["body"] = "envelope" if envelope_code is not None else "other"
+        if envelope_code is not None:
+            facts["bodyCode"] = envelope_code
+        code = envelope_code if envelope_code is not None and envelope_code != 200 else http_status
+        facts["codeListed"] = code in _CODES
+    for rule in CLASSIFICATION["rules"]:
+        if not _holds(rule, facts):
+            continue
+        then = rule["then"]
+        if then["outcome"] == "success":
+            return rule["id"], "success", None, code
+        verdict = dict(_CODES.get(code, CLASSIFICATION["unknownCode"])) if then.get("row") == "code" else {}
+        verdict.update({k: then[k] for k in ("kind", "retryable", "createTaskMayExist") if k in then})
+        return rule["id"], "error", verdict, code
+    raise ValueError("no rule of x-error-classification holds")
 
 
 def error_of(http_status, content_type, text, retry_after=None):
-    """The error an answer means, or None for a success (HTTP 2xx and code 200)."""
+    """The error an answer means, or None for a success. `retryable` is the query's; `create_task_may_exist` is
+    createTaskMayExist, what it would mean had it answered a createTask (the billable operation)."""
     wait = int(retry_after.strip()) if retry_after and retry_after.strip().isdigit() else None
-    ok_status = 200 <= http_status <= 299
     envelope = read_envelope(text)
-    if envelope is None:
-        # non-envelope / unreadable-success
-        if ok_status:
-            return KlingApiError("Unknown", http_status, http_status, None, wait,
-                                 f"The service answered HTTP {http_status} with a body that is not its JSON envelope.",
-                                 retryable=False, create_task_may_exist=True)
-        row = _row(http_status, http_status)
-        advice = " The edge blocked the request: send a User-Agent header." if http_status == 403 and "1010" in text else ""
-        return KlingApiError(row["kind"], http_status, http_status, None, wait,
-                             f"The service answered HTTP {http_status} ({content_type or 'no type'}) instead of its JSON envelope.{advice}",
-                             retryable=row["retryable"], create_task_may_exist=row["createTaskMayExist"] or http_status >= 500)
-    if ok_status and envelope["code"] == 200:
+    _, outcome, verdict, code = classify("http", http_status, envelope["code"] if envelope is not None else None)
+    if outcome == "success":
         return None
-    # http-error-with-success-body, envelope
-    code = http_status if envelope["code"] == 200 else envelope["code"]
+    if envelope is None:
+        advice = " The edge blocked the request: send a User-Agent header." if http_status == 403 and "1010" in text else ""
+        return KlingApiError(verdict["kind"], code, http_status, None, wait,
+                             f"The service answered HTTP {http_status} ({content_type or 'no type'}) instead of its JSON envelope.{advice}",
+                             retryable=verdict["retryable"], create_task_may_exist=verdict["createTaskMayExist"])
     message = envelope.get("msg") if isinstance(envelope.get("msg"), str) else envelope.get("message") if isinstance(envelope.get("message"), str) else None
-    row = _row(code, http_status)
-    return KlingApiError(row["kind"], code, http_status, message, wait,
-                         retryable=row["retryable"], create_task_may_exist=row["createTaskMayExist"] or http_status >= 500)
+    return KlingApiError(verdict["kind"], code, http_status, message, wait,
+                         retryable=verdict["retryable"], create_task_may_exist=verdict["createTaskMayExist"])

@@ -1,26 +1,58 @@
-// Envelope codes to error kinds: what the document says in prose and in x-error-kind, which no generator can carry.
+// Answers to errors, by the document's x-error-classification (on KnownResponseCode): its `evaluation` as a table walk
+// of `rules` and `codes`. Nothing here names a code; the kinds are the document's.
+import fs from 'node:fs';
+import yaml from 'js-yaml';
+import { specPath } from './validation.js';
 
 export type ErrorKind =
   | 'Unknown' | 'Unauthorized' | 'InsufficientCredits' | 'NotFound' | 'ValidationFailed' | 'RateLimited'
-  | 'SubKeyLimitExceeded' | 'Maintenance' | 'ServerError' | 'GenerationFailed' | 'FeatureDisabled' | 'TaskFailed';
+  | 'SubKeyLimitExceeded' | 'Maintenance' | 'ServerError' | 'GenerationFailed' | 'FeatureDisabled' | 'TaskFailed' | 'Timeout';
 
-/** The kind of a service code (or, for a body that is not the envelope, of the HTTP status). */
-export function kindOf(code: number, httpStatus: number): ErrorKind {
-  switch (code) {
-    case 401: case 403: return 'Unauthorized';
-    case 402: return 'InsufficientCredits';
-    case 404: return 'NotFound';
-    case 400: case 422: return 'ValidationFailed';
-    case 429: return 'RateLimited';
-    case 433: return 'SubKeyLimitExceeded';
-    case 455: return 'Maintenance';
-    case 500: case 502: case 503: case 504: return 'ServerError';
-    case 501: return 'GenerationFailed';
-    case 505: return 'FeatureDisabled';
+interface Verdict { kind: ErrorKind; retryable: boolean; createTaskMayExist: boolean }
+interface Rule {
+  id: string;
+  when: { answer?: string[]; body?: string[]; httpStatus?: [number, number][]; bodyCode?: [number, number][]; codeListed?: boolean };
+  then: { outcome: 'success' | 'error'; row?: 'code'; kind?: ErrorKind; retryable?: boolean; createTaskMayExist?: boolean };
+}
+interface Classification { rules: Rule[]; codes: Record<string, Verdict>; unknownCode: Verdict }
+
+let classification: Classification | undefined;
+
+function table(): Classification {
+  if (!classification) {
+    const spec = yaml.load(fs.readFileSync(specPath, 'utf8')) as { components: { schemas: Record<string, Record<string, unknown>> } };
+    classification = spec.components.schemas['KnownResponseCode']!['x-error-classification'] as Classification;
   }
-  if (httpStatus === 429) return 'RateLimited';
-  if (httpStatus === 502 || httpStatus === 503 || httpStatus === 504) return 'ServerError';
-  return 'Unknown';
+  return classification;
+}
+
+/** The facts of the evaluation: `answer` is http, notSent, noAnswer or timeout; `bodyCode` is the envelope's code, if any. */
+export function classify(answer: string, httpStatus?: number, bodyCode?: number): { rule: string; verdict?: Verdict; code: number } {
+  const { rules, codes, unknownCode } = table();
+  const http = answer === 'http';
+  const code = !http ? 0 : bodyCode !== undefined && bodyCode !== 200 ? bodyCode : httpStatus!;
+  const listed = http && String(code) in codes;
+  const inRanges = (ranges: [number, number][], value: number | undefined) => value !== undefined && ranges.some(([low, high]) => value >= low && value <= high);
+  for (const rule of rules) {
+    const w = rule.when;
+    if (w.answer && !w.answer.includes(answer)) continue;
+    if (w.body && (!http || !w.body.includes(bodyCode !== undefined ? 'envelope' : 'other'))) continue;
+    if (w.httpStatus && (!http || !inRanges(w.httpStatus, httpStatus))) continue;
+    if (w.bodyCode && (!http || !inRanges(w.bodyCode, bodyCode))) continue;
+    if (w.codeListed !== undefined && (!http || w.codeListed !== listed)) continue;
+    if (rule.then.outcome === 'success') return { rule: rule.id, code };
+    const row = rule.then.row === 'code' ? codes[String(code)] ?? unknownCode : undefined;
+    return {
+      rule: rule.id,
+      code,
+      verdict: {
+        kind: rule.then.kind ?? row!.kind,
+        retryable: rule.then.retryable ?? row!.retryable,
+        createTaskMayExist: rule.then.createTaskMayExist ?? row!.createTaskMayExist,
+      },
+    };
+  }
+  throw new Error('no rule of x-error-classification holds');
 }
 
 /** One error type for everything the service (or its edge) answers that is not a success. */
@@ -36,20 +68,21 @@ export class KlingApiError extends Error {
     readonly taskId?: string,
     /** The answer was HTTP 2xx but not the envelope: the request arrived, and what it did is unknown. */
     readonly unreadableSuccess = false,
+    /** The document's verdict, when the error is an answer it classified. */
+    readonly verdict?: Verdict,
   ) {
     super(detail ?? `Kling API error ${code} ${kind}${httpStatus && httpStatus !== 200 ? ` (HTTP ${httpStatus})` : ''}: ${serverMessage ?? 'no message'}`);
     this.name = 'KlingApiError';
   }
 
-  /** A query may be sent again later (429 and 455 created nothing; a server error is transient). */
+  /** A query may be sent again later: the document's verdict; a failure the client found itself is final. */
   get retryable(): boolean {
-    return this.kind !== 'TaskFailed'
-      && ([429, 455, 500, 502, 503, 504].includes(this.code) || [429, 500, 502, 503, 504].includes(this.httpStatus ?? 0));
+    return this.verdict?.retryable ?? false;
   }
 
-  /** Had this answered a createTask, a paid task may exist: never resend it blindly (x-error-classification: the row, any HTTP 5xx, an unreadable 2xx). */
+  /** Had this answered a createTask, a paid task may exist: the document's verdict; a 2xx that could not be used, too. */
   get createTaskMayExist(): boolean {
-    return this.kind === 'ServerError' || (this.httpStatus ?? 0) >= 500 || this.unreadableSuccess;
+    return this.verdict?.createTaskMayExist ?? this.unreadableSuccess;
   }
 }
 
@@ -85,15 +118,14 @@ function describeBody(text: string, contentType: string | null): string {
 export function errorOf(status: number, contentType: string | null, text: string, retryAfter: string | null): KlingApiError | undefined {
   const wait = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : undefined;
   const envelope = readEnvelope(text);
+  const { verdict, code } = classify('http', status, envelope?.code);
+  if (verdict === undefined) return undefined;
   if (envelope === undefined) {
-    const kind = status >= 200 && status < 300 ? 'Unknown' : kindOf(status, status);
     const advice = status === 403 && text.includes('1010') ? ' The edge blocked the request: send a User-Agent header.' : '';
-    return new KlingApiError(kind, status, status, undefined, wait,
+    return new KlingApiError(verdict.kind, code, status, undefined, wait,
       `The service answered HTTP ${status} with ${describeBody(text, contentType)} instead of its JSON envelope.${advice}`,
-      undefined, undefined, status >= 200 && status < 300);
+      undefined, undefined, status >= 200 && status < 300, verdict);
   }
-  if (status >= 200 && status < 300 && envelope.code === 200) return undefined;
-  const code = envelope.code === 200 ? status : envelope.code;
   const message = envelope.msg ?? envelope.message ?? undefined;
-  return new KlingApiError(kindOf(code, status), code, status, message, wait);
+  return new KlingApiError(verdict.kind, code, status, message, wait, undefined, undefined, undefined, false, verdict);
 }
