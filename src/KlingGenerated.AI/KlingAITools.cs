@@ -1,13 +1,17 @@
+using System.Collections.Concurrent;
 using System.ComponentModel;
 using Microsoft.Extensions.AI;
+using Newtonsoft.Json;
 
 namespace KlingGenerated.AI;
 
 /// <summary>
 /// <see cref="AIFunction"/> tools over an <see cref="IKlingClient"/>, for a chat client that calls functions
 /// (<c>FunctionInvokingChatClient</c>, or any agent framework on Microsoft.Extensions.AI): start a video task and get
-/// its id, get a task's state and result, read the credits. Starting a task costs credits: give the tools only to an
-/// agent that may spend them.
+/// its id, wait for it (bounded), get a task's state and result, read the credits. Starting a task costs credits, so
+/// <c>generate_video</c> cannot run away: it needs the user's approval by default, spends from a budget
+/// (<see cref="KlingAIToolsOptions.Budget"/>; <see cref="KlingAIToolsOptions.DefaultBudgetCredits"/> when none is given),
+/// and an identical request already created in the same session answers the earlier task id instead of paying again.
 /// </summary>
 // CUSTOM: Microsoft.Extensions.AI has no video abstraction (IVideoGenerator was proposed, not merged); tools are how agents use it today.
 public static class KlingAITools
@@ -18,24 +22,51 @@ public static class KlingAITools
     /// <summary>The tool that reads a task: <c>get_video_task</c>.</summary>
     public const string GetTaskName = "get_video_task";
 
+    /// <summary>The tool that waits for a task to end, at most a bounded time: <c>wait_for_video</c>.</summary>
+    public const string WaitForVideoName = "wait_for_video";
+
     /// <summary>The tool that reads the balance: <c>get_credits</c>.</summary>
     public const string GetCreditsName = "get_credits";
 
-    /// <summary>The three tools, bound to <paramref name="client"/>; put them in <c>ChatOptions.Tools</c>.</summary>
-    public static IList<AITool> Create(IKlingClient client)
+    /// <summary>
+    /// The four tools, bound to <paramref name="client"/>, for one session (an agent conversation): put them in
+    /// <c>ChatOptions.Tools</c>. Each call of this method starts a new session, with its own budget unless
+    /// <paramref name="options"/> shares one.
+    /// </summary>
+    public static IList<AITool> Create(IKlingClient client, KlingAIToolsOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var tools = new Tools(client);
+        options ??= new KlingAIToolsOptions();
+        if (options.MaxWait <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxWait, "KlingAIToolsOptions.MaxWait must be positive.");
+        }
+
+        var tools = new Tools(client, options.Budget ?? new KlingBudget(KlingAIToolsOptions.DefaultBudgetCredits), options.MaxWait);
+        AIFunction generate = AIFunctionFactory.Create(tools.GenerateVideoAsync, GenerateVideoName,
+            "Starts generating a video from a text prompt with Kling V2.5 Turbo Pro and returns its task id at once. It COSTS CREDITS " +
+            "(42 for 5 s, 84 for 10 s) from a limited budget. Call it once per video: calling it again with the same request returns the same task. " +
+            "The video takes a few minutes: then call wait_for_video or get_video_task. If the status is may-exist, do not call it again for that request.");
+#pragma warning disable MEAI001 // ApprovalRequiredAIFunction is marked experimental in Microsoft.Extensions.AI 10.x
+        var generateTool = options.RequireApproval ? new ApprovalRequiredAIFunction(generate) : generate;
+#pragma warning restore MEAI001
         return
         [
-            AIFunctionFactory.Create(tools.GenerateVideoAsync, GenerateVideoName, "Starts generating a video from a text prompt with Kling V2.5 Turbo Pro (costs credits) and returns its task id at once; the video takes a few minutes: check it with get_video_task."),
-            AIFunctionFactory.Create(tools.GetTaskAsync, GetTaskName, "Gets a video task's state (waiting, queuing, generating, success, fail), and when it succeeded the video's URL, or when it failed why."),
+            generateTool,
+            AIFunctionFactory.Create(tools.WaitForVideoAsync, WaitForVideoName,
+                $"Waits for a video task to end, at most maxSeconds (at most {options.MaxWait.TotalSeconds:0} s), then gives its state, and its video URL when it succeeded. Costs nothing."),
+            AIFunctionFactory.Create(tools.GetTaskAsync, GetTaskName, "Gets a video task's state (waiting, queuing, generating, success, fail), and when it succeeded the video's URL, or when it failed why. Costs nothing."),
             AIFunctionFactory.Create(tools.GetCreditsAsync, GetCreditsName, "Gets the credits left on the kie.ai account."),
         ];
     }
 
-    private sealed class Tools(IKlingClient client)
+    private sealed class Tools(IKlingClient client, KlingBudget budget, TimeSpan maxWait)
     {
+        private static readonly JsonSerializerSettings Canonical = new() { NullValueHandling = NullValueHandling.Ignore };
+
+        // The session's createTasks by canonical request: a second identical call gets the first one's answer, never a new task.
+        private readonly ConcurrentDictionary<string, Lazy<Task<VideoTaskStarted>>> _created = new(StringComparer.Ordinal);
+
         public async Task<VideoTaskStarted> GenerateVideoAsync(
             [Description("What the video shows, in English; at most 2500 characters.")] string prompt,
             [Description("What the video should not show; optional.")] string? negativePrompt = null,
@@ -46,22 +77,115 @@ public static class KlingAITools
             var input = new CreateTaskInput { Prompt = prompt, NegativePrompt = negativePrompt };
             if (duration is not null)
             {
-                input.Duration = WireNames<VideoDuration>.Parse(duration) ?? throw new ArgumentException($"duration must be one of {string.Join(", ", WireNames<VideoDuration>.All)}, not '{duration}'.", nameof(duration));
+                if (WireNames<VideoDuration>.Parse(duration) is not { } parsed)
+                {
+                    return VideoTaskStarted.Refused($"duration must be one of {string.Join(", ", WireNames<VideoDuration>.All)}, not '{duration}'; nothing was sent.");
+                }
+
+                input.Duration = parsed;
             }
 
             if (aspectRatio is not null)
             {
-                input.AspectRatio = WireNames<AspectRatio>.Parse(aspectRatio) ?? throw new ArgumentException($"aspectRatio must be one of {string.Join(", ", WireNames<AspectRatio>.All)}, not '{aspectRatio}'.", nameof(aspectRatio));
+                if (WireNames<AspectRatio>.Parse(aspectRatio) is not { } parsed)
+                {
+                    return VideoTaskStarted.Refused($"aspectRatio must be one of {string.Join(", ", WireNames<AspectRatio>.All)}, not '{aspectRatio}'; nothing was sent.");
+                }
+
+                input.AspectRatio = parsed;
             }
 
-            var created = await client.CreateTaskAsync(new CreateTaskRequest { Input = input }, cancellationToken).ConfigureAwait(false);
-            return new VideoTaskStarted(created.Data?.TaskId ?? throw new KlingApiException(created.Code, 200, "The service accepted the task but returned no task id."));
+            var request = new CreateTaskRequest { Input = input };
+            var body = JsonConvert.SerializeObject(request, Canonical);
+            using (var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body)))
+            {
+                // The shared validator (the document's rules, as the client, the CLI and the simulator apply them).
+                if (KlingGenerated.OpenApi.KlingOpenApiContract.ValidateRequest("POST", "api/v1/jobs/createTask", stream) is { Count: > 0 } problems)
+                {
+                    return VideoTaskStarted.Refused($"The request is invalid: {string.Join(" ", problems)} Nothing was sent.");
+                }
+            }
+
+            var created = _created.GetOrAdd(body, _ => new Lazy<Task<VideoTaskStarted>>(() => CreateAsync(request, cancellationToken)));
+            var first = !created.IsValueCreated;
+            var result = await created.Value.ConfigureAwait(false);
+            if (result.Status is not ("created" or "may-exist"))
+            {
+                _created.TryRemove(new KeyValuePair<string, Lazy<Task<VideoTaskStarted>>>(body, created)); // nothing was created: a later call may try again
+            }
+
+            return first || result.Status is not ("created" or "may-exist")
+                ? result
+                : result with
+                {
+                    Status = result.Status == "created" ? "created-earlier" : "may-exist",
+                    Message = result.Status == "created"
+                        ? $"This identical request was already created in this session as task {result.TaskId}; it was not sent again and cost nothing more. Use that task id."
+                        : result.Message,
+                };
+        }
+
+        private async Task<VideoTaskStarted> CreateAsync(CreateTaskRequest request, CancellationToken cancellationToken)
+        {
+            await Task.Yield(); // outside the dictionary's factory
+            try
+            {
+                var created = await client.CreateTaskAsync(request, budget, cancellationToken).ConfigureAwait(false);
+                var taskId = created.Data?.TaskId ?? throw new InvalidOperationException("The client answered without a task id.");
+                return new VideoTaskStarted(taskId, "created", $"Task {taskId} started; the video takes a few minutes. {Left()}");
+            }
+            catch (KlingApiException exception) when (exception.TaskMayExist)
+            {
+                return new VideoTaskStarted(exception.TaskId, "may-exist",
+                    (exception.TaskId is { } id ? $"Task {id} was created and charged, but its answer could not be recorded. " : "The request was sent but its answer was lost: a task may exist and be charged, and its id is unknown. ")
+                    + "Do NOT call generate_video again for this request (it could pay twice); tell the user to check the kie.ai console or the credits. " + Left());
+            }
+            catch (KlingApiException exception) when (exception.Kind == KlingErrorKind.BudgetExceeded)
+            {
+                return VideoTaskStarted.Refused($"Not sent: the session's budget cannot pay for this video ({budget}). Ask the user before anything else.");
+            }
+            catch (KlingApiException exception)
+            {
+                return VideoTaskStarted.Refused($"Not created ({exception.Kind}): {exception.Message}");
+            }
+            catch (ArgumentException exception)
+            {
+                return VideoTaskStarted.Refused($"The request is invalid: {exception.Message} Nothing was sent.");
+            }
+        }
+
+        private string Left() => $"Budget left: {budget.Left:0.##} credits.";
+
+        public async Task<VideoTaskStatus> WaitForVideoAsync(
+            [Description("The task id generate_video returned.")] string taskId,
+            [Description("The most seconds to wait; optional, and never more than the tool's limit.")] int? maxSeconds = null,
+            CancellationToken cancellationToken = default)
+        {
+            var wait = maxSeconds is > 0 && TimeSpan.FromSeconds(maxSeconds.Value) < maxWait ? TimeSpan.FromSeconds(maxSeconds.Value) : maxWait;
+            try
+            {
+                var record = await client.WaitForCompletionAsync(taskId, new KlingPollingOptions { Timeout = wait }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return Status(taskId, record);
+            }
+            catch (KlingApiException exception) when (exception is { Kind: KlingErrorKind.Timeout, TaskId: not null })
+            {
+                return new VideoTaskStatus(taskId, exception.LastState ?? "not visible yet", [], null, null, null);
+            }
+            catch (KlingApiException exception) when (exception.Kind == KlingErrorKind.TaskFailed)
+            {
+                return new VideoTaskStatus(taskId, "fail", [], exception.FailCode, exception.FailMessage, null);
+            }
         }
 
         public async Task<VideoTaskStatus> GetTaskAsync([Description("The task id generate_video returned.")] string taskId, CancellationToken cancellationToken = default)
         {
             var record = (await client.GetTaskRecordAsync(taskId, cancellationToken).ConfigureAwait(false)).Data
                 ?? throw new KlingApiException(200, 200, $"The service returned no record for task {taskId}.");
+            return Status(taskId, record);
+        }
+
+        private static VideoTaskStatus Status(string taskId, TaskRecord record)
+        {
             KlingClient.EnsureRecordOf(taskId, record);
             var urls = record.State == TaskState.Success ? record.GetResultUrls().Select(url => url.AbsoluteUri).ToList() : [];
             return new VideoTaskStatus(taskId, record.RawState ?? "unknown", urls, record.FailCode, record.FailMsg, record.CreditsConsumed);
@@ -72,11 +196,44 @@ public static class KlingAITools
     }
 }
 
-/// <summary>What <c>generate_video</c> returns: the id of the task it started.</summary>
-/// <param name="TaskId">The task id; keep it, the service cannot list tasks.</param>
-public sealed record VideoTaskStarted(string TaskId);
+/// <summary>
+/// What <c>generate_video</c> returns. <see cref="Status"/>: <c>created</c> (a new task), <c>created-earlier</c> (the same
+/// request was created earlier in this session: that task, nothing paid again), <c>may-exist</c> (sent, answer lost: a
+/// task may exist and be charged; <see cref="TaskId"/> when known; never retry it blindly), or <c>refused</c> (nothing
+/// sent: invalid, or over the budget).
+/// </summary>
+/// <param name="TaskId">The task id; keep it, the service cannot list tasks. Null when refused, or when a task may exist but its id is unknown.</param>
+/// <param name="Status">created, created-earlier, may-exist or refused.</param>
+/// <param name="Message">What happened and what to do next, for the model.</param>
+public sealed record VideoTaskStarted(string? TaskId, string Status, string Message)
+{
+    internal static VideoTaskStarted Refused(string message) => new(null, "refused", message);
+}
 
-/// <summary>What <c>get_video_task</c> returns.</summary>
+/// <summary>Settings of the tools of one session (<see cref="KlingAITools.Create"/>).</summary>
+public sealed class KlingAIToolsOptions
+{
+    /// <summary>The credits a session may spend when no <see cref="Budget"/> is given: 84, two 5-second videos or one of 10 seconds.</summary>
+    public const decimal DefaultBudgetCredits = 84;
+
+    /// <summary>
+    /// What <c>generate_video</c> may spend, reserved through the library's spend gate before each task is sent; share one
+    /// across sessions to cap them together. Null (the default): a new budget of <see cref="DefaultBudgetCredits"/> per session.
+    /// </summary>
+    public KlingBudget? Budget { get; set; }
+
+    /// <summary>
+    /// <c>generate_video</c> asks the user's approval before each call (true, the default): it is an
+    /// <see cref="ApprovalRequiredAIFunction"/>, so <c>FunctionInvokingChatClient</c> hands a
+    /// <c>ToolApprovalRequestContent</c> to your app instead of running it. Set false only for an agent that may spend unattended.
+    /// </summary>
+    public bool RequireApproval { get; set; } = true;
+
+    /// <summary>The longest <c>wait_for_video</c> waits in one call (default 5 minutes); the model may ask for less.</summary>
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>What <c>get_video_task</c> and <c>wait_for_video</c> return.</summary>
 /// <param name="TaskId">The task.</param>
 /// <param name="State">waiting, queuing, generating, success or fail (or a state this client does not know yet).</param>
 /// <param name="VideoUrls">For a task that succeeded, the video's URLs (they expire after a while).</param>

@@ -22,7 +22,7 @@ internal static class ExitCodes
         {
             foreach (var line in exception.ToString().Split('\n'))
             {
-                context.Error.WriteLine(TerminalText.Safe(line.TrimEnd('\r')));
+                context.Error.WriteLine(TerminalText.Safe(SecretText.Redact(line.TrimEnd('\r')))); // a connection string in an exception's text
             }
         }
 
@@ -41,7 +41,7 @@ internal static class ExitCodes
         error.WriteLine("error: " + failure.Message);
         if (verbose)
         {
-            error.WriteLine(exception.ToString());
+            error.WriteLine(SecretText.Redact(exception.ToString()));
         }
 
         return failure.ExitCode;

@@ -33,9 +33,12 @@ internal static class TerminalText
         return builder?.ToString() ?? text;
     }
 
-    /// <summary>The text with the user:password@ part of every URL in it removed, so a printed command or error never shows a URL's password.</summary>
+    /// <summary>
+    /// The text with the user:password@ part of every URL in it removed, and every other password (a Redis or PostgreSQL
+    /// <c>password=</c> setting) redacted by <see cref="SecretText.Redact"/>, so a printed command or error never shows one.
+    /// </summary>
     public static string WithoutUserInfo(string text) =>
-        System.Text.RegularExpressions.Regex.Replace(text, @"(?<=[A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s@']*@", string.Empty);
+        SecretText.Redact(System.Text.RegularExpressions.Regex.Replace(text, @"(?<=[A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s@']*@", string.Empty));
 
     /// <summary>Safe text escaped for Spectre.Console markup.</summary>
     public static string Markup(string? text) => Spectre.Console.Markup.Escape(Safe(text));

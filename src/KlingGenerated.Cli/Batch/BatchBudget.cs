@@ -3,102 +3,71 @@ using System.Globalization;
 namespace KlingGenerated.Cli.Batch;
 
 /// <summary>
-/// What a batch may spend: the balance at the start, the cost of one task (the most the ledger saw this endpoint
-/// report, else measured from the balance after this run's first create), and --max-credits. Submitting stops before
-/// the tasks created could cost more than the cap.
+/// What a batch may spend: the balance at the start, each line's price from the document (<see cref="KlingPricing"/>),
+/// and --max-credits as a <see cref="KlingBudget"/> for the batch across its runs (what earlier runs of these lines paid
+/// counts against it). Every create goes through the library's spend gate with this budget: priced and reserved before
+/// it is sent, given back only when nothing was created.
 /// </summary>
-internal sealed class BatchBudget(IKlingClient client, double? balance, double? knownCost, double? maxCredits)
+internal sealed class BatchBudget
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly double _available = balance ?? double.PositiveInfinity;
-    private double? _cost = knownCost;
-    private int _reserved;
+    private readonly double? _balance;
+    private readonly KlingPricing _pricing;
 
-
-    public double? Cost => _cost;
-
-    public double? MaxCredits => maxCredits;
-
-    /// <summary>The start line: lines to send and credits available.</summary>
-    public string Describe(int toSend) =>
-        $"{toSend} line(s) to send; credits available: {(balance is { } b ? Format(b) : "unknown")}"
-        + (_cost is { } c ? $"; a task costs about {Format(c)}, so at most {Format(toSend * c)} for these lines" : "; the cost of a task is not known yet (the ledger has seen none reported)")
-        + (maxCredits is { } m ? $"; --max-credits {Format(m)}" : string.Empty) + ".";
-
-    /// <summary>Why the batch must not start (the balance cannot pay for one task), or null.</summary>
-    public string? Refusal(int toSend) =>
-        toSend == 0 ? null
-        : _available <= 0 || (_cost is { } c && _available < c) ? $"the balance ({Format(_available)} credits) cannot pay for one task{(_cost is { } k ? $" (about {Format(k)} credits)" : string.Empty)}; nothing was sent. Top up the account, then run this command again."
-        : maxCredits is { } m && _cost is { } cost && m < cost ? $"--max-credits {Format(m)} is less than one task costs (about {Format(cost)} credits); nothing was sent."
-        : null;
-
-    /// <summary>Waits for the right to create one more task; false when another could take the batch past --max-credits.</summary>
-    /// <param name="create">Creates the task; true when a task was (or may have been) created.</param>
-    /// <param name="cancellationToken">Stops waiting for the right to submit.</param>
-    public async Task<bool> SubmitAsync(Func<Task<bool>> create, CancellationToken cancellationToken)
+    public BatchBudget(double? balance, double? maxCredits, decimal spentBefore, KlingPricing pricing)
     {
-        if (maxCredits is null)
+        _balance = balance;
+        _pricing = pricing;
+        SpentBefore = spentBefore;
+        Budget = maxCredits is { } cap ? new KlingBudget((decimal)cap, spentBefore) : null;
+    }
+
+    /// <summary>The batch's budget (--max-credits), or null when there is no cap.</summary>
+    public KlingBudget? Budget { get; }
+
+    /// <summary>What earlier runs of these lines paid (tasks created, or that may exist), at the document's prices.</summary>
+    public decimal SpentBefore { get; }
+
+    public decimal? MaxCredits => Budget?.Cap;
+
+    /// <summary>The price of one line, or null when the prices do not cover it.</summary>
+    public decimal? PriceOf(VideoTaskRequest request) => _pricing.PriceOf(request);
+
+    /// <summary>The start line: lines to send, what they cost, credits available and the cap.</summary>
+    public string Describe(IReadOnlyList<VideoTaskRequest> toSend)
+    {
+        var prices = toSend.Select(PriceOf).ToList();
+        var total = prices.All(p => p is not null) ? prices.Sum(p => p!.Value) : (decimal?)null;
+        return $"{toSend.Count} line(s) to send; credits available: {(_balance is { } b ? Format(b) : "unknown")}"
+            + (toSend.Count == 0 ? string.Empty
+                : total is { } t ? $"; they cost {Format(t)} credits at the document's prices (read {_pricing.ReadOn ?? "in code"})"
+                : "; some lines have no price in the document")
+            + (Budget is { } budget ? $"; --max-credits {Format(budget.Cap)} for this batch, {Format(SpentBefore)} spent by earlier runs, {Format(budget.Left)} left" : string.Empty) + ".";
+    }
+
+    /// <summary>Why the batch must not start (the balance or the cap cannot pay for the cheapest line), or null.</summary>
+    public string? Refusal(IReadOnlyList<VideoTaskRequest> toSend)
+    {
+        if (toSend.Count == 0)
         {
-            await create().ConfigureAwait(false);
-            return true;
+            return null;
         }
 
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var measuring = false;
-        try
+        var cheapest = toSend.Select(PriceOf).Min() ?? 0m;
+        if (_balance is { } available && (available <= 0 || (decimal)available < cheapest))
         {
-            if (_cost is { } cost)
-            {
-                if ((_reserved + 1) * cost > maxCredits)
-                {
-                    return false;
-                }
-
-                _reserved++;
-            }
-            else
-            {
-                measuring = true; // the first create runs alone, so the balance tells what it cost
-                _reserved++;
-            }
-        }
-        finally
-        {
-            if (!measuring)
-            {
-                _gate.Release();
-            }
+            return $"the balance ({Format(available)} credits) cannot pay for one task ({Format(cheapest)} credits); nothing was sent. Top up the account, then run this command again.";
         }
 
-        if (!measuring)
+        if (Budget is { } budget && budget.Left < cheapest)
         {
-            if (!await create().ConfigureAwait(false))
-            {
-                Interlocked.Decrement(ref _reserved);
-            }
-
-            return true;
+            return $"--max-credits {Format(budget.Cap)} leaves {Format(budget.Left)} credits for this batch ({Format(SpentBefore)} spent by earlier runs), less than one task costs ({Format(cheapest)} credits); nothing was sent. "
+                + "Raise --max-credits to send more of it.";
         }
 
-        try
-        {
-            if (await create().ConfigureAwait(false))
-            {
-                double after = (await client.GetRemainingCreditsAsync(cancellationToken).ConfigureAwait(false)).Data ?? _available;
-                _cost = _available - after > 0 ? _available - after : null;
-            }
-            else
-            {
-                _reserved--;
-            }
-
-            return true;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        return null;
     }
 
     private static string Format(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+
+    private static string Format(decimal value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 }

@@ -20,7 +20,7 @@ internal static class BatchCommand
         var rateLimit = new Option<int>("--rate-limit") { Description = "New tasks the account allows per --rate-window (the service's default: 20).", DefaultValueFactory = _ => 20 };
         var rateWindow = NumberOption.Create("--rate-window", "The window of --rate-limit, in seconds (default 10).", "a positive number of seconds such as 10", 10);
         var timeout = NumberOption.Create("--timeout", "Minutes to wait for each task before giving up on it for this run (run again to keep waiting).", "a positive number of minutes such as 15", 15);
-        var maxCredits = new Option<double?>("--max-credits") { Description = "Stop submitting before this run could spend more than N credits (using the cost per task the service reports, or the balance drop after the first create). The cap applies to each run, not to the batch across runs: running it again may spend N more." };
+        var maxCredits = NumberOption.Create("--max-credits", "Spend at most N credits on this batch, across all its runs: each line is priced from the OpenAPI document (42 for 5 s, 84 for 10 s) and reserved before it is sent; what earlier runs of its lines paid counts.", "a positive number of credits such as 100");
         var redis = new Option<string?>("--redis") { Description = "Pace through Redis (a StackExchange.Redis configuration such as localhost:6379; default KLING_REDIS), so several batch processes on one key share the account's limit." };
         var rerun = new Option<string?>("--rerun") { Description = "Send the lines again as a new run named NAME, although earlier runs created them (pays again); the same --rerun NAME resumes that run." };
         var command = new Command("batch", "Generate many videos from a file; run the same command again to resume without paying twice.")
@@ -107,8 +107,7 @@ internal static class BatchCommand
                 available = null;
             }
 
-            var budget = new BatchBudget(endpoint.Client, available, ledger.ObservedTaskCost(endpoint.LedgerName), settings.MaxCredits);
-            var batch = new BatchRun(ledger, endpoint, path, settings, error, terminal, budget);
+            var batch = new BatchRun(ledger, endpoint, path, settings, error, terminal, available);
             var result = await batch.RunAsync(lines, cancellationToken);
             var json = parse.GetValue(GlobalOptions.Json);
             if (json)
@@ -123,7 +122,7 @@ internal static class BatchCommand
                 }
             }
 
-            await error.WriteLineAsync(result.Closing(errors.Count, ledger.Location, settings.MaxCredits));
+            await error.WriteLineAsync(result.Closing(errors.Count, ledger.Location, batch.Budget.Budget));
             if (result.Interrupted)
             {
                 await error.WriteLineAsync($"Interrupted: submitting stopped and everything is recorded in {ledger.Location}. Resume with: {ResumeCommand(parse)}");
@@ -160,7 +159,7 @@ internal static class BatchCommand
 
         var hadUserInfo = tokens.Any(t => TerminalText.WithoutUserInfo(t) != t);
         return string.Join(' ', words) + (hadKey ? " (with the key in KIE_API_KEY or --api-key-file FILE)" : string.Empty) +
-            (hadUserInfo ? " (with the URL's user:password@ put back)" : string.Empty);
+            (hadUserInfo ? " (with the passwords put back)" : string.Empty);
     }
 
     private static string Quote(string value) =>

@@ -9,19 +9,29 @@ namespace KlingGenerated.Cli.Batch;
 /// One run of a batch: resumes from the ledger (done lines skipped, created tasks waited on and downloaded, uncertain
 /// lines reported), submits the rest through the client's pacing, waits concurrently and downloads each result as it ends.
 /// </summary>
-internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error, CliTerminal terminal, BatchBudget budget)
+internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error, CliTerminal terminal, double? balance)
 {
-    private const int MaxSubmitters = 8;
+    // Creates in flight at once: one is enough to keep the pacer's permits used (a create answers in well under the
+    // 0.5 s between permits at 20 per 10 s), the second covers a slow answer. A kill leaves at most these uncertain.
+    private const int MaxSubmitters = 2;
     private readonly BatchTotals _totals = new(settings.RateLimit, TimeSpan.FromSeconds(settings.RateWindowSeconds));
     private readonly ConcurrentBag<Task> _waits = [];
     private BatchDisplay _display = null!;
+    private volatile string? _capReached;
+
+    /// <summary>What this run may spend (set when it starts).</summary>
+    public BatchBudget Budget { get; private set; } = null!;
 
     public async Task<BatchResult> RunAsync(IReadOnlyList<BatchLine> lines, CancellationToken cancellationToken)
     {
         var statuses = Plan(lines);
-        var toSend = statuses.Count(s => s.Phase == Phase.Queued);
-        await error.WriteLineAsync(budget.Describe(toSend)).ConfigureAwait(false);
-        if (budget.Refusal(toSend) is { } refusal)
+        var toSend = statuses.Where(s => s.Phase == Phase.Queued).Select(s => s.Line.Request).ToList();
+        var pricing = (endpoint.Client as KlingClient)?.Options.Pricing ?? KlingPricing.Document;
+        // --max-credits caps the batch across its runs: what earlier runs of these lines paid (or may have) counts.
+        var spentBefore = statuses.Where(s => s.PaidBefore).Sum(s => pricing.PriceOf(s.Line.Request) ?? 0m);
+        Budget = new BatchBudget(balance, settings.MaxCredits, spentBefore, pricing);
+        await error.WriteLineAsync(Budget.Describe(toSend)).ConfigureAwait(false);
+        if (Budget.Refusal(toSend) is { } refusal)
         {
             throw new CliServiceException(refusal, "insufficient-credits");
         }
@@ -77,6 +87,7 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
             var rows = known[line.Key].ToList();
             var status = new LineStatus(line);
             var created = rows.LastOrDefault(r => r.Outcome == "created");
+            status.PaidBefore = created is not null || rows.Any(r => r.IsUncertain);
             if (created is not null)
             {
                 status.TaskId = created.TaskId;
@@ -91,7 +102,7 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
                 status.Note = created.State == "fail" ? $"failed (failCode {created.FailCode}: {created.FailMessage})" : null;
                 status.ResultUrls = created.ResultUrls;
             }
-            else if (rows.LastOrDefault(r => r.IsUncertain) is { } uncertain && !settings.ResubmitUncertain)
+            else if (rows.LastOrDefault(r => r.Outcome == "uncertain") is { } uncertain && !settings.ResubmitUncertain)
             {
                 status.Phase = Phase.Uncertain;
                 status.Note = "may exist: " + (uncertain.Message ?? "the createTask was sent and no answer was recorded");
@@ -138,13 +149,18 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
     {
         while (!cancellationToken.IsCancellationRequested && queue.TryDequeue(out var status))
         {
-            if (!await budget.SubmitAsync(() => SubmitOneAsync(status, cancellationToken), cancellationToken).ConfigureAwait(false))
+            if (_capReached is not null)
             {
-                status.Note = $"not sent: another task could take the batch past --max-credits {budget.MaxCredits}";
-                _display.Event($"line {status.Label}: {status.Note}");
+                status.Note = _capReached;
+                return;
+            }
+
+            await SubmitOneAsync(status, cancellationToken).ConfigureAwait(false);
+            if (_capReached is not null)
+            {
                 while (queue.TryDequeue(out var rest))
                 {
-                    rest.Note = status.Note;
+                    rest.Note = _capReached;
                 }
 
                 return;
@@ -155,8 +171,21 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
     /// <summary>Creates one line's task; true when a task was (or may have been) created.</summary>
     private async Task<bool> SubmitOneAsync(LineStatus status, CancellationToken cancellationToken)
     {
-        var id = ledger.RecordQueued(endpoint.LedgerName, LedgeredCreate.Serialize(status.Line.Request), batchPath, status.Line.Key, status.Line.Number);
-        var result = await LedgeredCreate.TryCreateRecordedAsync(ledger, id, endpoint.Client, status.Line.Request, cancellationToken).ConfigureAwait(false);
+        // One claim per request identity, in the ledger's own transaction: another file, process or run with this line
+        // that created it, may have, or is sending it now, holds it; this run then follows that task instead of paying again.
+        var claim = ledger.Claim(endpoint.LedgerName, LedgeredCreate.Serialize(status.Line.Request), batchPath, status.Line.Key, status.Line.Number, settings.ResubmitUncertain);
+        if (claim.Id is not { } id)
+        {
+            return FollowHolder(status, claim, cancellationToken);
+        }
+
+        return await SendClaimedAsync(status, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the createTask of a line this run claimed (submission <paramref name="id"/>) and records its outcome.</summary>
+    private async Task<bool> SendClaimedAsync(LineStatus status, long id, CancellationToken cancellationToken)
+    {
+        var result = await LedgeredCreate.TryCreateRecordedAsync(ledger, id, endpoint.Client, status.Line.Request, cancellationToken, Budget.Budget).ConfigureAwait(false);
         switch (result.Outcome)
         {
             case "created":
@@ -179,6 +208,15 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
                 _display.Event($"line {status.Label}: uncertain, may exist ({Text.Safe(status.Note, 120)})");
                 break;
             default:
+                if (result.Error is KlingApiException { Kind: KlingErrorKind.BudgetExceeded } over)
+                {
+                    // The library's spend gate refused it before anything was sent: the line stays unsent, and so do the rest.
+                    _capReached ??= $"not sent: --max-credits {Budget.MaxCredits?.ToString(CultureInfo.InvariantCulture)} for this batch is used up ({Budget.Budget})";
+                    status.Note = _capReached;
+                    _display.Event($"line {status.Label}: {Text.Safe(ExitCodes.OneLine(over.Message), 200)}");
+                    return false;
+                }
+
                 if (result.Error is OperationCanceledException && cancellationToken.IsCancellationRequested)
                 {
                     status.Note = "not sent (interrupted)";
@@ -192,6 +230,60 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
         }
 
         return status.Phase is Phase.Submitted or Phase.Running or Phase.Uncertain || status.TaskId is not null;
+    }
+
+    /// <summary>A line another run holds: follow its task once created, report it uncertain if it may exist, or wait for that run's answer.</summary>
+    private bool FollowHolder(LineStatus status, LedgerClaim claim, CancellationToken cancellationToken)
+    {
+        var held = claim.HeldBy!;
+        if (claim.HolderActive)
+        {
+            _display.Event($"line {status.Label}: being sent by another kling run (#{held.Id}); waiting for its answer instead of paying again");
+            _waits.Add(WaitForHolderAsync(status, cancellationToken));
+            return true;
+        }
+
+        if (held.Outcome == "created" && held.TaskId is { } taskId)
+        {
+            status.TaskId = taskId;
+            Move(status, Phase.Submitted);
+            _display.Event($"line {status.Label}: already created by another run ({Text.Safe(taskId)}); following it, not paying again");
+            _waits.Add(FollowAsync(status, cancellationToken));
+            return true;
+        }
+
+        status.Note = "may exist: " + (held.Message ?? "another run sent it and no answer was recorded");
+        Move(status, Phase.Uncertain);
+        _display.Event($"line {status.Label}: uncertain, another run's create may exist ({Text.Safe(status.Note, 120)}); --resubmit-uncertain sends it again");
+        return true;
+    }
+
+    private async Task WaitForHolderAsync(LineStatus status, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+                var claim = ledger.Claim(endpoint.LedgerName, LedgeredCreate.Serialize(status.Line.Request), batchPath, status.Line.Key, status.Line.Number, settings.ResubmitUncertain);
+                if (claim.Id is { } id)
+                {
+                    // The other run ended without creating it (refused, not sent, or died before sending): this run sends it.
+                    await SendClaimedAsync(status, id, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                if (!claim.HolderActive)
+                {
+                    FollowHolder(status, claim, cancellationToken);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Interrupted: the line stays as the ledger has it; the next run looks again.
+        }
     }
 
     private async Task FollowAsync(LineStatus status, CancellationToken cancellationToken)
@@ -262,6 +354,9 @@ internal sealed class LineStatus(BatchLine line)
 
     public Phase Phase { get; set; } = Phase.Queued;
 
+    /// <summary>An earlier run created this line's task, or may have: its price counts against --max-credits.</summary>
+    public bool PaidBefore { get; set; }
+
     public string? TaskId { get; set; }
 
     public string? File { get; set; }
@@ -295,7 +390,7 @@ internal sealed class BatchResult(IReadOnlyList<LineStatus> lines, bool interrup
     /// <summary>The sustained creation rate as a fraction of the limit, after the first window's burst; null when all fit in one burst.</summary>
     public double? ThroughputFraction => created <= limit || submitSpan <= TimeSpan.Zero ? null : (created - limit) / submitSpan.TotalSeconds * windowSeconds / limit;
 
-    public string Closing(int invalid, string ledgerPath, double? maxCredits = null)
+    public string Closing(int invalid, string ledgerPath, KlingBudget? budget = null)
     {
         int Count(Phase phase) => lines.Count(l => l.Phase == phase);
         var throughput = ThroughputFraction is { } f ? $" Sustained throughput {(f * 100).ToString("0", CultureInfo.InvariantCulture)} % of the limit ({created} created in {submitSpan.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)." : string.Empty;
@@ -304,8 +399,8 @@ internal sealed class BatchResult(IReadOnlyList<LineStatus> lines, bool interrup
             : "Run the same command again to retry what failed to be created and to wait for what is unfinished.";
         return $"Batch finished: {lines.Count} line(s): done {Count(Phase.Done)} ({skipped} from earlier runs), failed {Count(Phase.Failed)}, uncertain {Count(Phase.Uncertain)}, unfinished {Count(Phase.Submitted) + Count(Phase.Running)}, not sent {Count(Phase.Queued)}"
             + (invalid > 0 ? $", invalid {invalid} (skipped)" : string.Empty) + $".{throughput} {verdict}"
-            + (maxCredits is { } cap && Count(Phase.Queued) > 0 && !interrupted
-                ? $" --max-credits {cap.ToString(CultureInfo.InvariantCulture)} caps what each run spends, not the batch's total: running the same command again sends the lines not sent, spending up to {cap.ToString(CultureInfo.InvariantCulture)} credits more."
+            + (budget is { } b && Count(Phase.Queued) > 0 && !interrupted
+                ? $" --max-credits caps the batch across its runs ({b}): running the same command again with the same cap sends nothing more; raise it to send the {Count(Phase.Queued)} line(s) not sent."
                 : string.Empty);
     }
 

@@ -20,6 +20,14 @@ internal interface ITaskLedger : IDisposable
     /// <summary>Records a createTask about to be handed to the client (nothing sent yet); returns its submission id.</summary>
     long RecordQueued(string endpoint, string requestJson, string? batch = null, string? lineKey = null, int? lineNumber = null);
 
+    /// <summary>
+    /// Claims a batch line by its request identity (<paramref name="lineKey"/>, per endpoint) and records it queued, in one
+    /// write transaction, so two files, processes or runs that share a line send it once. Not claimed (<see cref="LedgerClaim.HeldBy"/>
+    /// set, nothing recorded) when another row of the line was created, may exist (uncertain, or sending by an owner
+    /// gone; unless <paramref name="resubmitUncertain"/>), or is queued or sending by a live owner.
+    /// </summary>
+    LedgerClaim Claim(string endpoint, string requestJson, string batch, string lineKey, int lineNumber, bool resubmitUncertain);
+
     /// <summary>Records that the request is leaving for the service now: from here on, a task may exist.</summary>
     void MarkSending(long submission);
 
@@ -59,3 +67,9 @@ internal interface ITaskLedger : IDisposable
     /// <summary>The most a task of <paramref name="endpoint"/> has cost (creditsConsumed as the service reported it), or null.</summary>
     double? ObservedTaskCost(string endpoint);
 }
+
+/// <summary>A batch line's claim: the submission id when this run claimed it, else the row that holds it.</summary>
+/// <param name="Id">The new submission (queued, owned by this ledger instance), or null when not claimed.</param>
+/// <param name="HeldBy">The row that holds the line (created, may exist, or in another live run's hands), or null when claimed.</param>
+/// <param name="HolderActive">True when <paramref name="HeldBy"/> is queued or sending in a run that is still alive: wait for its outcome.</param>
+internal sealed record LedgerClaim(long? Id, LedgerEntry? HeldBy, bool HolderActive = false);

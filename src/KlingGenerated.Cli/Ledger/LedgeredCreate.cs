@@ -33,7 +33,7 @@ internal static class LedgeredCreate
     /// created, uncertain (may exist), rejected (nothing created) or not sent. A task id the ledger could not record is
     /// still returned in <see cref="CreateResult.TaskId"/>, with the outcome "unrecorded".
     /// </summary>
-    public static async Task<CreateResult> TryCreateRecordedAsync(ITaskLedger ledger, long id, IKlingClient client, VideoTaskRequest request, CancellationToken cancellationToken)
+    public static async Task<CreateResult> TryCreateRecordedAsync(ITaskLedger ledger, long id, IKlingClient client, VideoTaskRequest request, CancellationToken cancellationToken, KlingBudget? budget = null)
     {
         var tracked = LedgerJournal.Shared.Track(ledger, id, request);
         // Cancelling stops a createTask only until its body starts to leave; after that its answer is awaited, so that
@@ -42,7 +42,9 @@ internal static class LedgeredCreate
         using var stop = cancellationToken.Register(() => tracked.CancelIfNotSent(requestCancellation));
         try
         {
-            var created = await client.CreateTaskAsync(request, requestCancellation.Token).ConfigureAwait(false);
+            var created = budget is null
+                ? await client.CreateTaskAsync(request, requestCancellation.Token).ConfigureAwait(false)
+                : await client.CreateTaskAsync(request, budget, requestCancellation.Token).ConfigureAwait(false); // the library's spend gate reserves it
             var taskId = created.Data!.TaskId!; // the library answers only with a task id, or throws
             if (tracked.DuplicateOf is { } other)
             {

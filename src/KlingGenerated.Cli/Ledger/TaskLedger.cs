@@ -15,7 +15,7 @@ namespace KlingGenerated.Cli.Ledger;
 /// before they return, so they survive a power cut too; the others are synced with the next of those. No secret is stored:
 /// only the endpoint's address.
 /// </remarks>
-internal sealed class TaskLedger : ITaskLedger, IAsyncDisposable
+internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
 {
     private const int SchemaVersion = 1;
     private static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
@@ -110,6 +110,11 @@ internal sealed class TaskLedger : ITaskLedger, IAsyncDisposable
                         detail      TEXT
                     );
                     """, transaction);
+                if (Convert.ToInt64(Scalar(connection, "SELECT COUNT(*) FROM pragma_table_info('submissions') WHERE name = 'owner';", transaction), CultureInfo.InvariantCulture) == 0)
+                {
+                    Execute(connection, "ALTER TABLE submissions ADD COLUMN owner TEXT;", transaction); // who claimed a batch line (see Claim)
+                }
+
                 if (Convert.ToInt64(Scalar(connection, "SELECT COUNT(*) FROM pragma_table_info('submissions') WHERE name = 'credits';", transaction), CultureInfo.InvariantCulture) == 0)
                 {
                     Execute(connection, "ALTER TABLE submissions ADD COLUMN credits REAL;", transaction); // creditsConsumed, when the service reports it
@@ -284,6 +289,7 @@ internal sealed class TaskLedger : ITaskLedger, IAsyncDisposable
 
     public void Dispose()
     {
+        _owner?.Dispose();
         _connection.Dispose();
         _gate.Dispose();
     }
@@ -378,6 +384,19 @@ internal sealed class TaskLedger : ITaskLedger, IAsyncDisposable
         _gate.Wait();
         try
         {
+            return ReadUnlocked(where, parameters);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Reads entries; the caller holds <see cref="_gate"/>.</summary>
+    private List<LedgerEntry> ReadUnlocked(string where, object?[] parameters)
+    {
+        try
+        {
             using var command = _connection.CreateCommand();
             command.CommandText = $"""
                 SELECT id, endpoint, request, batch, line_key, line_number, queued_at, sent_at, answered_at, outcome, message,
@@ -414,10 +433,6 @@ internal sealed class TaskLedger : ITaskLedger, IAsyncDisposable
         catch (SqliteException exception)
         {
             throw new LedgerException($"cannot read the task ledger {Path} ({exception.Message}). Check the file, or pass another --ledger / KLING_LEDGER.", exception);
-        }
-        finally
-        {
-            _gate.Release();
         }
     }
 

@@ -24,7 +24,7 @@ public sealed class KlingAIToolsTests(SimulatorFixture fixture)
         var client = fixture.NewClient();
         var before = (await client.GetRemainingCreditsAsync()).Data;
 
-        var answer = await agent.GetResponseAsync([new ChatMessage(ChatRole.User, "Make me a lighthouse video.")], new ChatOptions { Tools = KlingAITools.Create(client) });
+        var answer = await agent.GetResponseAsync([new ChatMessage(ChatRole.User, "Make me a lighthouse video.")], new ChatOptions { Tools = KlingAITools.Create(client, new KlingAIToolsOptions { RequireApproval = false }) });
 
         answer.Text.Should().Be("Started.");
         var results = model.Results();
@@ -71,7 +71,7 @@ public sealed class KlingAIToolsTests(SimulatorFixture fixture)
         using var agent = new FunctionInvokingChatClient(model) { IncludeDetailedErrors = true };
         var created = fixture.Simulator.TaskCount;
 
-        await agent.GetResponseAsync([new ChatMessage(ChatRole.User, "A 7 s video.")], new ChatOptions { Tools = KlingAITools.Create(fixture.NewClient()) });
+        await agent.GetResponseAsync([new ChatMessage(ChatRole.User, "A 7 s video.")], new ChatOptions { Tools = KlingAITools.Create(fixture.NewClient(), new KlingAIToolsOptions { RequireApproval = false }) });
 
         model.Results().Single().Should().Contain("duration must be one of 5, 10");
         fixture.Simulator.TaskCount.Should().Be(created, "no createTask was sent");
@@ -82,7 +82,7 @@ public sealed class KlingAIToolsTests(SimulatorFixture fixture)
     {
         var tools = KlingAITools.Create(fixture.NewClient()).Cast<AIFunction>().ToDictionary(t => t.Name);
 
-        tools.Keys.Should().BeEquivalentTo([KlingAITools.GenerateVideoName, KlingAITools.GetTaskName, KlingAITools.GetCreditsName]);
+        tools.Keys.Should().BeEquivalentTo([KlingAITools.GenerateVideoName, KlingAITools.WaitForVideoName, KlingAITools.GetTaskName, KlingAITools.GetCreditsName]);
         var schema = tools[KlingAITools.GenerateVideoName].JsonSchema;
         schema.GetProperty("properties").GetProperty("prompt").GetProperty("description").GetString().Should().Contain("2500");
         schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()).Should().Equal("prompt");
@@ -93,29 +93,4 @@ public sealed class KlingAIToolsTests(SimulatorFixture fixture)
 
     private static string TaskIdIn(IReadOnlyList<ChatMessage> seen) =>
         JsonSerializer.Deserialize<JsonElement>(seen.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Last().Result!.ToString()!).GetProperty("taskId").GetString()!;
-
-    /// <summary>A chat client that answers each turn from a script and keeps what the function calls returned.</summary>
-    private sealed class ScriptedChatClient(params Func<IReadOnlyList<ChatMessage>, ChatResponse>[] turns) : IChatClient
-    {
-        private readonly List<ChatMessage> _seen = [];
-        private int _turn;
-
-        public List<string> Results() => [.. _seen.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Select(r => r.Result is JsonElement json ? json.GetRawText() : r.Result?.ToString() ?? string.Empty)];
-
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            _seen.Clear();
-            _seen.AddRange(messages);
-            return Task.FromResult(turns[_turn++](_seen));
-        }
-
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException("The script answers whole turns only.");
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose()
-        {
-        }
-    }
 }

@@ -91,35 +91,71 @@ public sealed class CliPromiseTests
         run.Simulator.CreatedTasks.Should().HaveCount(2);
     }
 
-    [Fact]
-    public async Task Max_credits_stops_submitting_before_the_batch_could_spend_more_using_the_observed_cost()
+    [Theory]
+    [InlineData("50", 1)]
+    [InlineData("100", 2)]
+    [InlineData("200", 4)]
+    public async Task Max_credits_sends_at_most_the_caps_worth_at_the_documents_price_even_when_the_balance_does_not_drop(string cap, int expected)
     {
-        await using var run = await CliRun.StartAsync(o => { o.Credits = 10_000; o.CreditsPerTask = 42; });
+        // CreditsPerTask = 0: the balance never drops, as with a service that charges later, or a top-up during the run.
+        await using var run = await CliRun.StartAsync(o => { o.Credits = 10_000; o.CreditsPerTask = 0; });
         var file = run.Write("b.jsonl", string.Concat(Enumerable.Range(1, 10).Select(i => $$"""{"prompt":"Clip {{i}}"}""" + "\n")));
 
-        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"), "--max-credits", "200", "--json");
+        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"), "--max-credits", cap, "--json");
 
         result.ExitCode.Should().Be(3, result.Stderr);
-        run.Simulator.CreatedTasks.Should().HaveCount(4, "4 tasks of 42 credits fit in 200; a 5th would spend 210");
-        ((int)JObject.Parse(result.Stdout)["notSent"]!).Should().Be(6);
+        run.Simulator.CreatedTasks.Should().HaveCount(expected, $"tasks of 42 credits (the document's price) that fit in {cap}");
+        ((int)JObject.Parse(result.Stdout)["notSent"]!).Should().Be(10 - expected);
         result.Stderr.Should().Contain("--max-credits");
     }
 
-    [Fact]
-    public async Task Max_credits_final_message_and_help_say_the_cap_applies_to_each_run()
+    [Theory]
+    [InlineData("41")]
+    [InlineData("1")]
+    [InlineData("0.001")]
+    public async Task Max_credits_below_one_tasks_price_sends_nothing_and_says_why(string cap)
     {
-        await using var run = await CliRun.StartAsync(o => { o.Credits = 10_000; o.CreditsPerTask = 42; });
+        await using var run = await CliRun.StartAsync();
+        var file = run.Write("b.jsonl", """{"prompt":"Clip"}""" + "\n");
+
+        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"), "--max-credits", cap);
+
+        result.ExitCode.Should().Be(3, result.Stderr);
+        result.Stderr.Should().Contain("less than one task costs (42 credits)").And.Contain("nothing was sent");
+        run.Simulator.CreatedTasks.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Max_credits_is_read_with_a_dot_and_a_comma_is_refused_with_a_hint()
+    {
+        await using var run = await CliRun.StartAsync();
+        var file = run.Write("b.jsonl", """{"prompt":"Clip"}""" + "\n");
+
+        var result = await run.RunAsync("batch", file, "--max-credits", "84,5");
+
+        result.ExitCode.Should().Be(2, result.Stderr);
+        result.Stderr.Should().Contain("--max-credits").And.Contain("'84,5'").And.Contain("with a dot");
+        run.Simulator.CreatedTasks.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Max_credits_caps_the_batch_across_its_runs_and_help_says_so()
+    {
+        await using var run = await CliRun.StartAsync(o => o.Credits = 10_000);
         var file = run.Write("b.jsonl", string.Concat(Enumerable.Range(1, 4).Select(i => $$"""{"prompt":"Clip {{i}}"}""" + "\n")));
 
         var first = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"), "--max-credits", "100");
         var second = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"), "--max-credits", "100");
+        var raised = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"), "--max-credits", "168");
         var help = await CliRun.InProcessAsync(["batch", "--help"]);
 
         first.ExitCode.Should().Be(3, first.Stderr);
-        first.Stderr.Should().Contain("caps what each run spends, not the batch's total");
-        run.Simulator.CreatedTasks.Should().HaveCount(4, "2 tasks of 42 fit in 100 per run, and each run has its own cap, as the message says");
-        second.ExitCode.Should().Be(0, second.Stderr);
-        help.Stdout.Should().Contain("The cap applies to each run");
+        first.Stderr.Should().Contain("caps the batch across its runs");
+        second.ExitCode.Should().Be(3, second.Stderr);
+        second.Stderr.Should().Contain("84 spent by earlier runs").And.Contain("nothing was sent");
+        raised.ExitCode.Should().Be(0, raised.Stderr);
+        run.Simulator.CreatedTasks.Should().HaveCount(4, "2 tasks of 42 fit in 100; the same cap again sends nothing; 168 pays for the other 2");
+        help.Stdout.Should().Contain("across all its runs");
     }
 
     [Fact]
