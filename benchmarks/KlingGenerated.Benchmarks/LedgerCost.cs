@@ -29,7 +29,7 @@ internal static class LedgerCost
         {
             var path = Path.Combine(dir, "tasks.db");
             using var ledger = TaskLedger.Open(path);
-            var request = """{"model":"kling/v2-5-turbo-text-to-video-pro","input":{"prompt":"A paper boat drifting down a rain-soaked street at dusk, cinematic, 35 mm","duration":"5","aspect_ratio":"16:9","cfg_scale":0.5}}""";
+            var request = $$$"""{"model":"{{{KlingModels.ModelOf(typeof(CreateTaskRequest))}}}","input":{"prompt":"A paper boat drifting down a rain-soaked street at dusk, cinematic, 35 mm","duration":"5","aspect_ratio":"16:9","cfg_scale":0.5}}""";
             var clock = Stopwatch.StartNew();
             for (var i = 0; i < tasks; i++)
             {

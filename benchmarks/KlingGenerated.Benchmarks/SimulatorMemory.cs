@@ -13,6 +13,8 @@ namespace KlingGenerated.Benchmarks;
 /// </summary>
 public static class SimulatorMemory
 {
+    private static readonly string Model = KlingModels.ModelOf(typeof(CreateTaskRequest));
+
     public static async Task RunAsync(int tasks = 50_000)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -28,7 +30,7 @@ public static class SimulatorMemory
         {
             while (Interlocked.Increment(ref next) is var i && i <= tasks)
             {
-                var body = $$$"""{"model":"kling/v2-5-turbo-text-to-video-pro","input":{"prompt":"A paper boat drifting down a rain-soaked street at dusk, number {{{i}}}.","duration":"5","aspect_ratio":"16:9","cfg_scale":0.5}}""";
+                var body = $$$"""{"model":"{{{Model}}}","input":{"prompt":"A paper boat drifting down a rain-soaked street at dusk, number {{{i}}}.","duration":"5","aspect_ratio":"16:9","cfg_scale":0.5}}""";
                 using var response = await http.PostAsync(create, new StringContent(body, Encoding.UTF8, "application/json")).ConfigureAwait(false);
                 if (!(await response.Content.ReadAsStringAsync().ConfigureAwait(false)).Contains("\"code\":200", StringComparison.Ordinal))
                 {
@@ -64,7 +66,7 @@ public static class SimulatorMemory
             {
                 try
                 {
-                    using var content = new StringContent($$$"""{"model":"kling/v2-5-turbo-text-to-video-pro","input":{"prompt":"{{{huge}}}"}}""", Encoding.UTF8, "application/json");
+                    using var content = new StringContent($$$"""{"model":"{{{Model}}}","input":{"prompt":"{{{huge}}}"}}""", Encoding.UTF8, "application/json");
                     using var response = await http.PostAsync(create, content).ConfigureAwait(false);
                     refused += (int)response.StatusCode == 413 ? 1 : 0;
                 }
@@ -82,7 +84,7 @@ public static class SimulatorMemory
             {
                 while (Interlocked.Increment(ref next) <= tasks)
                 {
-                    using var content = new StringContent("""{"model":"kling/v2-5-turbo-text-to-video-pro","input":{"prompt":"A paper boat drifting down a rain-soaked street at dusk.","duration":"5","aspect_ratio":"16:9","cfg_scale":0.5}}""", Encoding.UTF8, "application/json");
+                    using var content = new StringContent($$$"""{"model":"{{{Model}}}","input":{"prompt":"A paper boat drifting down a rain-soaked street at dusk.","duration":"5","aspect_ratio":"16:9","cfg_scale":0.5}}""", Encoding.UTF8, "application/json");
                     using var response = await http.PostAsync(create, content).ConfigureAwait(false);
                 }
             })).ConfigureAwait(false);

@@ -9,6 +9,7 @@ using KlingGenerated.Simulator;
 // The journal is written directly in its documented line format (one {"task":...} line each), so a large N takes seconds.
 var tasks = Arg("--tasks", 1000);
 var creates = Arg("--creates", 200);
+var model = KlingGenerated.KlingModels.ModelOf(typeof(KlingGenerated.CreateTaskRequest)); // the document's model for today's request type
 var directory = Directory.CreateTempSubdirectory("kling-simulator-benchmark-");
 try
 {
@@ -21,7 +22,7 @@ try
         for (var i = 0; i < tasks; i++)
         {
             var nanoseconds = (now.AddMilliseconds(-i * 500L).UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
-            await writer.WriteAsync($"{{\"task\":{{\"taskId\":\"task_kling_seed{i:D7}\",\"keyId\":\"{keyId}\",\"param\":\"{{\\\"model\\\":\\\"kling/v2-5-turbo-text-to-video-pro\\\",\\\"input\\\":{{\\\"prompt\\\":\\\"a paper boat {i}\\\"}}}}\",\"callBackUrl\":null,\"fails\":false,\"createdAtUnixNanoseconds\":{nanoseconds}}}}}\n");
+            await writer.WriteAsync($"{{\"task\":{{\"taskId\":\"task_kling_seed{i:D7}\",\"keyId\":\"{keyId}\",\"param\":\"{{\\\"model\\\":\\\"{model}\\\",\\\"input\\\":{{\\\"prompt\\\":\\\"a paper boat {i}\\\"}}}}\",\"callBackUrl\":null,\"fails\":false,\"createdAtUnixNanoseconds\":{nanoseconds}}}}}\n");
         }
     }
 
@@ -30,7 +31,7 @@ try
     var startup = start.Elapsed;
     using var http = new HttpClient { BaseAddress = simulator.BaseUrl };
     http.DefaultRequestHeaders.Authorization = new("Bearer", simulator.ApiKey);
-    var body = "{\"model\":\"kling/v2-5-turbo-text-to-video-pro\",\"input\":{\"prompt\":\"a lighthouse in a storm\"}}";
+    var body = "{\"model\":\"" + model + "\",\"input\":{\"prompt\":\"a lighthouse in a storm\"}}";
     var samples = new List<double>(creates);
     for (var i = 0; i < creates + 5; i++)
     {

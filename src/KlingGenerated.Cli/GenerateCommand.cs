@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
 
 namespace KlingGenerated.Cli;
 
@@ -9,7 +10,7 @@ internal static class GenerateCommand
 {
     public static Command Create(TextWriter output, TextWriter error, CliTerminal terminal)
     {
-        var prompt = new Argument<string>("prompt") { Description = "What the video shows (at most 2500 characters)." };
+        var prompt = new Argument<string>("prompt") { Description = "What the video shows (each model's limit is in `kling models`)." };
         // The allowed words come from the generated enums, so they follow openapi/kling.openapi.yaml.
         var duration = new Option<string?>("--duration") { Description = $"Length in seconds: {string.Join(" or ", WireNames<VideoDuration>.All)}; omitted, the service picks its default." };
         duration.AcceptOnlyFromAmong([.. WireNames<VideoDuration>.All]);
@@ -23,15 +24,26 @@ internal static class GenerateCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing <taskId>.mp4 (only once the new one is complete)." };
         var timeout = NumberOption.Create("--timeout", "Minutes to wait for the task before giving up (the task keeps running).", "a positive number of minutes such as 15", 15);
 
-        var command = new Command("generate", "Generate a video from text, wait for it and download it.")
+        var inputs = ModelInputs.Create(new Dictionary<string, (Option, Func<ParseResult, JToken?>)>
+        {
+            ["duration"] = (duration, parse => parse.GetValue(duration) is { } value ? new JValue(value) : null),
+            ["aspect_ratio"] = (aspectRatio, parse => parse.GetValue(aspectRatio) is { } value ? new JValue(value) : null),
+            ["negative_prompt"] = (negativePrompt, parse => parse.GetValue(negativePrompt) is { } value ? new JValue(value) : null),
+            ["cfg_scale"] = (cfgScale, parse => parse.GetValue(cfgScale) is { } value ? new JValue(value) : null),
+        });
+        var command = new Command("generate", "Generate a video with one of the document's models (`--model`), wait for it and download it.")
         {
             prompt, duration, aspectRatio, negativePrompt, cfgScale, callbackUrl, outDir, noWait, overwrite, timeout,
         };
+        foreach (var option in inputs.NewOptions)
+        {
+            command.Options.Add(option);
+        }
 
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
             // 1. Validate: nothing is sent until the request and --out are known to be good.
-            var request = Request(parse.GetValue(prompt)!, parse.GetValue(duration), parse.GetValue(aspectRatio), parse.GetValue(negativePrompt), parse.GetValue(cfgScale), parse.GetValue(callbackUrl));
+            var request = Request(inputs, parse, parse.GetValue(prompt)!, parse.GetValue(callbackUrl));
             var minutes = parse.GetValue(timeout);
             if (minutes <= 0)
             {
@@ -67,7 +79,7 @@ internal static class GenerateCommand
     }
 
     /// <summary>The request from the options; the library validates it against the spec before sending.</summary>
-    private static CreateTaskRequest Request(string prompt, string? duration, string? aspectRatio, string? negativePrompt, double? cfgScale, string? callbackUrl)
+    private static VideoTaskRequest Request(ModelInputs inputs, ParseResult parse, string prompt, string? callbackUrl)
     {
         if (string.IsNullOrWhiteSpace(prompt) && prompt.Length > 0)
         {
@@ -80,21 +92,10 @@ internal static class GenerateCommand
             throw new UsageException($"--callback-url is not a URL: '{callbackUrl}'.");
         }
 
-        return new CreateTaskRequest
-        {
-            CallBackUrl = callBack,
-            Input = new CreateTaskInput
-            {
-                Prompt = prompt,
-                Duration = WireNames<VideoDuration>.Parse(duration),
-                AspectRatio = WireNames<AspectRatio>.Parse(aspectRatio),
-                NegativePrompt = negativePrompt,
-                CfgScale = cfgScale,
-            },
-        };
+        return inputs.Build(parse, prompt, callBack);
     }
 
-    private static async Task<string> SubmitAsync(CommandContext context, Endpoint endpoint, CreateTaskRequest request, Ledger.ITaskLedger ledger, bool waiting)
+    private static async Task<string> SubmitAsync(CommandContext context, Endpoint endpoint, VideoTaskRequest request, Ledger.ITaskLedger ledger, bool waiting)
     {
         context.Stage = CommandStage.Submitting;
         var taskId = await Ledger.LedgeredCreate.CreateTaskAsync(ledger, endpoint.LedgerName, endpoint.Client, request, context.CancellationToken);

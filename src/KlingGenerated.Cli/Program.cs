@@ -30,10 +30,11 @@ namespace KlingGenerated.Cli
         public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken, CliTerminal? terminal = null, CliEnvironment? environment = null)
         {
             terminal ??= CliTerminal.ForStandardError();
-            var root = new KlingRootCommand("kling: generate videos with Kling V2.5 Turbo Pro (kie.ai). Without a key or base URL it runs offline against the built-in simulator.", environment ?? CliEnvironment.Process);
+            var root = new KlingRootCommand("kling: generate videos with the Kling models of kie.ai (`kling models`). Without a key or base URL it runs offline against the built-in simulator.", environment ?? CliEnvironment.Process);
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(GenerateCommand.Create(output, error, terminal))));
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(QueryCommands.Status(output, error))));
             root.Subcommands.Add(GlobalOptions.AddTo(QueryCommands.Credits(output, error)));
+            root.Subcommands.Add(GlobalOptions.AddTo(ModelsCommand.Create(output, error)));
             root.Subcommands.Add(GlobalOptions.AddToSimulator(SimulatorCommand.Create(output, error))); // only --verbose: it declares its own --api-key and would ignore --base-url, --json, --api-key-file
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Tasks(output, error))));
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(Ledger.TaskCommands.Wait(output, error, terminal))));

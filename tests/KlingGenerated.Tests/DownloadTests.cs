@@ -290,6 +290,7 @@ public sealed class DownloadTests : IDisposable
     [Theory]
     [InlineData("task_kling_17000000000001", "task_kling_17000000000001.mp4")]
     [InlineData("a-B_9", "a-B_9.mp4")]
+    [InlineData("task_kling-2.6_17000000000001", "task_kling-2.6_17000000000001.mp4")]
     public void KlingFileNames_keeps_a_plain_task_id(string taskId, string expected) =>
         KlingFileNames.ForTask(taskId).Should().Be(expected);
 
@@ -303,6 +304,10 @@ public sealed class DownloadTests : IDisposable
     [InlineData("[red]x\u001b[2J\r\nerror: forged")]
     [InlineData("-rf")]
     [InlineData("CON")]
+    [InlineData("CON.x")]
+    [InlineData(".hidden")]
+    [InlineData("a..b")]
+    [InlineData("ends.")]
     [InlineData("tâche")]
     public void KlingFileNames_hashes_a_task_id_outside_the_allow_list(string taskId)
     {

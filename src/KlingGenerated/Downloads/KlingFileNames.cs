@@ -52,9 +52,10 @@ public static class KlingFileNames
 
     private static bool IsSafeStem(string stem) =>
         stem.Length is > 0 and <= MaxStemLength
-        && stem.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')
-        && stem[0] != '-' // not mistaken for an option by a shell tool
-        && !IsWindowsDeviceName(stem);
+        && stem.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') // a dot: task ids of dotted model families keep their name
+        && stem[0] is not ('-' or '.') // not mistaken for an option by a shell tool, not hidden
+        && stem[^1] != '.' && !stem.Contains("..", StringComparison.Ordinal) // Windows drops a trailing dot; no parent-folder look-alike
+        && !IsWindowsDeviceName(stem.Split('.')[0]); // CON.x is the device too
 
     private static bool IsWindowsDeviceName(string stem) =>
         stem.ToUpperInvariant() is "CON" or "PRN" or "AUX" or "NUL" or "CONIN$" or "CONOUT$"

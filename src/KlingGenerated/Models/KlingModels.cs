@@ -72,7 +72,7 @@ public sealed record KlingModelInfo(string Id, string RequestSchema, string Inpu
 /// <param name="Values">The allowed values of an enum, in the document's order; null otherwise.</param>
 /// <param name="Format">The <c>format</c> (for an array, of its items), such as <c>uri</c>; null when none.</param>
 /// <param name="ItemType">The JSON type of an array's items; null otherwise.</param>
-/// <param name="Description">The document's description, first line; null when none.</param>
+/// <param name="Description">The document's description on one line; null when none.</param>
 public sealed record KlingInputField(string Name, string Type, bool Required, IReadOnlyList<string>? Values, string? Format, string? ItemType, string? Description)
 {
     internal static IReadOnlyList<KlingInputField> Read(JObject input)
@@ -90,7 +90,7 @@ public sealed record KlingInputField(string Name, string Type, bool Required, IR
                 (schema["enum"] as JArray)?.Select(v => (string)v!).ToArray(),
                 (string?)(items ?? schema)["format"],
                 (string?)items?["type"],
-                description?.Split('\n', 2)[0].Trim());
+                description is null ? null : string.Join(' ', description.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)));
         })];
     }
 }
