@@ -39,7 +39,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
     /// <summary>The Npgsql connection string of the superuser on <paramref name="database"/>.</summary>
     public string ConnectionString(string database = "postgres") =>
-        $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username={Superuser};Password={Password};Database={database};Pooling=false;Timeout=5";
+        $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username={Superuser};Password={Password};Database={database};Pooling=false;Timeout=60;Command Timeout=60"; // generous: a loaded CI machine logs in slowly
 
     /// <summary>Creates a new cluster in a temporary folder and starts it.</summary>
     public static async Task<PostgresServer> StartAsync()
