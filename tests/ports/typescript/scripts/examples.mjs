@@ -30,7 +30,15 @@ const lines = [
   '',
 ];
 let count = 0;
-const emit = (name, type, value) => {
+// A schema with a discriminator (VideoTaskRequest) only types what every request shares: an example is typed with
+// the request its discriminator value maps to, so tsc checks the example's own fields.
+const concrete = (type, value) => {
+  const discriminator = spec.components.schemas[type]?.discriminator;
+  const target = discriminator?.mapping?.[value?.[discriminator.propertyName]];
+  return target ? target.split('/').pop() : type;
+};
+const emit = (name, declared, value) => {
+  const type = concrete(declared, value);
   lines.push(`export const ${name}: components['schemas']['${type}'] = ${JSON.stringify(value, null, 2)};`, '');
   count++;
   const record = value?.data;

@@ -81,8 +81,11 @@ describe('requests', () => {
           if (ratio) input.aspect_ratio = ratio;
           if (i.negativePrompt !== undefined) input.negative_prompt = String(i.negativePrompt);
           if (i.cfgScale !== undefined) input.cfg_scale = Number(i.cfgScale);
+          // This runner builds the 2.5 Turbo text-to-video body (CreateTaskRequest), whose model is that one value.
+          const model = enumOf(KlingModel, i.model ?? 'KlingV25TurboTextToVideoPro');
+          if (model !== KlingModel.KlingV25TurboTextToVideoPro) assert.fail(`vector ${v.id}: model ${String(i.model)} has no runner here`);
           const request: components['schemas']['CreateTaskRequest'] = {
-            model: enumOf(KlingModel, i.model ?? 'KlingV25TurboTextToVideoPro')!,
+            model,
             input,
             ...(i.callBackUrl !== undefined ? { callBackUrl: String(i.callBackUrl) } : {}),
           };
