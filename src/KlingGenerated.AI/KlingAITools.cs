@@ -100,7 +100,7 @@ public static class KlingAITools
             using (var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body)))
             {
                 // The shared validator (the document's rules, as the client, the CLI and the simulator apply them).
-                if (KlingGenerated.OpenApi.KlingOpenApiContract.ValidateRequest("POST", "api/v1/jobs/createTask", stream) is { Count: > 0 } problems)
+                if (KlingGenerated.OpenApi.KlingOpenApiContract.ValidateOperationBody("CreateTask", stream) is { Count: > 0 } problems)
                 {
                     return VideoTaskStarted.Refused($"The request is invalid: {string.Join(" ", problems)} Nothing was sent.");
                 }

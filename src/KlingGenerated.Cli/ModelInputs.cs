@@ -152,7 +152,7 @@ internal sealed class ModelInputs
         }
         catch (JsonException)
         {
-            var problems = KlingOpenApiContract.ValidateRequest("POST", "api/v1/jobs/createTask", new MemoryStream(Encoding.UTF8.GetBytes(body.ToString(Formatting.None))));
+            var problems = KlingOpenApiContract.ValidateOperationBody("CreateTask", new MemoryStream(Encoding.UTF8.GetBytes(body.ToString(Formatting.None))));
             throw new System.ComponentModel.DataAnnotations.ValidationException(string.Join(" ", problems));
         }
     }

@@ -87,6 +87,19 @@ public sealed class OpenApiContractTests
     }
 
     [Fact]
+    public void ValidateOperationBody_finds_the_operation_by_its_id_and_refuses_an_id_the_document_lacks()
+    {
+        static MemoryStream Body(string json) => new(System.Text.Encoding.UTF8.GetBytes(json));
+
+        OpenApi.KlingOpenApiContract.ValidateOperationBody("CreateTask", Body("""{"model":"kling/v2-5-turbo-text-to-video-pro","input":{"prompt":"a cat"}}"""))
+            .Should().BeEmpty();
+        OpenApi.KlingOpenApiContract.ValidateOperationBody("CreateTask", Body("""{"model":"kling/v2-5-turbo-text-to-video-pro","input":{"prompt":"a cat","aspect_ratio":"4:3"}}"""))
+            .Should().ContainSingle().Which.Should().Contain("aspect_ratio");
+        var unknown = () => OpenApi.KlingOpenApiContract.ValidateOperationBody("NoSuchOperation", Body("{}"));
+        unknown.Should().Throw<ArgumentException>().WithMessage("*NoSuchOperation*");
+    }
+
+    [Fact]
     public void KeepDeclaredProperties_drops_undeclared_fields_recursively_and_refuses_an_unknown_schema()
     {
         var request = System.Text.Json.Nodes.JsonNode.Parse("""{"model":"m","extra":1,"input":{"prompt":"p","secret":"x"}}""")!.AsObject();

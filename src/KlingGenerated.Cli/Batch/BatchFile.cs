@@ -25,7 +25,6 @@ internal sealed record BatchLineError(int Number, string Problem);
 /// </summary>
 internal static class BatchFile
 {
-    private const string CreateTaskPath = "/api/v1/jobs/createTask";
     private const string ExpectedLine = "{\"id\": \"boat-1\", \"prompt\": \"A paper boat on a rainy street\", \"duration\": \"5\", \"aspect_ratio\": \"16:9\"}";
     private static readonly string Model = KlingModels.ModelOf(typeof(CreateTaskRequest)); // a batch line is a CreateTaskInput (BatchInput)
 
@@ -72,7 +71,7 @@ internal static class BatchFile
             }
 
             var body = new JObject { ["model"] = Model, ["input"] = input };
-            var problems = KlingOpenApiContract.ValidateRequest("POST", CreateTaskPath, new MemoryStream(Encoding.UTF8.GetBytes(body.ToString(Formatting.None))));
+            var problems = KlingOpenApiContract.ValidateOperationBody("CreateTask", new MemoryStream(Encoding.UTF8.GetBytes(body.ToString(Formatting.None))));
             if (problems.Count > 0)
             {
                 errors.Add(new BatchLineError(number, string.Join(" ", problems)));

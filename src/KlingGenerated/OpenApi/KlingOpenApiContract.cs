@@ -27,6 +27,24 @@ public static class KlingOpenApiContract
     }
 
     /// <summary>
+    /// Validates the JSON body of the operation <paramref name="operationId"/> (for example <c>CreateTask</c>) against the
+    /// document, as <see cref="ValidateRequest"/> does for the operation's own method and path: callers name the operation,
+    /// never its URL.
+    /// </summary>
+    /// <param name="operationId">The operation's <c>operationId</c> in the document.</param>
+    /// <param name="utf8Body">The UTF-8 JSON body; read from its current position.</param>
+    /// <returns>One sentence per violation; empty when the body is valid.</returns>
+    /// <exception cref="ArgumentException">The document has no operation <paramref name="operationId"/>.</exception>
+    public static IReadOnlyList<string> ValidateOperationBody(string operationId, Stream utf8Body)
+    {
+        ArgumentNullException.ThrowIfNull(operationId);
+        ArgumentNullException.ThrowIfNull(utf8Body);
+        var (method, path) = KlingOpenApiDocument.RouteOf(operationId)
+            ?? throw new ArgumentException($"The OpenAPI document has no operation '{operationId}'.", nameof(operationId));
+        return RequestValidator.Validate(method, path, utf8Body);
+    }
+
+    /// <summary>
     /// Returns a copy of <paramref name="value"/> that keeps only the properties the schema <paramref name="schemaName"/>
     /// (under <c>components/schemas</c>) declares, recursively into declared objects; unknown properties are dropped.
     /// </summary>

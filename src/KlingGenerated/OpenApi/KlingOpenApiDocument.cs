@@ -51,6 +51,14 @@ internal static class KlingOpenApiDocument
         (Root["paths"] as JObject)?.Properties().SelectMany(path => ((path.Value as JObject) ?? []).Properties())
             .Select(method => method.Value as JObject).FirstOrDefault(operation => (string?)operation?["operationId"] == operationId);
 
+    /// <summary>The HTTP method (upper case) and path of the operation with the id <paramref name="operationId"/>, or null.</summary>
+    public static (string Method, string Path)? RouteOf(string operationId) =>
+        (Root["paths"] as JObject)?.Properties()
+            .SelectMany(path => ((path.Value as JObject) ?? []).Properties().Select(method => (Path: path.Name, Method: method)))
+            .Where(route => (string?)(route.Method.Value as JObject)?["operationId"] == operationId)
+            .Select(route => ((string Method, string Path)?)(route.Method.Name.ToUpperInvariant(), route.Path))
+            .FirstOrDefault();
+
     /// <summary>The schema of createTask's JSON body, as written (usually a <c>$ref</c>).</summary>
     public static JToken CreateTaskBodySchema() =>
         Operation("CreateTask") is { } operation && Resolve(operation["requestBody"]!)["content"]?["application/json"]?["schema"] is { } schema
