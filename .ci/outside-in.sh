@@ -188,8 +188,10 @@ else
   printed=$(cd "$consumer" && KIE_API_KEY=simulator-key KIE_BASE_URL="$sim_url" timeout 120 dotnet run --no-build 2>"$work/consumer-run.err")
   code=$?
   echo "the quick start exited $code and printed: $printed"
-  if [ "$code" -eq 0 ] && [[ "$printed" == "$sim_url"*.mp4 ]] \
-     && curl -sf --max-time 30 -o "$work/quickstart.mp4" "$printed" && valid_mp4 "$work/quickstart.mp4"; then
+  # It prints the created task's id first (kept whatever happens next), then the video's URL on the last line.
+  video_url=$(printf '%s\n' "$printed" | tail -n 1)
+  if [ "$code" -eq 0 ] && [[ "$(printf '%s\n' "$printed" | head -n 1)" == "Created task "* ]] && [[ "$video_url" == "$sim_url"*.mp4 ]] \
+     && curl -sf --max-time 30 -o "$work/quickstart.mp4" "$video_url" && valid_mp4 "$work/quickstart.mp4"; then
     pass "the README quick start compiles verbatim and runs against the packaged simulator"
   else
     cat "$work/consumer-run.err"
