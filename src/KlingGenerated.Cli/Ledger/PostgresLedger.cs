@@ -18,7 +18,7 @@ namespace KlingGenerated.Cli.Ledger;
 internal sealed partial class PostgresLedger : ITaskLedger
 {
     /// <summary>The version of the tables this kling reads and writes.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     /// <summary>How long a change waits for an unreachable server (a restart) before it fails.</summary>
     public static TimeSpan OutageWait { get; set; } = TimeSpan.FromSeconds(90);
@@ -99,7 +99,7 @@ internal sealed partial class PostgresLedger : ITaskLedger
     }
 
     public void MarkSending(long submission) =>
-        Update(submission, "sending", "sent_at = now(), outcome = CASE WHEN outcome = 'queued' THEN 'sending' ELSE outcome END", null, null);
+        Update(submission, "sending", "sent_at = now(), outcome = CASE WHEN outcome = 'queued' THEN 'sending' ELSE outcome END", null, null, fenced: true);
 
     public void MarkQueuedAgain(long submission) =>
         Update(submission, "refused", "sent_at = NULL, outcome = CASE WHEN outcome = 'sending' THEN 'queued' ELSE outcome END", null, "HTTP 429");
@@ -188,9 +188,14 @@ internal sealed partial class PostgresLedger : ITaskLedger
 
     public void Dispose() => _source.Dispose();
 
-    private void Update(long submission, string kind, string set, string? detail, string? eventDetail) =>
+    private void Update(long submission, string kind, string set, string? detail, string? eventDetail, bool fenced = false) =>
         Write((connection, transaction) =>
         {
+            if (fenced)
+            {
+                EnsureStillHeld(connection, transaction, submission);
+            }
+
             using var command = Command(connection, transaction, $"UPDATE kling.submissions SET {set}, updated_at = now() WHERE id = @id;");
             command.Parameters.AddWithValue("id", submission);
             command.Parameters.AddWithValue("detail", NpgsqlDbType.Text, (object?)detail ?? DBNull.Value);
