@@ -33,8 +33,10 @@ internal static class PostgresConnection
             Host = uri.Host,
             Port = uri.Port > 0 ? uri.Port : 5432,
             Database = uri.AbsolutePath.Trim('/') is { Length: > 0 } database ? Uri.UnescapeDataString(database) : null,
-            Timeout = 5, // a server that does not answer fails the command in seconds, before anything is sent
-            CommandTimeout = 30,
+            // A refused connection fails at once; a server that does not answer fails the command within 15 s, before
+            // anything is sent (5 s was measured too short for a busy machine's login).
+            Timeout = 15,
+            CommandTimeout = 60,
             ApplicationName = "kling",
             // Few connections per process: a batch writes from a handful of tasks at once.
             MaxPoolSize = 10,
