@@ -39,6 +39,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
     private readonly byte[] _video;
     private readonly ITimer _sweeper;
     private long _expiredTasks;
+    private long _charged; // credits charged for every task created since the last reset, expired ones included
     private long _taskCounter;
     private long _callbackAttempts;
     private long _requests;

@@ -60,8 +60,11 @@ public sealed class KlingSimulatorOptions
     /// <summary>Credits the account starts with.</summary>
     public long Credits { get; set; } = 10_000;
 
-    /// <summary>Credits one task costs.</summary>
-    public long CreditsPerTask { get; set; } = 42;
+    /// <summary>
+    /// Credits every task costs, whatever its input; null (the default) charges each task the price the OpenAPI document
+    /// states for its request (<c>x-kling-pricing</c>, read through <see cref="KlingPricing.Document"/>: 42 for 5 s, 84 for 10 s).
+    /// </summary>
+    public long? CreditsPerTask { get; set; }
 
     /// <summary>A fault applied to every request (see <see cref="SimulatorFault"/>); the <c>X-Kling-Simulator-Fault</c> header overrides it per request.</summary>
     public string? Fault { get; set; }

@@ -11,6 +11,15 @@ namespace KlingGenerated.Simulator;
 /// <param name="CreatedAt">When its create was accepted; its state and rate window follow from it.</param>
 internal sealed record SimulatedTask(string TaskId, string KeyId, string Param, Uri? CallBackUrl, bool Fails, DateTimeOffset CreatedAt)
 {
+    /// <summary>The model the task was created for: the <c>model</c> of its validated request, as it was sent.</summary>
+    public string? Model { get; } = ModelOf(Param);
+
+    /// <summary>The task id prefix the service gives a model's tasks: its family, the model id up to its first '/' (<c>task_{family}_…</c>).</summary>
+    public static string TaskIdPrefix(string? model) =>
+        "task_" + new string((model?.Split('/')[0] ?? string.Empty).Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.').ToArray()) + "_";
+
+    private static string? ModelOf(string param) => JsonNode.Parse(param)?["model"] is JsonValue model && model.TryGetValue<string>(out var id) ? id : null;
+
     public string StateAt(DateTimeOffset now, KlingSimulatorOptions options)
     {
         var elapsed = now - CreatedAt;
@@ -27,6 +36,12 @@ internal sealed record SimulatedTask(string TaskId, string KeyId, string Param, 
         return elapsed < Duration(options) ? "generating" : Fails ? "fail" : "success";
     }
 
+    /// <summary>What the task was charged: <see cref="KlingSimulatorOptions.CreditsPerTask"/> when set, else the document's price of its request.</summary>
+    public long Credits(KlingSimulatorOptions options) => options.CreditsPerTask ?? PriceOf(Param);
+
+    /// <summary>The document's price (x-kling-pricing) of a create request's declared fields; 0 for a request the document does not price.</summary>
+    public static long PriceOf(string param) => (long)Math.Ceiling(KlingPricing.Document.PriceOf(param) ?? 0m);
+
     public bool ExpiredAt(DateTimeOffset now, KlingSimulatorOptions options) => now - CreatedAt >= options.TaskRetention;
 
     public static TimeSpan Duration(KlingSimulatorOptions options) => options.WaitingFor + options.QueuingFor + options.GeneratingFor;
@@ -40,7 +55,7 @@ internal sealed record SimulatedTask(string TaskId, string KeyId, string Param, 
         return new JsonObject
         {
             ["taskId"] = TaskId,
-            ["model"] = "kling/v2-5-turbo-text-to-video-pro",
+            ["model"] = Model,
             ["state"] = state,
             ["param"] = Param,
             ["resultJson"] = state == "success" ? new JsonObject { ["resultUrls"] = new JsonArray(new Uri(baseUrl, $"files/{TaskId}.mp4").AbsoluteUri) }.ToJsonString(KlingSimulator.Json) : string.Empty,
@@ -51,7 +66,7 @@ internal sealed record SimulatedTask(string TaskId, string KeyId, string Param, 
             ["completeTime"] = ended ? completeTime.ToUnixTimeMilliseconds() : null,
             ["updateTime"] = (ended ? completeTime : now).ToUnixTimeMilliseconds(),
             // Charged when the create was accepted, as the balance says (GET /api/v1/chat/credit), whatever the task's end.
-            ["creditsConsumed"] = options.CreditsPerTask,
+            ["creditsConsumed"] = Credits(options),
         };
     }
 

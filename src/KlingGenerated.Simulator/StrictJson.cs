@@ -53,7 +53,7 @@ internal static class StrictJson
 
     private static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
 
-    /// <summary>Keeps only the properties <paramref name="schemaName"/> declares, recursively: a stored request keeps no unknown fields.</summary>
-    public static JsonObject KeepDeclared(JsonObject value, string schemaName) =>
-        KlingOpenApiContract.KeepDeclaredProperties(value, schemaName);
+    /// <summary>Keeps only the properties the operation's body schema declares (for createTask, its model's), recursively: a stored request keeps no unknown fields.</summary>
+    public static JsonObject KeepDeclaredBody(string operationId, JsonObject value) =>
+        KlingOpenApiContract.KeepDeclaredBodyProperties(operationId, value);
 }

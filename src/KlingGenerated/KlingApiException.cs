@@ -150,6 +150,10 @@ public class KlingApiException : Exception
             TaskMayExist = true,
         };
 
+    /// <summary>Creates the exception for a createTask the spend gate refused: nothing was sent.</summary>
+    internal static KlingApiException ForBudgetExceeded(string detail) =>
+        new(KlingErrorKind.BudgetExceeded, code: 0, httpStatus: null, serverMessage: null, retryAfter: null, detail.TrimEnd('.'), innerException: null);
+
     /// <summary>Creates the exception for a call that got no complete answer in time.</summary>
     internal static KlingApiException ForTimeout(string detail, Exception? innerException, bool taskMayExist) =>
         new(KlingErrorKind.Timeout, code: 0, httpStatus: null, serverMessage: null, retryAfter: null, detail.TrimEnd('.'), innerException)

@@ -7,11 +7,11 @@ public partial interface IKlingClient
     /// <summary>Polls a task until it ends; see <see cref="KlingClient.WaitForCompletionAsync"/>.</summary>
     Task<TaskRecord> WaitForCompletionAsync(string taskId, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Creates a task and waits for it; see <see cref="KlingClient.GenerateVideoAsync(CreateTaskRequest, KlingPollingOptions?, IProgress{TaskRecord}?, CancellationToken)"/>.</summary>
-    Task<TaskRecord> GenerateVideoAsync(CreateTaskRequest request, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default);
+    /// <summary>Creates a task and waits for it; see <see cref="KlingClient.GenerateVideoAsync(VideoTaskRequest, KlingPollingOptions?, IProgress{TaskRecord}?, CancellationToken)"/>.</summary>
+    Task<TaskRecord> GenerateVideoAsync(VideoTaskRequest request, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Creates a task, hands its id to <paramref name="onCreated"/>, then waits for it; see <see cref="KlingClient.GenerateVideoAsync(CreateTaskRequest, Func{string, CancellationToken, Task}, KlingPollingOptions?, IProgress{TaskRecord}?, CancellationToken)"/>.</summary>
-    Task<TaskRecord> GenerateVideoAsync(CreateTaskRequest request, Func<string, CancellationToken, Task> onCreated, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default);
+    /// <summary>Creates a task, hands its id to <paramref name="onCreated"/>, then waits for it; see <see cref="KlingClient.GenerateVideoAsync(VideoTaskRequest, Func{string, CancellationToken, Task}, KlingPollingOptions?, IProgress{TaskRecord}?, CancellationToken)"/>.</summary>
+    Task<TaskRecord> GenerateVideoAsync(VideoTaskRequest request, Func<string, CancellationToken, Task> onCreated, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default);
 }
 
 public partial class KlingClient
@@ -94,7 +94,7 @@ public partial class KlingClient
     /// with <c>onCreated</c>, which hands it over before waiting. A timeout still names it in <see cref="KlingApiException.TaskId"/>.
     /// </remarks>
     /// <returns>The record of the task that succeeded.</returns>
-    public Task<TaskRecord> GenerateVideoAsync(CreateTaskRequest request, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default) =>
+    public Task<TaskRecord> GenerateVideoAsync(VideoTaskRequest request, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default) =>
         GenerateVideoAsync(request, static (_, _) => Task.CompletedTask, options, progress, cancellationToken);
 
     /// <summary>
@@ -113,7 +113,7 @@ public partial class KlingClient
     /// <param name="cancellationToken">Stops creating or waiting; a task already created keeps running.</param>
     /// <returns>The record of the task that succeeded.</returns>
     /// <exception cref="KlingApiException">With <see cref="KlingErrorKind.Timeout"/>: the task did not end in time; <see cref="KlingApiException.TaskId"/> names it.</exception>
-    public async Task<TaskRecord> GenerateVideoAsync(CreateTaskRequest request, Func<string, CancellationToken, Task> onCreated, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<TaskRecord> GenerateVideoAsync(VideoTaskRequest request, Func<string, CancellationToken, Task> onCreated, KlingPollingOptions? options = null, IProgress<TaskRecord>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(onCreated);

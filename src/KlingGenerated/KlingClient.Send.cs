@@ -25,11 +25,21 @@ public partial class KlingClient
             }
         }
 
-        var submission = new KlingCreateTaskSubmission((request.Content as JsonBodyContent)?.Body as CreateTaskRequest);
+        var submission = new KlingCreateTaskSubmission((request.Content as JsonBodyContent)?.Body as VideoTaskRequest);
+        // The spend gate: priced and reserved before the journal hears of it or anything is sent; refused here, nothing leaves.
+        var spend = KlingSpendGate.Reserve(submission.Request, _options.Pricing, _options.Budget);
         var journal = _options.CreateTaskJournal;
         if (journal is not null)
         {
-            await journal.CreatingAsync(submission, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await journal.CreatingAsync(submission, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                spend?.Settle(taskMayExist: false);
+                throw;
+            }
         }
 
         if (request.Content is { } content)
@@ -68,6 +78,7 @@ public partial class KlingClient
                 OperationCanceledException => true, // the caller stopped waiting for an answer to a request that left
                 _ => true,
             };
+            spend?.Settle(mayExist);
             if (journal is not null)
             {
                 try
@@ -84,6 +95,7 @@ public partial class KlingClient
             throw;
         }
 
+        spend?.Settle(taskMayExist: true);
         if (journal is not null)
         {
             try

@@ -46,6 +46,21 @@ public sealed class KlingClientOptions
     public IKlingCreateTaskJournal? CreateTaskJournal { get; set; }
 
     /// <summary>
+    /// What createTasks may spend, shared by every call of this client (and by any other client or call given the same
+    /// object). Each createTask reserves its price (<see cref="Pricing"/>) here before it is sent and is refused, with
+    /// nothing sent, when it does not fit (<see cref="KlingErrorKind.BudgetExceeded"/>). Null (the default) caps nothing;
+    /// a single call can still bring its own budget (<see cref="KlingBudgetExtensions.CreateTaskAsync"/>). Not copied:
+    /// the clone shares it.
+    /// </summary>
+    public KlingBudget? Budget { get; set; }
+
+    /// <summary>
+    /// The prices createTasks are reserved at: by default the OpenAPI document's (<see cref="KlingPricing.Document"/>).
+    /// Set <c>KlingPricing.Document.WithPrice(model, value, credits)</c> when your account's price differs.
+    /// </summary>
+    public KlingPricing Pricing { get; set; } = KlingPricing.Document;
+
+    /// <summary>
     /// Where the client logs retries, pacing waits, "may exist" outcomes and task ends (see docs/telemetry.md); without
     /// one nothing is written. <c>AddKlingClient</c> sets the application's own. Never bound from configuration.
     /// </summary>
@@ -73,6 +88,11 @@ public sealed class KlingClientOptions
         if (MaxResponseBytes < 1024)
         {
             problems.Add($"KlingClientOptions.MaxResponseBytes must be at least 1024, not {MaxResponseBytes}.");
+        }
+
+        if (Pricing is null)
+        {
+            problems.Add("KlingClientOptions.Pricing must not be null; leave it at KlingPricing.Document, or override a price with KlingPricing.Document.WithPrice(...).");
         }
 
         if (Resilience is null)

@@ -45,4 +45,10 @@ public enum KlingErrorKind
     /// For a createTask, <see cref="KlingApiException.TaskMayExist"/> says whether it may have been created.
     /// </summary>
     Timeout,
+
+    /// <summary>
+    /// Not sent: the createTask's price (<see cref="KlingPricing"/>) does not fit in what is left of its
+    /// <see cref="KlingBudget"/>, or it has no price to check. Nothing was sent, created or charged.
+    /// </summary>
+    BudgetExceeded,
 }

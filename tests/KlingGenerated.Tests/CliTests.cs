@@ -107,7 +107,7 @@ public sealed class CliTests
 
         status.ExitCode.Should().Be(0, status.Stderr);
         ((string)JObject.Parse(status.Stdout)["state"]!).Should().Be("waiting");
-        credits.Stdout.Trim().Should().Be((new KlingSimulatorOptions().Credits - new KlingSimulatorOptions().CreditsPerTask).ToString());
+        credits.Stdout.Trim().Should().Be((new KlingSimulatorOptions().Credits - 42).ToString());
     }
 
     [Trait("Category", "Slow")] // a real process

@@ -24,7 +24,6 @@ public sealed class ContractTests(WireMockFixture wireMock)
 
         var response = await client.CreateTaskAsync(new CreateTaskRequest
         {
-            Model = KlingModel.KlingV25TurboTextToVideoPro,
             CallBackUrl = new Uri((string)example["callBackUrl"]!),
             Input = new CreateTaskInput
             {

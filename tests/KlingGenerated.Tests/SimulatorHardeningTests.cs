@@ -148,7 +148,7 @@ public sealed class SimulatorHardeningTests
         ((int)before.Body["code"]!).Should().Be(200);
         ((int)after.Body["code"]!).Should().Be(404);
         simulator.TaskCount.Should().Be(0, "the sweep dropped it");
-        (await CreditsAsync(simulator)).Should().Be(new KlingSimulatorOptions().Credits - new KlingSimulatorOptions().CreditsPerTask, "an expired task was still paid for");
+        (await CreditsAsync(simulator)).Should().Be(new KlingSimulatorOptions().Credits - 42, "an expired task was still paid for");
     }
 
     [Fact]
@@ -293,7 +293,7 @@ public sealed class SimulatorHardeningTests
         stored.Should().Contain(taskId).And.NotContain("secret-key-123", "the state file holds no API key");
         ((string)record["state"]!).Should().Be("success", "the restored task ran on while the simulator was down");
         ((long)record["createTime"]!).Should().Be(createTime);
-        (await CreditsAsync(second)).Should().Be(options.Credits - options.CreditsPerTask, "the charge survived too");
+        (await CreditsAsync(second)).Should().Be(options.Credits - 42, "the charge survived too");
         Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName).Should().BeEquivalentTo(["simulator.json", "simulator.json.lock"], "no temporary file is left");
     }
 

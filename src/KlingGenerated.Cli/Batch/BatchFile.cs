@@ -27,7 +27,7 @@ internal static class BatchFile
 {
     private const string CreateTaskPath = "/api/v1/jobs/createTask";
     private const string ExpectedLine = "{\"id\": \"boat-1\", \"prompt\": \"A paper boat on a rainy street\", \"duration\": \"5\", \"aspect_ratio\": \"16:9\"}";
-    private static readonly string Model = WireNames<KlingModel>.ToWire(new CreateTaskRequest { Input = new CreateTaskInput() }.Model);
+    private static readonly string Model = KlingModels.ModelOf(typeof(CreateTaskRequest)); // a batch line is a CreateTaskInput (BatchInput)
 
     /// <summary>Reads and checks every line; <paramref name="run"/> names an intentional re-run (--rerun), whose lines are new keys.</summary>
     public static (List<BatchLine> Lines, List<BatchLineError> Errors) Read(string path, string? run = null)

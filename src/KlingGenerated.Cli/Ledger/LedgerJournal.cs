@@ -13,10 +13,10 @@ internal sealed class LedgerJournal : IKlingCreateTaskJournal
     /// <summary>The journal every CLI client is built with (<see cref="Endpoint"/>).</summary>
     public static readonly LedgerJournal Shared = new();
 
-    private readonly ConditionalWeakTable<CreateTaskRequest, Tracked> _tracked = [];
+    private readonly ConditionalWeakTable<VideoTaskRequest, Tracked> _tracked = [];
 
     /// <summary>Makes the createTask of <paramref name="request"/> record into submission <paramref name="id"/> (already queued).</summary>
-    public Tracked Track(ITaskLedger ledger, long id, CreateTaskRequest request)
+    public Tracked Track(ITaskLedger ledger, long id, VideoTaskRequest request)
     {
         var tracked = new Tracked(ledger, id);
         _tracked.AddOrUpdate(request, tracked);
@@ -24,7 +24,7 @@ internal sealed class LedgerJournal : IKlingCreateTaskJournal
     }
 
     /// <summary>Stops tracking <paramref name="request"/> (its call is over).</summary>
-    public void Forget(CreateTaskRequest request) => _tracked.Remove(request);
+    public void Forget(VideoTaskRequest request) => _tracked.Remove(request);
 
     public ValueTask CreatingAsync(KlingCreateTaskSubmission submission, CancellationToken cancellationToken)
     {

@@ -12,10 +12,10 @@ internal static class LedgeredCreate
     private static readonly JsonSerializerSettings RequestJson = new() { NullValueHandling = NullValueHandling.Ignore };
 
     /// <summary>The request as the ledger stores it.</summary>
-    public static string Serialize(CreateTaskRequest request) => JsonConvert.SerializeObject(request, RequestJson);
+    public static string Serialize(VideoTaskRequest request) => JsonConvert.SerializeObject(request, RequestJson);
 
     /// <summary>Creates the task, recording it; returns its id. A failure is recorded, then rethrown.</summary>
-    public static async Task<string> CreateTaskAsync(ITaskLedger ledger, string endpoint, IKlingClient client, CreateTaskRequest request,
+    public static async Task<string> CreateTaskAsync(ITaskLedger ledger, string endpoint, IKlingClient client, VideoTaskRequest request,
         CancellationToken cancellationToken, string? batch = null, string? lineKey = null, int? lineNumber = null)
     {
         var id = ledger.RecordQueued(endpoint, Serialize(request), batch, lineKey, lineNumber);
@@ -33,7 +33,7 @@ internal static class LedgeredCreate
     /// created, uncertain (may exist), rejected (nothing created) or not sent. A task id the ledger could not record is
     /// still returned in <see cref="CreateResult.TaskId"/>, with the outcome "unrecorded".
     /// </summary>
-    public static async Task<CreateResult> TryCreateRecordedAsync(ITaskLedger ledger, long id, IKlingClient client, CreateTaskRequest request, CancellationToken cancellationToken)
+    public static async Task<CreateResult> TryCreateRecordedAsync(ITaskLedger ledger, long id, IKlingClient client, VideoTaskRequest request, CancellationToken cancellationToken)
     {
         var tracked = LedgerJournal.Shared.Track(ledger, id, request);
         // Cancelling stops a createTask only until its body starts to leave; after that its answer is awaited, so that

@@ -42,7 +42,7 @@ public static class KlingSimulatorCommandLine
         new("--rate-limit", "N", "New tasks allowed per key in each window (default 20).") { Apply = (o, v) => o.RateLimit = (int)Whole("--rate-limit", v, 1, int.MaxValue) },
         new("--rate-limit-window-ms", "N", "The window of --rate-limit in milliseconds (default 10000).") { Apply = (o, v) => o.RateLimitWindow = Millis("--rate-limit-window-ms", v, minimum: 1) },
         new("--credits", "N", "Credits the account starts with (default 10000).") { Apply = (o, v) => o.Credits = Whole("--credits", v, 0, long.MaxValue / 2) },
-        new("--credits-per-task", "N", "Credits one task costs (default 42).") { Apply = (o, v) => o.CreditsPerTask = Whole("--credits-per-task", v, 0, int.MaxValue) },
+        new("--credits-per-task", "N", "Credits every task costs (default: the document's price of each request, x-kling-pricing: 42 for 5 s, 84 for 10 s).") { Apply = (o, v) => o.CreditsPerTask = Whole("--credits-per-task", v, 0, int.MaxValue) },
         new("--fault", "LIST", "Faults for every request, comma-separated, such as maintenance or slow:500 (a wrong name lists them all).") { Apply = (o, v) => o.Fault = Faults("--fault", v) },
         new("--random-fault-rate", "X", "The share of requests (0 to 1) that get a random fault (default 0).") { Apply = (o, v) => o.RandomFaultRate = Share("--random-fault-rate", v) },
         new("--random-faults", "LIST", "The faults drawn at random, comma-separated.") { Apply = (o, v) => o.RandomFaults = Faults("--random-faults", v).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },

@@ -12,7 +12,9 @@ public sealed partial class KlingSimulator
 
         // Parse and keep only declared fields before anything is charged: what fails here costs nothing.
         var request = JsonNode.Parse(caller.Body!)!.AsObject();
-        var param = StrictJson.KeepDeclared(request, "CreateTaskRequest").ToJsonString(Json);
+        var kept = StrictJson.KeepDeclaredBody("CreateTask", request);
+        var param = kept.ToJsonString(Json);
+        var prefix = SimulatedTask.TaskIdPrefix((string?)kept["model"]);
         var callBack = (string?)request["callBackUrl"] is { } url ? new Uri(url) : null;
         SimulatedTask task;
         lock (_gate)
@@ -26,15 +28,17 @@ public sealed partial class KlingSimulator
                 return Task.FromResult(new Answer(429, Envelope(429, $"The request frequency is too high: at most {_options.RateLimit} new tasks per {_options.RateLimitWindow.TotalSeconds:0.###} s per key."), Math.Max(1, retryAfter)));
             }
 
-            if (BalanceLocked() < _options.CreditsPerTask)
+            var price = _options.CreditsPerTask ?? SimulatedTask.PriceOf(param);
+            if (BalanceLocked() < price)
             {
                 return Task.FromResult(new Answer(200, Envelope(402, "Credits insufficient")));
             }
 
             window.Enqueue(now);
-            var taskId = $"task_kling_{now.ToUnixTimeMilliseconds()}{Interlocked.Increment(ref _taskCounter):D4}";
+            var taskId = $"{prefix}{now.ToUnixTimeMilliseconds()}{Interlocked.Increment(ref _taskCounter):D4}";
             task = new SimulatedTask(taskId, caller.KeyId, param, callBack, caller.Fault.GenerationFailed, now);
             _tasks[taskId] = task;
+            _charged += price;
         }
 
         // The task is on disk before its id is answered. If the disk refuses, the task exists but its id is not given:

@@ -19,8 +19,11 @@ public sealed partial class KlingSimulator
         return window;
     }
 
-    /// <summary>Credits left: every task created, expired ones included, cost <see cref="KlingSimulatorOptions.CreditsPerTask"/>. Call under <see cref="_gate"/>.</summary>
-    private long BalanceLocked() => _options.Credits - (_options.CreditsPerTask * (_tasks.Count + _expiredTasks));
+    /// <summary>Credits left: every task created, expired ones included, was charged its price (<see cref="SimulatedTask.Credits"/>). Call under <see cref="_gate"/>.</summary>
+    private long BalanceLocked() => _options.Credits - _charged;
+
+    /// <summary>What the expired tasks were charged: all charges less those of the tasks still held. Call under <see cref="_gate"/>.</summary>
+    private long ExpiredCreditsLocked() => _charged - _tasks.Values.Sum(t => t.Credits(_options));
 
     /// <summary>The sweep on its timer: a state file that cannot be written now is written on the next change instead of ending the process.</summary>
     private void SweepSafely()
@@ -82,7 +85,7 @@ public sealed partial class KlingSimulator
                 // Compacting at start keeps the journal to the tasks still held (one line each), whatever ran before.
                 lock (_gate)
                 {
-                    _stateFile.Compact([.. _tasks.Values], _expiredTasks);
+                    _stateFile.Compact([.. _tasks.Values], _expiredTasks, ExpiredCreditsLocked());
                 }
             }
         }
@@ -124,21 +127,26 @@ public sealed partial class KlingSimulator
                     _tasks.Clear();
                     _windows.Clear();
                     _expiredTasks = 0;
+                    _charged = 0;
                 }
                 else if (change.Task is { } task)
                 {
                     if (task.ExpiredAt(now, _options))
                     {
                         _expiredTasks++;
+                        _charged += task.Credits(_options);
                     }
                     else if (_tasks.TryAdd(task.TaskId, task))
                     {
                         added = true;
+                        _charged += task.Credits(_options);
                     }
                 }
                 else
                 {
                     _expiredTasks += change.Expired;
+                    // Older state files counted expired tasks only: each is charged the lowest price in the document.
+                    _charged += change.ExpiredCredits ?? change.Expired * (_options.CreditsPerTask ?? (long)Math.Ceiling(KlingPricing.Document.LowestPrice ?? 0m));
                 }
             }
 
@@ -193,6 +201,7 @@ public sealed partial class KlingSimulator
                     _tasks.Clear();
                     _windows.Clear();
                     _expiredTasks = 0;
+                    _charged = 0;
                     Interlocked.Exchange(ref _requests, 0);
                     Interlocked.Exchange(ref _faultsInjected, 0);
                     Interlocked.Exchange(ref _rateLimited, 0);

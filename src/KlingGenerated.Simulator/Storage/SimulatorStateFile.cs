@@ -21,7 +21,7 @@ internal sealed class SimulatorStateFile(string path)
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
     /// <summary>One change: a task created, a reset, or (first in a compacted journal) the count of tasks that expired before it.</summary>
-    public sealed record Change(SimulatedTask? Task, bool Reset, long Expired);
+    public sealed record Change(SimulatedTask? Task, bool Reset, long Expired, long? ExpiredCredits = null);
 
     /// <summary>The changes written since the last read (by any process); all of them after a compaction elsewhere. Call under <see cref="Lock"/>.</summary>
     /// <exception cref="InvalidOperationException">The file is not a state file of this simulator.</exception>
@@ -84,7 +84,7 @@ internal sealed class SimulatorStateFile(string path)
     public void AppendReset() => AppendLine(new JsonObject { ["reset"] = true });
 
     /// <summary>Rewrites the journal with only <paramref name="live"/> tasks, atomically. Call under <see cref="Lock"/>.</summary>
-    public void Compact(IEnumerable<SimulatedTask> live, long expired)
+    public void Compact(IEnumerable<SimulatedTask> live, long expired, long expiredCredits)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var temporary = $"{Path}.{Environment.ProcessId}.tmp";
@@ -92,7 +92,7 @@ internal sealed class SimulatorStateFile(string path)
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             WriteLine(stream, new JsonObject { ["format"] = Format, ["generation"] = generation });
-            WriteLine(stream, new JsonObject { ["expired"] = expired });
+            WriteLine(stream, new JsonObject { ["expired"] = expired, ["expiredCredits"] = expiredCredits });
             foreach (var task in live.OrderBy(t => t.CreatedAt))
             {
                 WriteLine(stream, new JsonObject { ["task"] = ToJson(task) });
@@ -127,7 +127,7 @@ internal sealed class SimulatorStateFile(string path)
     {
         if (!File.Exists(Path))
         {
-            Compact([], 0);
+            Compact([], 0, 0);
         }
 
         using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
@@ -170,7 +170,7 @@ internal sealed class SimulatorStateFile(string path)
     private static Change Parse(JsonObject line) =>
         line["task"] is JsonObject task ? new Change(FromJson(task), false, 0)
         : line["reset"] is not null ? new Change(null, true, 0)
-        : line["expired"] is { } expired ? new Change(null, false, (long)expired)
+        : line["expired"] is { } expired ? new Change(null, false, (long)expired, (long?)line["expiredCredits"])
         : throw new FormatException($"unknown line {line.ToJsonString()}");
 
     private static List<Change> ReadFormat1(byte[] bytes)

@@ -38,10 +38,10 @@ public sealed class KlingCreateTaskSubmission
     private bool _prevented;
     private int _attempts;
 
-    internal KlingCreateTaskSubmission(CreateTaskRequest? request) => Request = request;
+    internal KlingCreateTaskSubmission(VideoTaskRequest? request) => Request = request;
 
     /// <summary>The request being submitted: the instance passed to <c>CreateTaskAsync</c> (null only if the client was handed no body).</summary>
-    public CreateTaskRequest? Request { get; }
+    public VideoTaskRequest? Request { get; }
 
     /// <summary>How many attempts' bodies started to leave so far; 0 means nothing was sent.</summary>
     public int Attempts

@@ -40,22 +40,72 @@ public static class KlingOpenApiContract
         return KeepDeclared(value, schema);
     }
 
+    /// <summary>
+    /// Returns a copy of the JSON body of the operation <paramref name="operationId"/> that keeps only the properties its
+    /// schema declares (for createTask, the schema of the model the body's <c>model</c> chooses), recursively.
+    /// </summary>
+    /// <exception cref="ArgumentException">The document has no operation <paramref name="operationId"/> with a JSON body.</exception>
+    public static JsonObject KeepDeclaredBodyProperties(string operationId, JsonObject body)
+    {
+        ArgumentNullException.ThrowIfNull(operationId);
+        ArgumentNullException.ThrowIfNull(body);
+        var schema = KlingOpenApiDocument.Operation(operationId) is { } operation && operation["requestBody"] is { } requestBody
+            ? KlingOpenApiDocument.Resolve(requestBody)["content"]?["application/json"]?["schema"]
+            : null;
+        return KeepDeclared(body, schema ?? throw new ArgumentException($"The OpenAPI document has no operation '{operationId}' with a JSON body.", nameof(operationId)));
+    }
+
     private static JsonObject KeepDeclared(JsonObject value, JToken schema)
     {
-        var properties = KlingOpenApiDocument.Resolve(schema)["properties"] as JObject;
+        var properties = Declared(value, schema, dispatch: true);
         var kept = new JsonObject();
         foreach (var (name, node) in value)
         {
-            if (properties?[name] is not { } propertySchema)
+            if (!properties.TryGetValue(name, out var propertySchema))
             {
                 continue;
             }
 
-            kept[name] = node is JsonObject child && KlingOpenApiDocument.Resolve(propertySchema)["properties"] is JObject
+            kept[name] = node is JsonObject child && IsObjectSchema(propertySchema)
                 ? KeepDeclared(child, propertySchema)
                 : node?.DeepClone();
         }
 
         return kept;
+    }
+
+    // The properties a schema declares, through allOf, and through the discriminator to the schema it chooses for this value.
+    private static Dictionary<string, JToken> Declared(JsonObject value, JToken schema, bool dispatch)
+    {
+        var resolved = KlingOpenApiDocument.Resolve(schema);
+        if (dispatch && resolved["discriminator"] is JObject discriminator
+            && (string?)discriminator["propertyName"] is { } property
+            && value[property] is JsonValue tag && tag.TryGetValue<string>(out var model)
+            && discriminator["mapping"]?[model] is JValue { Value: string target })
+        {
+            return Declared(value, new JObject { ["$ref"] = target }, dispatch: false);
+        }
+
+        var declared = new Dictionary<string, JToken>(StringComparer.Ordinal);
+        foreach (var part in (resolved["allOf"] as JArray ?? []))
+        {
+            foreach (var (name, child) in Declared(value, part, dispatch: false))
+            {
+                declared[name] = child;
+            }
+        }
+
+        foreach (var declaredProperty in (resolved["properties"] as JObject)?.Properties() ?? [])
+        {
+            declared[declaredProperty.Name] = declaredProperty.Value;
+        }
+
+        return declared;
+    }
+
+    private static bool IsObjectSchema(JToken schema)
+    {
+        var resolved = KlingOpenApiDocument.Resolve(schema);
+        return resolved["properties"] is JObject || resolved["allOf"] is JArray || resolved["discriminator"] is JObject;
     }
 }

@@ -46,6 +46,39 @@ internal static class KlingOpenApiDocument
         return node;
     }
 
+    /// <summary>The operation with the id <paramref name="operationId"/>, or null.</summary>
+    public static JObject? Operation(string operationId) =>
+        (Root["paths"] as JObject)?.Properties().SelectMany(path => ((path.Value as JObject) ?? []).Properties())
+            .Select(method => method.Value as JObject).FirstOrDefault(operation => (string?)operation?["operationId"] == operationId);
+
+    /// <summary>The schema of createTask's JSON body, as written (usually a <c>$ref</c>).</summary>
+    public static JToken CreateTaskBodySchema() =>
+        Operation("CreateTask") is { } operation && Resolve(operation["requestBody"]!)["content"]?["application/json"]?["schema"] is { } schema
+            ? schema
+            : throw new InvalidOperationException("The OpenAPI document has no CreateTask operation with a JSON body.");
+
+    /// <summary>The discriminator of createTask's body schema (<c>propertyName</c>, <c>mapping</c>).</summary>
+    public static JObject RequestDiscriminator() =>
+        Resolve(CreateTaskBodySchema())["discriminator"] as JObject
+            ?? throw new InvalidOperationException("The OpenAPI document's createTask body schema has no discriminator: it cannot tell the models apart.");
+
+    /// <summary>The input schema (name and resolved schema) of the request schema <paramref name="requestSchema"/>: its <c>input</c> property, through <c>allOf</c>.</summary>
+    public static (string Name, JObject Schema) InputSchemaOf(string requestSchema)
+    {
+        var request = Root["components"]?["schemas"]?[requestSchema]
+            ?? throw new InvalidOperationException($"The OpenAPI document has no schema named '{requestSchema}'.");
+        foreach (var part in new[] { Resolve(request) }.Concat((Resolve(request)["allOf"] as JArray ?? []).Select(Resolve)))
+        {
+            if (part["properties"]?["input"] is JObject { } input)
+            {
+                var name = (string?)input["$ref"] is { } reference ? reference.Split('/')[^1] : requestSchema + ".input";
+                return (name, (JObject)Resolve(input));
+            }
+        }
+
+        throw new InvalidOperationException($"The request schema '{requestSchema}' has no 'input' property.");
+    }
+
     private static JObject Load() => Parse(ReadText());
 
     /// <summary>Reads OpenAPI YAML text as JSON.</summary>

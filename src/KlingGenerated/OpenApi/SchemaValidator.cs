@@ -8,11 +8,12 @@ namespace KlingGenerated.OpenApi;
 
 /// <summary>
 /// Checks a JSON value against a schema of the OpenAPI document: the subset of OpenAPI 3.0 schema keywords the
-/// document uses (type, nullable, enum, required, properties, allOf, lengths, ranges, multipleOf, pattern, format uri).
-/// Schemas are compiled once; a valid value is checked without allocating.
+/// document uses (type, nullable, enum, required, properties, allOf, discriminator, items, lengths, ranges, multipleOf,
+/// pattern, format uri). Schemas are compiled once; a valid value is checked without allocating. A keyword it does not
+/// implement throws <see cref="NotSupportedException"/> when the schema is compiled: validation is never silently partial.
 /// </summary>
 // CUSTOM: NSwag emits no check for multipleOf, and binary division gets 0.3 / 0.1 wrong, so both client and simulator use this.
-internal static class SchemaValidator
+internal static partial class SchemaValidator
 {
     /// <summary>Relative tolerance of <c>multipleOf</c>: 0.3 and 0.7 are multiples of 0.1, 0.55 is not.</summary>
     internal const double MultipleOfTolerance = 1e-9;
@@ -46,11 +47,17 @@ internal static class SchemaValidator
     }
 
     // The dotted path of a field is built only when it is needed (an error, or an object to descend into).
-    private static void Check(JsonElement value, CompiledSchema schema, FieldPath name, ref List<string>? errors)
+    // dispatch: false when the schema is an allOf part of a derived schema the discriminator already chose.
+    private static void Check(JsonElement value, CompiledSchema schema, FieldPath name, ref List<string>? errors, bool dispatch = true)
     {
+        if (dispatch && schema.Discriminator is { } discriminator && CheckDiscriminated(value, discriminator, name, ref errors))
+        {
+            return;
+        }
+
         foreach (var part in schema.AllOf)
         {
-            Check(value, part, name, ref errors);
+            Check(value, part, name, ref errors, dispatch: false);
         }
 
         if (value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
@@ -92,6 +99,9 @@ internal static class SchemaValidator
                 break;
             case JsonValueKind.Object:
                 CheckObject(value, schema, name.Path, ref errors);
+                break;
+            case JsonValueKind.Array:
+                CheckArray(value, schema, name, ref errors);
                 break;
         }
     }
@@ -206,7 +216,7 @@ internal static class SchemaValidator
     private static string Shorten(string text) => text.Length <= 80 ? text : text[..77] + "...";
 
     /// <summary>A schema of the document with its $refs resolved and its keywords read, built once.</summary>
-    private sealed class CompiledSchema
+    private sealed partial class CompiledSchema
     {
         private static readonly ConcurrentDictionary<JToken, CompiledSchema> Cache = new(ReferenceEqualityComparer.Instance);
 
@@ -223,6 +233,9 @@ internal static class SchemaValidator
             Pattern = (string?)schema["pattern"] is { } pattern ? new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)) : null;
             FormatUri = (string?)schema["format"] == "uri";
             Required = (schema["required"] as JArray)?.Select(r => (string)r!).ToArray() ?? [];
+            MinItems = (long?)schema["minItems"];
+            MaxItems = (long?)schema["maxItems"];
+            RefuseUnsupported(schema);
         }
 
         public string? Type { get; }
@@ -248,6 +261,14 @@ internal static class SchemaValidator
         public string[] Required { get; }
 
         public CompiledSchema[] AllOf { get; private init; } = [];
+
+        public CompiledSchema? Items { get; private init; }
+
+        public long? MinItems { get; }
+
+        public long? MaxItems { get; }
+
+        public CompiledDiscriminator? Discriminator { get; private init; }
 
         public (string Name, CompiledSchema Schema)[] Properties { get; private init; } = [];
 
@@ -276,6 +297,8 @@ internal static class SchemaValidator
             compiled = new CompiledSchema(resolved)
             {
                 AllOf = (resolved["allOf"] as JArray)?.Select(n => For(n, depth + 1)).ToArray() ?? [],
+                Items = resolved["items"] is { } items ? For(items, depth + 1) : null,
+                Discriminator = CompiledDiscriminator.Read(resolved, node => For(node, depth + 1)),
                 Properties = (resolved["properties"] as JObject)?.Properties().Select(p => (p.Name, For(p.Value, depth + 1))).ToArray() ?? [],
             };
             compiled = Cache.GetOrAdd(resolved, compiled);

@@ -41,8 +41,8 @@ internal sealed class OperationTelemetry : IDisposable
             "GetDownloadUrl" => "get_download_url",
             _ => generatedName,
         };
-        var request = argument as CreateTaskRequest;
-        var model = request is null ? null : WireNames<KlingModel>.ToWire(request.Model);
+        var request = argument as VideoTaskRequest;
+        var model = request?.Model;
 
         // A poll inside a task's span is an event of that span (TaskTelemetry), not a span of its own.
         var inTask = operation == "get_task_record" && Activity.Current?.GetCustomProperty(TaskTelemetry.PropertyName) is TaskTelemetry;

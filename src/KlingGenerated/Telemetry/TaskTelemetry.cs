@@ -34,14 +34,14 @@ internal sealed class TaskTelemetry : IDisposable
     public Activity? Activity { get; }
 
     /// <summary>Starts <c>generate_video {model}</c>; the createTask call becomes its child span.</summary>
-    public static TaskTelemetry? StartGenerate(CreateTaskRequest request, ILogger logger)
+    public static TaskTelemetry? StartGenerate(VideoTaskRequest request, ILogger logger)
     {
         if (!KlingTelemetry.Enabled && !logger.IsEnabled(LogLevel.Critical))
         {
             return null;
         }
 
-        var model = WireNames<KlingModel>.ToWire(request.Model);
+        var model = request.Model;
         var activity = KlingTelemetry.Source.StartActivity($"generate_video {model}", ActivityKind.Client);
         if (activity is { IsAllDataRequested: true })
         {
@@ -75,34 +75,36 @@ internal sealed class TaskTelemetry : IDisposable
     }
 
     /// <summary>The request's model and settings; the prompts only when capture is switched on.</summary>
-    internal static void TagRequest(Activity activity, CreateTaskRequest request)
+    internal static void TagRequest(Activity activity, VideoTaskRequest request)
     {
-        activity.SetTag(TelemetryTags.RequestModel, WireNames<KlingModel>.ToWire(request.Model));
+        activity.SetTag(TelemetryTags.RequestModel, request.Model);
         activity.SetTag(TelemetryTags.OutputType, TelemetryTags.Video);
-        if (request.Input is not { } input)
+
+        // Read as JSON, whatever the model's input type: a model without a field simply has no tag for it.
+        if (request.InputObject is not { } typed || Newtonsoft.Json.Linq.JObject.FromObject(typed) is not { } input)
         {
             return;
         }
 
-        if (input.Duration is { } duration)
+        if ((string?)input["duration"] is { } duration)
         {
-            activity.SetTag(TelemetryTags.Duration, WireNames<VideoDuration>.ToWire(duration));
+            activity.SetTag(TelemetryTags.Duration, duration);
         }
 
-        if (input.AspectRatio is { } ratio)
+        if ((string?)input["aspect_ratio"] is { } ratio)
         {
-            activity.SetTag(TelemetryTags.AspectRatio, WireNames<AspectRatio>.ToWire(ratio));
+            activity.SetTag(TelemetryTags.AspectRatio, ratio);
         }
 
         if (KlingTelemetry.CaptureMessageContent)
         {
             activity.SetTag(TelemetryTags.InputMessages, System.Text.Json.JsonSerializer.Serialize(new[]
             {
-                new { role = "user", parts = new[] { new { type = "text", content = input.Prompt } } },
+                new { role = "user", parts = new[] { new { type = "text", content = (string?)input["prompt"] } } },
             }));
-            if (!string.IsNullOrEmpty(input.NegativePrompt))
+            if ((string?)input["negative_prompt"] is { Length: > 0 } negativePrompt)
             {
-                activity.SetTag(TelemetryTags.NegativePrompt, input.NegativePrompt);
+                activity.SetTag(TelemetryTags.NegativePrompt, negativePrompt);
             }
         }
     }

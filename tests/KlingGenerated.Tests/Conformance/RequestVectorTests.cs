@@ -68,8 +68,10 @@ public sealed class RequestVectorTests(WireMockFixture wireMock)
     /// <summary>The typed request of a vector: camelCase fields, enum values by their member names (the spec's x-enumNames).</summary>
     internal static CreateTaskRequest CreateRequest(JObject input) => new()
     {
-        Model = input["model"] is { } model ? Enum.Parse<KlingModel>((string)model!) : KlingModel.KlingV25TurboTextToVideoPro,
-        CallBackUrl = input["callBackUrl"] is { } url ? new Uri((string)url!) : null,
+        // The type chooses the model (the document's discriminator mapping); a vector for another model needs its own type.
+        CallBackUrl = input["model"] is { } model && WireNames<KlingModel>.ToWire(Enum.Parse<KlingModel>((string)model!)) != KlingModels.ModelOf(typeof(CreateTaskRequest))
+            ? throw new NotSupportedException($"The vector's model {model} is not the one CreateTaskRequest is mapped to.")
+            : input["callBackUrl"] is { } url ? new Uri((string)url!) : null,
         Input = new CreateTaskInput
         {
             Prompt = (string)input["prompt"]!,
