@@ -129,6 +129,10 @@ print(f"[{scenario}] {workers} workers, {lines} lines, {elapsed} s: tasks create
       f"most creates in any {window:g} s window {most} / {limit}, sustained {sustained * 100:.1f} % of the limit")
 print(f"[{scenario}] ledger rows {len(rows)}: done (downloaded) {len(done_rows)}, uncertain {len(uncertain)}; lost lines {lost_lines}; service tasks unknown to the ledger {lost_tasks}")
 print(f"[{scenario}] videos per worker's --out {per_worker}; exit codes {exits}" + (f"; killed with -9: {' '.join(killed)}" if killed else ""))
+for w in range(1, workers + 1):
+    if exits[f"w{w}"] != "0" and f"w{w}" not in killed:
+        tail = open(f"{run}/w{w}/batch.err", errors="replace").read().strip().splitlines()[-4:]
+        print(f"[{scenario}] w{w} ended with exit {exits[f'w{w}']}; its last lines: " + " | ".join(tail))
 PY
   kill "$sim" "$redis" 2>/dev/null; wait "$sim" "$redis" 2>/dev/null || true; sim=; redis=
   as_pg "$pgbin/pg_ctl" stop -m immediate -D "$pgroot/data" >/dev/null 2>&1 || true

@@ -61,9 +61,23 @@ internal sealed partial class PostgresLedger : ITaskLedger
         var ledger = new PostgresLedger(source, location, builder.Password);
         try
         {
-            using var connection = source.OpenConnection();
-            PostgresSchema.Ensure(connection, location, builder.Username);
-            return ledger;
+            // A server that answers "shutting down" or "starting up" is being restarted: waited for, as a change would be.
+            // A server that does not answer at all is down: that fails at once, before anything is sent.
+            var deadline = DateTime.UtcNow + OutageWait;
+            while (true)
+            {
+                try
+                {
+                    using var connection = source.OpenConnection();
+                    PostgresSchema.Ensure(connection, location, builder.Username);
+                    return ledger;
+                }
+                catch (PostgresException restarting) when (restarting.SqlState is "57P01" or "57P02" or "57P03" && DateTime.UtcNow < deadline)
+                {
+                    source.Clear();
+                    Thread.Sleep(500);
+                }
+            }
         }
         catch (Exception exception) when (exception is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
         {

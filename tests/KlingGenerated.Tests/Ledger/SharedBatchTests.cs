@@ -30,7 +30,7 @@ public sealed class SharedBatchTests(PostgresFixture postgres, ITestOutputHelper
             await File.WriteAllLinesAsync(Path.Combine(dir, "shots.jsonl"), lines);
         }
 
-        var runs = await Task.WhenAll(workers.Select(dir => KlingProcess.RunAsync(dir, Worker("shots.jsonl", ledger, simulator, redis.Configuration))));
+        var runs = await Task.WhenAll(workers.Select(dir => KlingProcess.RunAsync(dir, Worker("shots.jsonl", ledger, simulator, Patient(redis)))));
 
         foreach (var run in runs)
         {
@@ -69,8 +69,8 @@ public sealed class SharedBatchTests(PostgresFixture postgres, ITestOutputHelper
         await File.WriteAllLinesAsync(Path.Combine(b, "b.jsonl"), Enumerable.Range(5, 8).Select(i => $$"""{"prompt":"Overlap clip {{i}}"}"""));
 
         var runs = await Task.WhenAll(
-            KlingProcess.RunAsync(a, Worker("a.jsonl", ledger, simulator, redis.Configuration)),
-            KlingProcess.RunAsync(b, Worker("b.jsonl", ledger, simulator, redis.Configuration)));
+            KlingProcess.RunAsync(a, Worker("a.jsonl", ledger, simulator, Patient(redis))),
+            KlingProcess.RunAsync(b, Worker("b.jsonl", ledger, simulator, Patient(redis))));
 
         runs.Should().OnlyContain(r => r.ExitCode == 0, string.Join("\n", runs.Select(r => r.Stderr)));
         simulator.CreatedTasks.Values.Select(Prompt).Should().HaveCount(12).And.OnlyHaveUniqueItems("the 4 shared lines are paid once");
@@ -111,7 +111,7 @@ public sealed class SharedBatchTests(PostgresFixture postgres, ITestOutputHelper
         var lines = Enumerable.Range(1, 16).Select(i => $$"""{"prompt":"Kill -9 clip {{i}}"}""").ToArray();
         await File.WriteAllLinesAsync(Path.Combine(doomed, "k.jsonl"), lines);
         await File.WriteAllLinesAsync(Path.Combine(survivor, "k.jsonl"), lines);
-        string[] Args() => [.. Worker("k.jsonl", ledger, simulator, redis.Configuration, rateLimit: 4, window: 2), "--lease", "3"];
+        string[] Args() => [.. Worker("k.jsonl", ledger, simulator, Patient(redis), rateLimit: 4, window: 2), "--lease", "3"];
 
         using (var process = Process.Start(KlingProcess.StartInfo(doomed, new Dictionary<string, string>(), Args()))!)
         {
@@ -153,10 +153,11 @@ public sealed class SharedBatchTests(PostgresFixture postgres, ITestOutputHelper
             await File.WriteAllLinesAsync(Path.Combine(dir, "r.jsonl"), lines);
         }
 
-        var runs = Task.WhenAll(workers.Select(dir => KlingProcess.RunAsync(dir, Worker("r.jsonl", ledger, simulator, redis.Configuration, rateLimit: 6, window: 2))));
-        while (simulator.CreatedTasks.Count < 6 && !runs.IsCompleted)
+        var runs = Task.WhenAll(workers.Select(dir => KlingProcess.RunAsync(dir, Worker("r.jsonl", ledger, simulator, Patient(redis), rateLimit: 6, window: 2))));
+        // Mid-run: both workers are running (registered) and tasks are being created.
+        while ((simulator.CreatedTasks.Count < 6 || own.CountWorkers(ledger) < 2) && !runs.IsCompleted)
         {
-            await Task.Delay(20);
+            await Task.Delay(50);
         }
 
         own.Restart();
@@ -175,6 +176,9 @@ public sealed class SharedBatchTests(PostgresFixture postgres, ITestOutputHelper
     private static string[] Worker(string file, string ledger, KlingSimulator simulator, string redis, int rateLimit = 1000, int window = 10) =>
         ["batch", file, "--out", "v", "--ledger", ledger, "--redis", redis, "--rate-limit", rateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
          "--rate-window", window.ToString(System.Globalization.CultureInfo.InvariantCulture), "--api-key", Key, "--base-url", simulator.BaseUrl.ToString()];
+
+    /// <summary>The workers' Redis, with timeouts a busy machine meets (the fixture's 1-2 s fail creates before sending when the load average is in the tens).</summary>
+    private static string Patient(RedisServer redis) => $"127.0.0.1:{redis.Port},abortConnect=false,connectTimeout=10000,syncTimeout=10000,asyncTimeout=10000";
 
     private static string Prompt(string body) => (string)JObject.Parse(body)["input"]!["prompt"]!;
 }
