@@ -83,6 +83,15 @@ public sealed class PostgresServer : IAsyncDisposable
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
+    /// <summary>How many batch workers are registered in the kling ledger at <paramref name="ledgerUri"/> (0 before its tables exist).</summary>
+    public int CountWorkers(string ledgerUri)
+    {
+        using var connection = new Npgsql.NpgsqlConnection(ConnectionString(new System.Uri(ledgerUri).AbsolutePath.Trim('/')));
+        connection.Open();
+        using var command = new Npgsql.NpgsqlCommand("SELECT CASE WHEN to_regclass('kling.workers') IS NULL THEN 0 ELSE (SELECT COUNT(*) FROM kling.workers)::int END;", connection);
+        return (int)command.ExecuteScalar()!;
+    }
+
     /// <summary>A new empty database; returns its name.</summary>
     public async Task<string> CreateDatabaseAsync(string? prefix = null)
     {

@@ -21,6 +21,13 @@ internal sealed class BatchBudget
         Budget = maxCredits is { } cap ? new KlingBudget((decimal)cap, spentBefore) : null;
     }
 
+    /// <summary>The prices the endpoint's client uses (the document's, unless the client was given others).</summary>
+    public static KlingPricing PricingOf(Endpoint endpoint) => (endpoint.Client as KlingClient)?.Options.Pricing ?? KlingPricing.Document;
+
+    /// <summary>The budget of a run on <paramref name="endpoint"/>: the balance, --max-credits, and what earlier runs of its lines paid.</summary>
+    public static BatchBudget For(Endpoint endpoint, double? balance, double? maxCredits, decimal spentBefore) =>
+        new(balance, maxCredits, spentBefore, PricingOf(endpoint));
+
     /// <summary>The batch's budget (--max-credits), or null when there is no cap.</summary>
     public KlingBudget? Budget { get; }
 

@@ -22,16 +22,21 @@ internal static class BatchCommand
         var timeout = NumberOption.Create("--timeout", "Minutes to wait for each task before giving up on it for this run (run again to keep waiting).", "a positive number of minutes such as 15", 15);
         var maxCredits = NumberOption.Create("--max-credits", "Spend at most N credits on this batch, across all its runs: each line is priced from the OpenAPI document (42 for 5 s, 84 for 10 s) and reserved before it is sent; what earlier runs of its lines paid counts.", "a positive number of credits such as 100");
         var redis = new Option<string?>("--redis") { Description = "Pace through Redis (a StackExchange.Redis configuration such as localhost:6379; default KLING_REDIS), so several batch processes on one key share the account's limit." };
+        var lease = NumberOption.Create("--lease", "On a shared (PostgreSQL) ledger: seconds a worker's claim on a line lasts without renewal; a stopped worker's lines go to the others after it (default 30).", "a positive number of seconds such as 30", 30);
         var rerun = new Option<string?>("--rerun") { Description = "Send the lines again as a new run named NAME, although earlier runs created them (pays again); the same --rerun NAME resumes that run." };
         var command = new Command("batch", "Generate many videos from a file; run the same command again to resume without paying twice.")
         {
-            file, outDir, skipInvalid, resubmitUncertain, rateLimit, rateWindow, timeout, rerun, maxCredits, redis,
+            file, outDir, skipInvalid, resubmitUncertain, rateLimit, rateWindow, timeout, rerun, maxCredits, redis, lease,
         };
 
         command.SetAction((parse, cancellationToken) => RunAsync(parse, output, error, terminal, cancellationToken, new BatchSettings(
             parse.GetValue(file)!, CliEnvironment.Of(parse).FullPath(parse.GetValue(outDir)!), parse.GetValue(skipInvalid), parse.GetValue(resubmitUncertain),
             parse.GetValue(rateLimit), parse.GetValue(rateWindow), parse.GetValue(timeout), parse.GetValue(rerun), parse.GetValue(maxCredits),
-            parse.GetValue(redis) is { Length: > 0 } r ? r : CliEnvironment.Of(parse).Variable("KLING_REDIS") is { Length: > 0 } e ? e : null)));
+            parse.GetValue(redis) is { Length: > 0 } r ? r : CliEnvironment.Of(parse).Variable("KLING_REDIS") is { Length: > 0 } e ? e : null)
+        {
+            RateLimitGiven = parse.GetResult(rateLimit) is { Implicit: false },
+            LeaseSeconds = parse.GetValue(lease),
+        }));
         return command;
     }
 
@@ -75,7 +80,7 @@ internal static class BatchCommand
                 // Retries as every command has them: a dead service fails the batch within seconds, with nothing sent.
             }, settings.Redis);
 
-            var conflicts = BatchRun.Conflicts(BatchRun.Known(ledger, endpoint.LedgerName), lines);
+            var conflicts = BatchConflicts.Conflicts(BatchConflicts.Known(ledger, endpoint.LedgerName), lines);
             errors = [.. errors.Concat(conflicts).OrderBy(e => e.Number)];
             lines = [.. lines.Where(l => conflicts.All(c => c.Number != l.Number))];
             foreach (var problem in errors)
@@ -93,6 +98,12 @@ internal static class BatchCommand
                 throw new UsageException($"{Text.Safe(settings.File)} has no valid request; nothing was sent.");
             }
 
+            if (!double.IsFinite(settings.LeaseSeconds) || settings.LeaseSeconds < 1)
+            {
+                throw new UsageException($"--lease must be at least 1 second, not {settings.LeaseSeconds.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
+            using var joined = ledger is PostgresLedger shared ? SharedWorkers.Join(shared, endpoint, settings) : null;
             using var running = ledger.LocalFile is { } ledgerFile ? RunLock.Take(ledgerFile, endpoint.LedgerName, lines.Select(l => l.Key), settings.File) : null; // a shared ledger claims each line in its own transaction instead
             // The balance first: it proves the service answers (a dead one fails here: exit 3, nothing sent) and guards the budget.
             double? available;
@@ -107,7 +118,9 @@ internal static class BatchCommand
                 available = null;
             }
 
-            var batch = new BatchRun(ledger, endpoint, path, settings, error, terminal, available);
+            IBatchRun batch = ledger is PostgresLedger sharedLedger
+                ? new SharedBatchRun(sharedLedger, endpoint, path, settings, error, terminal, available)
+                : new BatchRun(ledger, endpoint, path, settings, error, terminal, available);
             var result = await batch.RunAsync(lines, cancellationToken);
             var json = parse.GetValue(GlobalOptions.Json);
             if (json)
@@ -199,4 +212,11 @@ internal static class BatchCommand
 }
 
 /// <summary>The options of one <c>kling batch</c> run.</summary>
-internal sealed record BatchSettings(string File, string OutDirectory, bool SkipInvalid, bool ResubmitUncertain, int RateLimit, double RateWindowSeconds, double TimeoutMinutes, string? Rerun = null, double? MaxCredits = null, string? Redis = null);
+internal sealed record BatchSettings(string File, string OutDirectory, bool SkipInvalid, bool ResubmitUncertain, int RateLimit, double RateWindowSeconds, double TimeoutMinutes, string? Rerun = null, double? MaxCredits = null, string? Redis = null)
+{
+    /// <summary>Whether --rate-limit was given (a worker's explicit share of the limit), not left at its default.</summary>
+    public bool RateLimitGiven { get; init; }
+
+    /// <summary>On a shared ledger: how long a worker's claim lasts without renewal, in seconds.</summary>
+    public double LeaseSeconds { get; init; } = 30;
+}

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using KlingGenerated.Cli.Ledger;
 
@@ -9,37 +8,38 @@ namespace KlingGenerated.Cli.Batch;
 /// One run of a batch: resumes from the ledger (done lines skipped, created tasks waited on and downloaded, uncertain
 /// lines reported), submits the rest through the client's pacing, waits concurrently and downloads each result as it ends.
 /// </summary>
-internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error, CliTerminal terminal, double? balance)
+internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error, CliTerminal terminal, double? balance) : IBatchRun
 {
     // Creates in flight at once: one is enough to keep the pacer's permits used (a create answers in well under the
     // 0.5 s between permits at 20 per 10 s), the second covers a slow answer. A kill leaves at most these uncertain.
-    private const int MaxSubmitters = 2;
-    private readonly BatchTotals _totals = new(settings.RateLimit, TimeSpan.FromSeconds(settings.RateWindowSeconds));
+    public const int MaxSubmitters = 2;
+    private readonly LineWork _work = new(ledger, endpoint, settings, new BatchTotals(settings.RateLimit, TimeSpan.FromSeconds(settings.RateWindowSeconds)));
     private readonly ConcurrentBag<Task> _waits = [];
     private BatchDisplay _display = null!;
     private volatile string? _capReached;
 
-    /// <summary>What this run may spend (set when it starts).</summary>
+    private BatchTotals Totals => _work.Totals;
+
+    /// <inheritdoc />
     public BatchBudget Budget { get; private set; } = null!;
 
     public async Task<BatchResult> RunAsync(IReadOnlyList<BatchLine> lines, CancellationToken cancellationToken)
     {
         var statuses = Plan(lines);
         var toSend = statuses.Where(s => s.Phase == Phase.Queued).Select(s => s.Line.Request).ToList();
-        var pricing = (endpoint.Client as KlingClient)?.Options.Pricing ?? KlingPricing.Document;
         // --max-credits caps the batch across its runs: what earlier runs of these lines paid (or may have) counts.
-        var spentBefore = statuses.Where(s => s.PaidBefore).Sum(s => pricing.PriceOf(s.Line.Request) ?? 0m);
-        Budget = new BatchBudget(balance, settings.MaxCredits, spentBefore, pricing);
+        var spentBefore = statuses.Where(s => s.PaidBefore).Sum(s => BatchBudget.PricingOf(endpoint).PriceOf(s.Line.Request) ?? 0m);
+        Budget = BatchBudget.For(endpoint, balance, settings.MaxCredits, spentBefore);
         await error.WriteLineAsync(Budget.Describe(toSend)).ConfigureAwait(false);
         if (Budget.Refusal(toSend) is { } refusal)
         {
             throw new CliServiceException(refusal, "insufficient-credits");
         }
 
-        _display = new BatchDisplay(error, _totals, terminal.Live && terminal.Ansi, terminal.Width);
+        _display = _work.Display = new BatchDisplay(error, Totals, terminal.Live && terminal.Ansi, terminal.Width);
         var skipped = statuses.Count(s => s.Phase == Phase.Done);
         await error.WriteLineAsync($"Batch {Text.Safe(Path.GetFileName(batchPath))}: {lines.Count} line(s); {skipped} already done, {statuses.Count(s => s.Phase == Phase.Uncertain)} uncertain, "
-            + $"{statuses.Count(s => s.TaskId is not null && s.Phase != Phase.Done && s.Phase != Phase.Failed)} to wait for, {statuses.Count(s => s.Phase == Phase.Queued)} to submit at {settings.RateLimit} per {_totals.WindowText}. Ledger: {ledger.Location}");
+            + $"{statuses.Count(s => s.TaskId is not null && s.Phase != Phase.Done && s.Phase != Phase.Failed)} to wait for, {statuses.Count(s => s.Phase == Phase.Queued)} to submit at {settings.RateLimit} per {Totals.WindowText}. Ledger: {ledger.Location}");
 
         try
         {
@@ -50,7 +50,7 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
 
             foreach (var status in statuses.Where(s => s.TaskId is not null && s.Phase is Phase.Submitted or Phase.Running))
             {
-                _waits.Add(FollowAsync(status, cancellationToken));
+                _waits.Add(_work.FollowAsync(status, cancellationToken));
             }
 
             // A few submitters keep the client's pacer busy (it holds each until its permit is due) while few createTasks
@@ -74,13 +74,13 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
             await _display.DisposeAsync().ConfigureAwait(false);
         }
 
-        var span = _totals.SubmitSpan();
+        var span = Totals.SubmitSpan();
         return new BatchResult(statuses, cancellationToken.IsCancellationRequested, span.Count, span.Last - span.First, settings.RateLimit, settings.RateWindowSeconds, skipped);
     }
 
     private List<LineStatus> Plan(IReadOnlyList<BatchLine> lines)
     {
-        var known = Known(ledger, endpoint.LedgerName);
+        var known = BatchConflicts.Known(ledger, endpoint.LedgerName);
         var statuses = new List<LineStatus>(lines.Count);
         foreach (var line in lines)
         {
@@ -108,41 +108,11 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
                 status.Note = "may exist: " + (uncertain.Message ?? "the createTask was sent and no answer was recorded");
             }
 
-            _totals.Add(status.Phase);
+            Totals.Add(status.Phase);
             statuses.Add(status);
         }
 
         return statuses;
-    }
-
-    /// <summary>The ledger's batch rows of this endpoint by line key, whatever file, folder or name they were sent from.</summary>
-    internal static ILookup<string, LedgerEntry> Known(ITaskLedger ledger, string endpoint) =>
-        ledger.BatchLines(endpoint).ToLookup(e => e.LineKey!, StringComparer.Ordinal);
-
-    /// <summary>
-    /// Lines whose id was already sent with another request: sending would pay for a new task under an id the ledger
-    /// gives an older one, and skipping would drop the user's edit. Refused before anything is sent.
-    /// </summary>
-    internal static List<BatchLineError> Conflicts(ILookup<string, LedgerEntry> known, IEnumerable<BatchLine> lines) =>
-        lines.Where(l => l.UserId is not null)
-            .Select(l => (Line: l, Earlier: known[l.Key].LastOrDefault(r => r.Outcome is "created" or "uncertain" or "sending")))
-            .Where(c => c.Earlier is not null && !SameRequest(c.Earlier.Request, LedgeredCreate.Serialize(c.Line.Request)))
-            .Select(c => new BatchLineError(c.Line.Number,
-                $"the id \"{Text.Safe(c.Line.UserId, 60)}\" was sent on {c.Earlier!.QueuedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC with another request"
-                + (c.Earlier.TaskId is { } t ? $" (task {Text.Safe(t, 60)})" : string.Empty) + " (ids are matched across every batch of this ledger); "
-                + "give the line a new id to send it, or pass --rerun NAME to send the whole batch again as a new run (pays again)."))
-            .ToList();
-
-    private static bool SameRequest(string? earlier, string now)
-    {
-        try
-        {
-            return earlier is not null && Newtonsoft.Json.Linq.JToken.DeepEquals(Newtonsoft.Json.Linq.JToken.Parse(earlier), Newtonsoft.Json.Linq.JToken.Parse(now));
-        }
-        catch (Newtonsoft.Json.JsonException)
-        {
-            return false;
-        }
     }
 
     private async Task SubmitAllAsync(ConcurrentQueue<LineStatus> queue, CancellationToken cancellationToken)
@@ -185,48 +155,16 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
     /// <summary>Sends the createTask of a line this run claimed (submission <paramref name="id"/>) and records its outcome.</summary>
     private async Task<bool> SendClaimedAsync(LineStatus status, long id, CancellationToken cancellationToken)
     {
-        var result = await LedgeredCreate.TryCreateRecordedAsync(ledger, id, endpoint.Client, status.Line.Request, cancellationToken, Budget.Budget).ConfigureAwait(false);
-        switch (result.Outcome)
+        switch (await _work.SendAsync(status, id, Budget, cancellationToken).ConfigureAwait(false))
         {
-            case "created":
-                status.TaskId = result.TaskId;
-                Move(status, Phase.Submitted);
-                _totals.NoteSubmitted();
-                _display.Event($"line {status.Label}: created {Text.Safe(result.TaskId)}");
-                _waits.Add(FollowAsync(status, cancellationToken));
+            case SendOutcome.Created:
+                _waits.Add(_work.FollowAsync(status, cancellationToken));
                 break;
-            case "unrecorded":
-                // Created and paid for, but the ledger failed: the id is shown on this line, never lost; the batch goes on.
-                status.TaskId = result.TaskId;
-                status.Note = ExitCodes.OneLine(result.Error!.Message);
-                Move(status, Phase.Uncertain);
-                _display.Event($"line {status.Label}: created {Text.Safe(result.TaskId)}, but the ledger could not record it ({Text.Safe(status.Note, 160)})");
-                break;
-            case "uncertain":
-                status.Note = "may exist: " + ExitCodes.OneLine(result.Error!.Message);
-                Move(status, Phase.Uncertain);
-                _display.Event($"line {status.Label}: uncertain, may exist ({Text.Safe(status.Note, 120)})");
-                break;
-            default:
-                if (result.Error is KlingApiException { Kind: KlingErrorKind.BudgetExceeded } over)
-                {
-                    // The library's spend gate refused it before anything was sent: the line stays unsent, and so do the rest.
-                    _capReached ??= $"not sent: --max-credits {Budget.MaxCredits?.ToString(CultureInfo.InvariantCulture)} for this batch is used up ({Budget.Budget})";
-                    status.Note = _capReached;
-                    _display.Event($"line {status.Label}: {Text.Safe(ExitCodes.OneLine(over.Message), 200)}");
-                    return false;
-                }
-
-                if (result.Error is OperationCanceledException && cancellationToken.IsCancellationRequested)
-                {
-                    status.Note = "not sent (interrupted)";
-                    return false; // stays queued: nothing was sent, the next run sends it
-                }
-
-                status.Note = "not created: " + ExitCodes.OneLine(result.Error!.Message);
-                Move(status, Phase.Failed);
-                _display.Event($"line {status.Label}: {Text.Safe(status.Note, 160)}");
-                break;
+            case SendOutcome.OverBudget:
+                _capReached ??= status.Note;
+                return false;
+            case SendOutcome.NotSent:
+                return false;
         }
 
         return status.Phase is Phase.Submitted or Phase.Running or Phase.Uncertain || status.TaskId is not null;
@@ -246,14 +184,14 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
         if (held.Outcome == "created" && held.TaskId is { } taskId)
         {
             status.TaskId = taskId;
-            Move(status, Phase.Submitted);
+            _work.Move(status, Phase.Submitted);
             _display.Event($"line {status.Label}: already created by another run ({Text.Safe(taskId)}); following it, not paying again");
-            _waits.Add(FollowAsync(status, cancellationToken));
+            _waits.Add(_work.FollowAsync(status, cancellationToken));
             return true;
         }
 
         status.Note = "may exist: " + (held.Message ?? "another run sent it and no answer was recorded");
-        Move(status, Phase.Uncertain);
+        _work.Move(status, Phase.Uncertain);
         _display.Event($"line {status.Label}: uncertain, another run's create may exist ({Text.Safe(status.Note, 120)}); --resubmit-uncertain sends it again");
         return true;
     }
@@ -285,140 +223,4 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
             // Interrupted: the line stays as the ledger has it; the next run looks again.
         }
     }
-
-    private async Task FollowAsync(LineStatus status, CancellationToken cancellationToken)
-    {
-        await Task.Yield();
-        var started = Stopwatch.StartNew();
-        var taskId = status.TaskId!;
-        try
-        {
-            var polling = TaskCommands.Polling(endpoint, settings.TimeoutMinutes);
-            var record = await endpoint.Client.WaitForCompletionAsync(taskId, polling, new LedgerProgress(ledger, endpoint.LedgerName, taskId, new StateWatcher(this, status)), cancellationToken).ConfigureAwait(false);
-            _totals.NoteDuration(started.Elapsed);
-            status.ResultUrls = record.GetResultUrls().Select(u => u.ToString()).ToList();
-            status.File = await ResultFiles.SaveAsync(ledger, endpoint, taskId, record.GetResultUrls(), settings.OutDirectory, null, cancellationToken).ConfigureAwait(false);
-            status.Note = null;
-            Move(status, Phase.Done);
-            _display.Event($"line {status.Label}: done {Text.Safe(taskId)} -> {Text.Safe(status.File, 120)}");
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Interrupted: the task keeps running; the next run waits for it.
-        }
-        catch (KlingApiException exception) when (exception.Kind != KlingErrorKind.TaskFailed)
-        {
-            // The task was not reported failed: a query that kept failing or a wait that ran out says nothing about the
-            // task, which may still succeed. The line stays unfinished, and the next run waits for it again.
-            status.Note = exception is { Kind: KlingErrorKind.Timeout, TaskId: not null } waited
-                ? $"still {waited.LastState ?? "not visible"} after {settings.TimeoutMinutes.ToString(CultureInfo.InvariantCulture)} min; run again to keep waiting"
-                : $"still unfinished: {ExitCodes.OneLine(exception.Message)} Run again to keep waiting";
-            _display.Event($"line {status.Label}: unfinished {Text.Safe(taskId)}: {Text.Safe(status.Note, 160)}");
-        }
-        catch (Exception exception)
-        {
-            // Whatever one task or its answer does wrong (a failed task, an unreadable resultJson, a broken download, a
-            // ledger write) fails its line, never the run: the other lines go on.
-            status.Note = ExitCodes.OneLine(exception.Message);
-            Move(status, Phase.Failed);
-            _display.Event($"line {status.Label}: failed {Text.Safe(taskId)}: {Text.Safe(status.Note, 160)}");
-        }
-    }
-
-    private void Move(LineStatus status, Phase to)
-    {
-        lock (status)
-        {
-            _totals.Move(status.Phase, to);
-            status.Phase = to;
-        }
-    }
-
-    /// <summary>Moves a line to "running" when its task is seen waiting, queuing or generating.</summary>
-    private sealed class StateWatcher(BatchRun run, LineStatus status) : IProgress<TaskRecord>
-    {
-        public void Report(TaskRecord value)
-        {
-            if (value.State is TaskState.Waiting or TaskState.Queuing or TaskState.Generating && status.Phase == Phase.Submitted)
-            {
-                run.Move(status, Phase.Running);
-            }
-        }
-    }
-}
-
-/// <summary>A line of the batch and where it is in this run.</summary>
-internal sealed class LineStatus(BatchLine line)
-{
-    public BatchLine Line => line;
-
-    public Phase Phase { get; set; } = Phase.Queued;
-
-    /// <summary>An earlier run created this line's task, or may have: its price counts against --max-credits.</summary>
-    public bool PaidBefore { get; set; }
-
-    public string? TaskId { get; set; }
-
-    public string? File { get; set; }
-
-    public string? Note { get; set; }
-
-    public IReadOnlyList<string> ResultUrls { get; set; } = [];
-
-    public string Label => line.UserId is null ? line.Number.ToString(CultureInfo.InvariantCulture) : $"{line.Number.ToString(CultureInfo.InvariantCulture)} ({Text.Safe(line.UserId, 40)})";
-
-    public string StateText => Phase switch
-    {
-        Phase.Queued => "not-sent",
-        Phase.Submitted or Phase.Running => "unfinished",
-        _ => Phase.ToString().ToLowerInvariant(),
-    };
-}
-
-/// <summary>What a batch run ended with.</summary>
-internal sealed class BatchResult(IReadOnlyList<LineStatus> lines, bool interrupted, int created, TimeSpan submitSpan, int limit, double windowSeconds, int skipped)
-{
-    public IReadOnlyList<LineStatus> Lines => lines;
-
-    public bool Interrupted => interrupted;
-
-    public bool AllDone => lines.All(l => l.Phase == Phase.Done);
-
-    /// <summary>0 when every line is done; 4 when a task failed; 3 when lines are uncertain, unsent or unfinished.</summary>
-    public int ExitCode => AllDone ? ExitCodes.Success : lines.Any(l => l.Phase == Phase.Failed) ? ExitCodes.TaskFailed : ExitCodes.ServiceError;
-
-    /// <summary>The sustained creation rate as a fraction of the limit, after the first window's burst; null when all fit in one burst.</summary>
-    public double? ThroughputFraction => created <= limit || submitSpan <= TimeSpan.Zero ? null : (created - limit) / submitSpan.TotalSeconds * windowSeconds / limit;
-
-    public string Closing(int invalid, string ledgerPath, KlingBudget? budget = null)
-    {
-        int Count(Phase phase) => lines.Count(l => l.Phase == phase);
-        var throughput = ThroughputFraction is { } f ? $" Sustained throughput {(f * 100).ToString("0", CultureInfo.InvariantCulture)} % of the limit ({created} created in {submitSpan.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)." : string.Empty;
-        var verdict = AllDone ? "All lines are done." : Count(Phase.Uncertain) > 0
-            ? $"{Count(Phase.Uncertain)} line(s) are uncertain: their tasks may exist and be charged; check `kling tasks --state uncertain`, then run again with --resubmit-uncertain only if you accept paying twice."
-            : "Run the same command again to retry what failed to be created and to wait for what is unfinished.";
-        return $"Batch finished: {lines.Count} line(s): done {Count(Phase.Done)} ({skipped} from earlier runs), failed {Count(Phase.Failed)}, uncertain {Count(Phase.Uncertain)}, unfinished {Count(Phase.Submitted) + Count(Phase.Running)}, not sent {Count(Phase.Queued)}"
-            + (invalid > 0 ? $", invalid {invalid} (skipped)" : string.Empty) + $".{throughput} {verdict}"
-            + (budget is { } b && Count(Phase.Queued) > 0 && !interrupted
-                ? $" --max-credits caps the batch across its runs ({b}): running the same command again with the same cap sends nothing more; raise it to send the {Count(Phase.Queued)} line(s) not sent."
-                : string.Empty);
-    }
-
-    public object Summary(IReadOnlyList<BatchLineError> errors, string ledgerPath) => new
-    {
-        ledger = ledgerPath,
-        interrupted,
-        allDone = AllDone,
-        total = lines.Count,
-        done = lines.Count(l => l.Phase == Phase.Done),
-        failed = lines.Count(l => l.Phase == Phase.Failed),
-        uncertain = lines.Count(l => l.Phase == Phase.Uncertain),
-        unfinished = lines.Count(l => l.Phase is Phase.Submitted or Phase.Running),
-        notSent = lines.Count(l => l.Phase == Phase.Queued),
-        skippedAsDone = skipped,
-        created,
-        throughput = new { created, seconds = submitSpan.TotalSeconds, limit, windowSeconds, fractionOfLimit = ThroughputFraction },
-        invalid = errors.Select(e => new { line = e.Number, problem = e.Problem }),
-        lines = lines.Select(l => new { line = l.Line.Number, id = l.Line.UserId, key = l.Line.Key, taskId = l.TaskId, state = l.StateText, file = l.File, note = l.Note }),
-    };
 }

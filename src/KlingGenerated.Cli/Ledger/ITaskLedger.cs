@@ -24,7 +24,8 @@ internal interface ITaskLedger : IDisposable
     /// Claims a batch line by its request identity (<paramref name="lineKey"/>, per endpoint) and records it queued, in one
     /// write transaction, so two files, processes or runs that share a line send it once. Not claimed (<see cref="LedgerClaim.HeldBy"/>
     /// set, nothing recorded) when another row of the line was created, may exist (uncertain, or sending by an owner
-    /// gone; unless <paramref name="resubmitUncertain"/>), or is queued or sending by a live owner.
+    /// gone, then recorded uncertain; unless <paramref name="resubmitUncertain"/>), or is queued or sending by a live owner.
+    /// The decision is <see cref="LineClaims.Decide"/>, the same for every ledger.
     /// </summary>
     LedgerClaim Claim(string endpoint, string requestJson, string batch, string lineKey, int lineNumber, bool resubmitUncertain);
 
@@ -72,4 +73,5 @@ internal interface ITaskLedger : IDisposable
 /// <param name="Id">The new submission (queued, owned by this ledger instance), or null when not claimed.</param>
 /// <param name="HeldBy">The row that holds the line (created, may exist, or in another live run's hands), or null when claimed.</param>
 /// <param name="HolderActive">True when <paramref name="HeldBy"/> is queued or sending in a run that is still alive: wait for its outcome.</param>
-internal sealed record LedgerClaim(long? Id, LedgerEntry? HeldBy, bool HolderActive = false);
+/// <param name="TakenFrom">The run that stopped holding the line, when this run took it over: a queued line (now claimed, <paramref name="Id"/>) or a created task (now this run's to follow, <paramref name="HeldBy"/>).</param>
+internal sealed record LedgerClaim(long? Id, LedgerEntry? HeldBy, bool HolderActive = false, string? TakenFrom = null);

@@ -64,6 +64,11 @@ internal static class LedgeredCreate
                 $"task {Text.Safe(taskId)} was created and charged, but the task ledger could not record it ({ExitCodes.OneLine(ledgerError.Message)}). " +
                 $"Keep this id: `kling wait {Text.Safe(taskId)}` follows it; do not submit again.", "ledger-error", exception));
         }
+        catch (LedgerLineTakenException taken)
+        {
+            // A shared ledger's fence: another worker took the line over before this one sent it; that worker sends it.
+            return new CreateResult(null, "not-sent", taken);
+        }
         catch (Exception exception) when (exception is not LedgerException)
         {
             if (tracked.Outcome is null)

@@ -18,7 +18,7 @@ namespace KlingGenerated.Cli.Ledger;
 internal sealed partial class PostgresLedger : ITaskLedger
 {
     /// <summary>The version of the tables this kling reads and writes.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     /// <summary>How long a change waits for an unreachable server (a restart) before it fails.</summary>
     public static TimeSpan OutageWait { get; set; } = TimeSpan.FromSeconds(90);
@@ -113,7 +113,7 @@ internal sealed partial class PostgresLedger : ITaskLedger
     }
 
     public void MarkSending(long submission) =>
-        Update(submission, "sending", "sent_at = now(), outcome = CASE WHEN outcome = 'queued' THEN 'sending' ELSE outcome END", null, null);
+        Update(submission, "sending", "sent_at = now(), outcome = CASE WHEN outcome = 'queued' THEN 'sending' ELSE outcome END", null, null, fenced: true);
 
     public void MarkQueuedAgain(long submission) =>
         Update(submission, "refused", "sent_at = NULL, outcome = CASE WHEN outcome = 'sending' THEN 'queued' ELSE outcome END", null, "HTTP 429");
@@ -202,9 +202,14 @@ internal sealed partial class PostgresLedger : ITaskLedger
 
     public void Dispose() => _source.Dispose();
 
-    private void Update(long submission, string kind, string set, string? detail, string? eventDetail) =>
+    private void Update(long submission, string kind, string set, string? detail, string? eventDetail, bool fenced = false) =>
         Write((connection, transaction) =>
         {
+            if (fenced)
+            {
+                EnsureStillHeld(connection, transaction, submission);
+            }
+
             using var command = Command(connection, transaction, $"UPDATE kling.submissions SET {set}, updated_at = now() WHERE id = @id;");
             command.Parameters.AddWithValue("id", submission);
             command.Parameters.AddWithValue("detail", NpgsqlDbType.Text, (object?)detail ?? DBNull.Value);
@@ -247,14 +252,13 @@ internal sealed partial class PostgresLedger : ITaskLedger
         command.ExecuteNonQuery();
     }
 
+    // The columns of an entry, in the order PostgresRows.Entry reads them.
+    private const string Columns = "id, endpoint, request, batch, line_key, line_number, queued_at, sent_at, answered_at, outcome, message, task_id, state, fail_code, fail_msg, result_urls, file, updated_at";
+
     private List<LedgerEntry> Read(string where, params object?[] parameters) =>
         Run(writing: false, (connection, transaction) =>
         {
-            using var command = Command(connection, transaction, $"""
-                SELECT id, endpoint, request, batch, line_key, line_number, queued_at, sent_at, answered_at, outcome, message,
-                       task_id, state, fail_code, fail_msg, result_urls, file, updated_at
-                FROM kling.submissions {where};
-                """);
+            using var command = Command(connection, transaction, $"SELECT {Columns} FROM kling.submissions {where};");
             for (var i = 0; i < parameters.Length; i++)
             {
                 command.Parameters.AddWithValue("p" + i.ToString(CultureInfo.InvariantCulture), parameters[i] ?? DBNull.Value);

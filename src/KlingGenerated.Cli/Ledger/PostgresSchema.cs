@@ -30,7 +30,18 @@ internal static class PostgresSchema
         if (version is null)
         {
             Execute(connection, transaction, Tables);
+            Execute(connection, transaction, Workers);
             Execute(connection, transaction, $"INSERT INTO kling.schema_version (version) VALUES ({PostgresLedger.SchemaVersion});");
+        }
+        else if (version < PostgresLedger.SchemaVersion)
+        {
+            Execute(connection, transaction, $"SELECT pg_advisory_xact_lock({CreationLock});");
+            if (Version(connection, transaction) < 2)
+            {
+                Execute(connection, transaction, Workers); // version 2: the batch workers' registrations
+            }
+
+            Execute(connection, transaction, $"UPDATE kling.schema_version SET version = {PostgresLedger.SchemaVersion};");
         }
 
         transaction.Commit();
@@ -54,6 +65,17 @@ internal static class PostgresSchema
         using var command = new NpgsqlCommand(sql, connection, transaction);
         command.ExecuteNonQuery();
     }
+
+    // Version 2: the workers of shared batches, each with how it paces its creates and when it was last seen.
+    private const string Workers = """
+        CREATE TABLE IF NOT EXISTS kling.workers (
+            worker      text PRIMARY KEY,
+            endpoint    text NOT NULL,
+            pacing      text NOT NULL,
+            started_at  timestamptz NOT NULL,
+            seen_at     timestamptz NOT NULL
+        );
+        """;
 
     private const string Tables = """
         CREATE SCHEMA IF NOT EXISTS kling;

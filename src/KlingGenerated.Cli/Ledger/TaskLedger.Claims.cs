@@ -14,80 +14,78 @@ internal sealed partial class TaskLedger
     public LedgerClaim Claim(string endpoint, string requestJson, string batch, string lineKey, int lineNumber, bool resubmitUncertain)
     {
         var owner = Owner.Token;
+        var folder = System.IO.Path.GetDirectoryName(Path)!;
         return Write(durable: false, connection =>
         {
             // BEGIN IMMEDIATE (Write's transaction) holds the write lock: no other process claims between this read and the insert.
             using var find = connection.CreateCommand();
-            find.CommandText = """
-                SELECT id, outcome, owner FROM submissions
-                WHERE endpoint = $e AND line_key = $k AND outcome IN ('queued', 'sending', 'created', 'uncertain') ORDER BY id;
+            find.CommandText = $"""
+                SELECT id, outcome, owner, outcome = 'created' AND (state = 'fail' OR (state = 'success' AND file IS NOT NULL)) FROM submissions
+                WHERE endpoint = $e AND line_key = $k AND outcome IN {LineClaims.ActiveOutcomes} ORDER BY id;
                 """;
             find.Parameters.AddWithValue("$e", endpoint);
             find.Parameters.AddWithValue("$k", lineKey);
-            var rows = new List<(long Id, string Outcome, string? Owner)>();
+            var rows = new List<ClaimRow>();
             using (var reader = find.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    rows.Add((reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+                    var holder = reader.IsDBNull(2) ? null : reader.GetString(2);
+                    var alive = holder is not null && (holder == owner || LedgerOwner.IsAlive(folder, holder));
+                    rows.Add(new ClaimRow(reader.GetInt64(0), reader.GetString(1), holder, alive, holder == owner, !reader.IsDBNull(3) && reader.GetBoolean(3)));
                 }
             }
 
-            var now = Now();
-            foreach (var row in rows)
-            {
-                var live = row.Owner is not null && (row.Owner == owner || LedgerOwner.IsAlive(System.IO.Path.GetDirectoryName(Path)!, row.Owner));
-                var holds = row.Outcome switch
-                {
-                    "created" => true,
-                    "queued" => live,
-                    "sending" => live || !resubmitUncertain, // a sending row of an owner gone may exist: uncertain
-                    "uncertain" => !resubmitUncertain,
-                    _ => false,
-                };
-                if (holds)
-                {
-                    return new LedgerClaim(null, ReadOne(connection, row.Id), live && row.Outcome is "queued" or "sending");
-                }
+            return LineClaims.Decide(rows, resubmitUncertain, new SqliteClaimSteps(this, connection, owner, (endpoint, requestJson, batch, lineKey, lineNumber)));
+        });
+    }
 
-                if (row.Outcome == "queued")
-                {
-                    // Queued by a run that died before sending: nothing left, so the line is free again.
-                    SetOutcome(connection, row.Id, "not-sent", "not sent: the run that queued it ended before sending", now);
-                }
-            }
+    private sealed class SqliteClaimSteps(TaskLedger ledger, SqliteConnection connection, string owner, (string Endpoint, string Request, string Batch, string Key, int Line) line) : IClaimSteps
+    {
+        private readonly string _now = Now();
 
+        public LedgerEntry? Read(long id) => ledger.ReadUnlocked("WHERE id = $p0", [id]).FirstOrDefault();
+
+        public void Release(long id, string outcome, string message)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE submissions SET outcome = $o, message = COALESCE(message, $m), answered_at = $now, updated_at = $now WHERE id = $id;";
+            command.Parameters.AddWithValue("$o", outcome);
+            command.Parameters.AddWithValue("$m", message);
+            command.Parameters.AddWithValue("$now", _now);
+            command.Parameters.AddWithValue("$id", id);
+            command.ExecuteNonQuery();
+            AddEvent(connection, id, _now, outcome, message);
+        }
+
+        public void Adopt(long id)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE submissions SET owner = $owner, updated_at = $now WHERE id = $id;";
+            command.Parameters.AddWithValue("$owner", owner);
+            command.Parameters.AddWithValue("$now", _now);
+            command.Parameters.AddWithValue("$id", id);
+            command.ExecuteNonQuery();
+            AddEvent(connection, id, _now, "taken-over", owner);
+        }
+
+        public long? Insert()
+        {
             using var insert = connection.CreateCommand();
             insert.CommandText = """
                 INSERT INTO submissions (endpoint, request, batch, line_key, line_number, queued_at, outcome, updated_at, owner)
                 VALUES ($endpoint, $request, $batch, $key, $line, $now, 'queued', $now, $owner) RETURNING id;
                 """;
-            insert.Parameters.AddWithValue("$endpoint", endpoint);
-            insert.Parameters.AddWithValue("$request", requestJson);
-            insert.Parameters.AddWithValue("$batch", batch);
-            insert.Parameters.AddWithValue("$key", lineKey);
-            insert.Parameters.AddWithValue("$line", lineNumber);
-            insert.Parameters.AddWithValue("$now", now);
+            insert.Parameters.AddWithValue("$endpoint", line.Endpoint);
+            insert.Parameters.AddWithValue("$request", line.Request);
+            insert.Parameters.AddWithValue("$batch", line.Batch);
+            insert.Parameters.AddWithValue("$key", line.Key);
+            insert.Parameters.AddWithValue("$line", line.Line);
+            insert.Parameters.AddWithValue("$now", _now);
             insert.Parameters.AddWithValue("$owner", owner);
-            return new LedgerClaim((long)insert.ExecuteScalar()!, null);
-        });
-    }
+            return (long)insert.ExecuteScalar()!;
+        }
 
-    private static void SetOutcome(SqliteConnection connection, long id, string outcome, string message, string now)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE submissions SET outcome = $o, message = $m, answered_at = $now, updated_at = $now WHERE id = $id;";
-        command.Parameters.AddWithValue("$o", outcome);
-        command.Parameters.AddWithValue("$m", message);
-        command.Parameters.AddWithValue("$now", now);
-        command.Parameters.AddWithValue("$id", id);
-        command.ExecuteNonQuery();
-        AddEvent(connection, id, now, outcome, message);
-    }
-
-    private LedgerEntry? ReadOne(SqliteConnection connection, long id)
-    {
-        _ = connection;
-        return ReadUnlocked("WHERE id = $p0", [id]).FirstOrDefault();
+        public LedgerEntry? ActiveHolder() => null; // the write lock admits one claim at a time: an insert never loses a race
     }
 }

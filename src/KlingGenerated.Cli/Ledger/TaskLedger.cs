@@ -475,4 +475,4 @@ internal sealed record LedgerEntry(
 }
 
 /// <summary>The ledger could not be opened, read or written; the message says which file and what to do.</summary>
-internal sealed class LedgerException(string message, Exception? inner = null) : Exception(message, inner);
+internal class LedgerException(string message, Exception? inner = null) : Exception(message, inner);

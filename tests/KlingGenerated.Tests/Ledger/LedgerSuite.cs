@@ -222,7 +222,7 @@ public abstract class LedgerSuite
 
         first.ExitCode.Should().Be(0, first.Stderr);
         again.ExitCode.Should().Be(0, again.Stderr);
-        again.Stderr.Should().Contain("3 already done");
+        again.Stderr.Should().Contain("done 3 (3 from earlier runs)");
         simulator.CreatedTasks.Should().HaveCount(3, "the second run pays for nothing");
         var rows = Rows(ledger, "SELECT line_key, outcome, state, file FROM submissions ORDER BY id");
         rows.Should().HaveCount(3).And.OnlyContain(r => (string?)r["outcome"] == "created" && (string?)r["state"] == "success" && r["file"] != null);

@@ -47,3 +47,10 @@ public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
 {
     public const string Name = "PostgreSQL";
 }
+
+/// <summary>The shared-batch runs (worker processes, seconds each) have a PostgreSQL server of their own, so they run beside the ledger suite.</summary>
+[CollectionDefinition(Name)]
+public sealed class PostgresScaleOutCollection : ICollectionFixture<PostgresFixture>
+{
+    public const string Name = "PostgreSQL scale-out";
+}

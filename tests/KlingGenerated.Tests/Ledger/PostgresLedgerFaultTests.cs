@@ -1,3 +1,4 @@
+using Newtonsoft.Json.Linq;
 using KlingGenerated.Redis.ScaleOut;
 using KlingGenerated.Tests.Infrastructure;
 
@@ -93,7 +94,26 @@ public sealed class PostgresLedgerFaultTests(PostgresFixture postgres)
         var runs = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => KlingInProcess.RunAsync(dir, "tasks", "--ledger", ledger)));
 
         runs.Should().OnlyContain(r => r.ExitCode == 0);
-        postgres.Rows(ledger, "SELECT version FROM schema_version").Should().ContainSingle().Which["version"].Should().Be(1);
+        postgres.Rows(ledger, "SELECT version FROM schema_version").Should().ContainSingle().Which["version"].Should().Be(KlingGenerated.Cli.Ledger.PostgresLedger.SchemaVersion);
+    }
+
+    [Fact]
+    public async Task A_ledger_of_an_older_schema_is_upgraded_in_place_and_keeps_its_rows()
+    {
+        await using var simulator = await LedgerSuite.StartSimulatorAsync();
+        var dir = KlingProcess.NewDirectory();
+        var ledger = await postgres.NewLedgerAsync();
+        var created = await KlingInProcess.RunAsync(dir, "generate", "made under schema 1", "--no-wait", "--ledger", ledger, "--api-key", LedgerTests.ApiKey, "--base-url", simulator.BaseUrl.ToString());
+        created.ExitCode.Should().Be(0, created.Stderr);
+        var database = new Uri(ledger).AbsolutePath.Trim('/');
+        await postgres.Server.ExecuteAsync("DROP TABLE kling.workers; UPDATE kling.schema_version SET version = 1;", database); // as schema 1 left it
+
+        var listed = await KlingInProcess.RunAsync(dir, "tasks", "--json", "--ledger", ledger);
+
+        listed.ExitCode.Should().Be(0, listed.Stderr);
+        JArray.Parse(listed.Stdout).Should().ContainSingle().Which["taskId"]!.ToString().Should().Be(created.Stdout.Trim());
+        postgres.Rows(ledger, "SELECT version FROM schema_version").Single()["version"].Should().Be(KlingGenerated.Cli.Ledger.PostgresLedger.SchemaVersion);
+        postgres.Rows(ledger, "SELECT COUNT(*) AS n FROM workers").Single()["n"].Should().Be(0L, "the table schema 2 added exists");
     }
 
     [Fact]

@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace KlingGenerated.Cli.Batch;
+
+/// <summary>What a batch run ended with.</summary>
+internal sealed class BatchResult(IReadOnlyList<LineStatus> lines, bool interrupted, int created, TimeSpan submitSpan, int limit, double windowSeconds, int skipped)
+{
+    public IReadOnlyList<LineStatus> Lines => lines;
+
+    public bool Interrupted => interrupted;
+
+    public bool AllDone => lines.All(l => l.Phase == Phase.Done);
+
+    /// <summary>0 when every line is done; 4 when a task failed; 3 when lines are uncertain, unsent or unfinished.</summary>
+    public int ExitCode => AllDone ? ExitCodes.Success : lines.Any(l => l.Phase == Phase.Failed) ? ExitCodes.TaskFailed : ExitCodes.ServiceError;
+
+    /// <summary>The sustained creation rate as a fraction of the limit, after the first window's burst; null when all fit in one burst.</summary>
+    public double? ThroughputFraction => created <= limit || submitSpan <= TimeSpan.Zero ? null : (created - limit) / submitSpan.TotalSeconds * windowSeconds / limit;
+
+    public string Closing(int invalid, string ledgerPath, KlingBudget? budget = null)
+    {
+        int Count(Phase phase) => lines.Count(l => l.Phase == phase);
+        var throughput = ThroughputFraction is { } f ? $" Sustained throughput {(f * 100).ToString("0", CultureInfo.InvariantCulture)} % of the limit ({created} created in {submitSpan.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)." : string.Empty;
+        var verdict = AllDone ? "All lines are done." : Count(Phase.Uncertain) > 0
+            ? $"{Count(Phase.Uncertain)} line(s) are uncertain: their tasks may exist and be charged; check `kling tasks --state uncertain`, then run again with --resubmit-uncertain only if you accept paying twice."
+            : "Run the same command again to retry what failed to be created and to wait for what is unfinished.";
+        return $"Batch finished: {lines.Count} line(s): done {Count(Phase.Done)} ({skipped} from earlier runs), failed {Count(Phase.Failed)}, uncertain {Count(Phase.Uncertain)}, unfinished {Count(Phase.Submitted) + Count(Phase.Running)}, not sent {Count(Phase.Queued)}"
+            + (invalid > 0 ? $", invalid {invalid} (skipped)" : string.Empty) + $".{throughput} {verdict}"
+            + (budget is { } b && Count(Phase.Queued) > 0 && !interrupted
+                ? $" --max-credits caps the batch across its runs ({b}): running the same command again with the same cap sends nothing more; raise it to send the {Count(Phase.Queued)} line(s) not sent."
+                : string.Empty);
+    }
+
+    public object Summary(IReadOnlyList<BatchLineError> errors, string ledgerPath) => new
+    {
+        ledger = ledgerPath,
+        interrupted,
+        allDone = AllDone,
+        total = lines.Count,
+        done = lines.Count(l => l.Phase == Phase.Done),
+        failed = lines.Count(l => l.Phase == Phase.Failed),
+        uncertain = lines.Count(l => l.Phase == Phase.Uncertain),
+        unfinished = lines.Count(l => l.Phase is Phase.Submitted or Phase.Running),
+        notSent = lines.Count(l => l.Phase == Phase.Queued),
+        skippedAsDone = skipped,
+        created,
+        throughput = new { created, seconds = submitSpan.TotalSeconds, limit, windowSeconds, fractionOfLimit = ThroughputFraction },
+        invalid = errors.Select(e => new { line = e.Number, problem = e.Problem }),
+        lines = lines.Select(l => new { line = l.Line.Number, id = l.Line.UserId, key = l.Line.Key, taskId = l.TaskId, state = l.StateText, file = l.File, note = l.Note }),
+    };
+}
