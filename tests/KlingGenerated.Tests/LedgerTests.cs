@@ -23,23 +23,12 @@ public sealed class LedgerTests
 
         var result = await KlingInProcess.RunAsync(dir, "generate", "A kite over dunes", "--no-wait", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
 
+        // What is recorded, and when, is the ledger suite's (Ledger/LedgerSuite.cs, run on SQLite too); here: the file itself.
         result.ExitCode.Should().Be(0, result.Stderr);
-        var taskId = result.Stdout.Trim();
-        simulator.CreatedTasks.Should().ContainSingle().Which.Key.Should().Be(taskId);
-        var row = Rows(ledger, "SELECT endpoint, request, queued_at, sent_at, answered_at, outcome, task_id FROM submissions").Should().ContainSingle().Subject;
-        row["endpoint"].Should().Be(simulator.BaseUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped));
-        JToken.DeepEquals(JObject.Parse((string)row["request"]!), JObject.Parse(simulator.CreatedTasks[taskId])).Should().BeTrue("the ledger keeps the request that was sent");
-        row["queued_at"].Should().NotBeNull();
-        string.CompareOrdinal((string)row["queued_at"]!, (string)row["sent_at"]!).Should().BeLessThanOrEqualTo(0);
-        string.CompareOrdinal((string)row["sent_at"]!, (string)row["answered_at"]!).Should().BeLessThanOrEqualTo(0);
-        row["outcome"].Should().Be("created");
-        row["task_id"].Should().Be(taskId);
-        Rows(ledger, "SELECT kind FROM events ORDER BY id").Select(r => r["kind"]).Should().Equal("sending", "created");
+        Rows(ledger, "SELECT outcome FROM submissions").Should().ContainSingle().Which["outcome"].Should().Be("created");
         Rows(ledger, "PRAGMA journal_mode").Single()["journal_mode"].Should().Be("wal");
         AllBytes(ledger).Should().NotContain(Key, "the ledger never stores the API key");
     }
-
-
 
 
     [Fact]

@@ -111,10 +111,10 @@ internal sealed partial class PostgresLedger
     {
         public LedgerEntry? Read(long id)
         {
-            using var command = Command(connection, transaction, $"SELECT {Columns} FROM kling.submissions WHERE id = @id;");
+            using var command = Command(connection, transaction, $"SELECT {LedgerRows.Columns} FROM kling.submissions WHERE id = @id;");
             command.Parameters.AddWithValue("id", id);
             using var reader = command.ExecuteReader();
-            return reader.Read() ? PostgresRows.Entry(reader, ledger.Location, out _) : null;
+            return reader.Read() ? LedgerRows.Entry(reader, Time, ledger.Location, out _) : null;
         }
 
         public void Release(long id, string outcome, string message)

@@ -133,18 +133,7 @@ internal sealed partial class PostgresLedger : ITaskLedger
     public void RecordState(string endpoint, string taskId, TaskRecord record)
     {
         ArgumentException.ThrowIfNullOrEmpty(taskId);
-        string? urls = null;
-        if (record.State == TaskState.Success)
-        {
-            try
-            {
-                urls = JsonConvert.SerializeObject(record.GetResultUrls().Select(u => u.ToString()));
-            }
-            catch (FormatException)
-            {
-                // A resultJson that is not {"resultUrls": [...]}: the state is still worth keeping; the download says what is wrong.
-            }
-        }
+        var urls = LedgerRows.ResultUrls(record);
 
         Write((connection, transaction) =>
         {
@@ -252,13 +241,10 @@ internal sealed partial class PostgresLedger : ITaskLedger
         command.ExecuteNonQuery();
     }
 
-    // The columns of an entry, in the order PostgresRows.Entry reads them.
-    private const string Columns = "id, endpoint, request, batch, line_key, line_number, queued_at, sent_at, answered_at, outcome, message, task_id, state, fail_code, fail_msg, result_urls, file, updated_at";
-
     private List<LedgerEntry> Read(string where, params object?[] parameters) =>
         Run(writing: false, (connection, transaction) =>
         {
-            using var command = Command(connection, transaction, $"SELECT {Columns} FROM kling.submissions {where};");
+            using var command = Command(connection, transaction, $"SELECT {LedgerRows.Columns} FROM kling.submissions {where};");
             for (var i = 0; i < parameters.Length; i++)
             {
                 command.Parameters.AddWithValue("p" + i.ToString(CultureInfo.InvariantCulture), parameters[i] ?? DBNull.Value);
@@ -268,7 +254,7 @@ internal sealed partial class PostgresLedger : ITaskLedger
             var entries = new List<LedgerEntry>();
             while (reader.Read())
             {
-                if (PostgresRows.Entry(reader, Location, out var problem) is { } entry)
+                if (LedgerRows.Entry(reader, Time, Location, out var problem) is { } entry)
                 {
                     entries.Add(entry);
                 }
@@ -323,6 +309,10 @@ internal sealed partial class PostgresLedger : ITaskLedger
         TimeoutException or System.Net.Sockets.SocketException => true,
         _ => false,
     };
+
+    // timestamptz, read as UTC.
+    private static DateTimeOffset? Time(System.Data.Common.DbDataReader reader, int i) =>
+        reader.IsDBNull(i) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(i), TimeSpan.Zero);
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql) => new(sql, connection, transaction);
 }

@@ -69,22 +69,7 @@ internal sealed partial class TaskLedger
             AddEvent(connection, id, _now, "taken-over", owner);
         }
 
-        public long? Insert()
-        {
-            using var insert = connection.CreateCommand();
-            insert.CommandText = """
-                INSERT INTO submissions (endpoint, request, batch, line_key, line_number, queued_at, outcome, updated_at, owner)
-                VALUES ($endpoint, $request, $batch, $key, $line, $now, 'queued', $now, $owner) RETURNING id;
-                """;
-            insert.Parameters.AddWithValue("$endpoint", line.Endpoint);
-            insert.Parameters.AddWithValue("$request", line.Request);
-            insert.Parameters.AddWithValue("$batch", line.Batch);
-            insert.Parameters.AddWithValue("$key", line.Key);
-            insert.Parameters.AddWithValue("$line", line.Line);
-            insert.Parameters.AddWithValue("$now", _now);
-            insert.Parameters.AddWithValue("$owner", owner);
-            return (long)insert.ExecuteScalar()!;
-        }
+        public long? Insert() => InsertQueued(connection, _now, line.Endpoint, line.Request, line.Batch, line.Key, line.Line, owner);
 
         public LedgerEntry? ActiveHolder() => null; // the write lock admits one claim at a time: an insert never loses a race
     }

@@ -146,22 +146,25 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
 
     /// <summary>Records a createTask about to be handed to the client (nothing sent yet); returns its submission id.</summary>
     public long RecordQueued(string endpoint, string requestJson, string? batch = null, string? lineKey = null, int? lineNumber = null) =>
-        Write(connection =>
-        {
-            var now = Now();
-            using var command = connection.CreateCommand();
-            command.CommandText = """
-                INSERT INTO submissions (endpoint, request, batch, line_key, line_number, queued_at, outcome, updated_at)
-                VALUES ($endpoint, $request, $batch, $key, $line, $now, 'queued', $now) RETURNING id;
-                """;
-            command.Parameters.AddWithValue("$endpoint", endpoint);
-            command.Parameters.AddWithValue("$request", requestJson);
-            command.Parameters.AddWithValue("$batch", (object?)batch ?? DBNull.Value);
-            command.Parameters.AddWithValue("$key", (object?)lineKey ?? DBNull.Value);
-            command.Parameters.AddWithValue("$line", (object?)lineNumber ?? DBNull.Value);
-            command.Parameters.AddWithValue("$now", now);
-            return (long)command.ExecuteScalar()!;
-        });
+        Write(connection => InsertQueued(connection, Now(), endpoint, requestJson, batch, lineKey, lineNumber, owner: null));
+
+    // The queued row of a createTask (with its claimant's owner token when it is a claimed batch line).
+    private static long InsertQueued(SqliteConnection connection, string now, string endpoint, string requestJson, string? batch, string? lineKey, int? lineNumber, string? owner)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO submissions (endpoint, request, batch, line_key, line_number, queued_at, outcome, updated_at, owner)
+            VALUES ($endpoint, $request, $batch, $key, $line, $now, 'queued', $now, $owner) RETURNING id;
+            """;
+        command.Parameters.AddWithValue("$endpoint", endpoint);
+        command.Parameters.AddWithValue("$request", requestJson);
+        command.Parameters.AddWithValue("$batch", (object?)batch ?? DBNull.Value);
+        command.Parameters.AddWithValue("$key", (object?)lineKey ?? DBNull.Value);
+        command.Parameters.AddWithValue("$line", (object?)lineNumber ?? DBNull.Value);
+        command.Parameters.AddWithValue("$now", now);
+        command.Parameters.AddWithValue("$owner", (object?)owner ?? DBNull.Value);
+        return (long)command.ExecuteScalar()!;
+    }
 
     /// <summary>Records that the request is leaving for the service now: from here on, a task may exist.</summary>
     public void MarkSending(long submission) =>
@@ -191,18 +194,7 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
     public void RecordState(string endpoint, string taskId, TaskRecord record)
     {
         ArgumentException.ThrowIfNullOrEmpty(taskId);
-        string? urls = null;
-        if (record.State == TaskState.Success)
-        {
-            try
-            {
-                urls = JsonConvert.SerializeObject(record.GetResultUrls().Select(u => u.ToString()));
-            }
-            catch (FormatException)
-            {
-                // A resultJson that is not {"resultUrls": [...]}: the state is still worth keeping; the download says what is wrong.
-            }
-        }
+        var urls = LedgerRows.ResultUrls(record);
 
         Write(connection =>
         {
@@ -398,11 +390,7 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
         try
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = $"""
-                SELECT id, endpoint, request, batch, line_key, line_number, queued_at, sent_at, answered_at, outcome, message,
-                       task_id, state, fail_code, fail_msg, result_urls, file, updated_at
-                FROM submissions {where};
-                """;
+            command.CommandText = $"SELECT {LedgerRows.Columns} FROM submissions {where};";
             for (var i = 0; i < parameters.Length; i++)
             {
                 command.Parameters.AddWithValue("$p" + i.ToString(CultureInfo.InvariantCulture), parameters[i] ?? DBNull.Value);
@@ -412,19 +400,13 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
             var entries = new List<LedgerEntry>();
             while (reader.Read())
             {
-                string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-                try
+                if (LedgerRows.Entry(reader, Time, Path, out var problem) is { } entry)
                 {
-                    entries.Add(new LedgerEntry(
-                        reader.GetInt64(0), reader.GetString(1), Text(2), Text(3), Text(4), reader.IsDBNull(5) ? null : reader.GetInt32(5),
-                        Time(Text(6))!.Value, Time(Text(7)), Time(Text(8)), reader.GetString(9), Text(10), Text(11), Text(12), Text(13), Text(14),
-                        Text(15) is { } urls ? JsonConvert.DeserializeObject<string[]>(urls) ?? [] : [], Text(16), Time(Text(17))!.Value));
+                    entries.Add(entry);
                 }
-                catch (Exception exception) when (exception is FormatException or JsonException or InvalidCastException or OverflowException or InvalidOperationException)
+                else
                 {
-                    // One damaged row (edited by hand, written by a broken tool) is flagged and skipped; the others stay readable.
-                    var row = reader.IsDBNull(0) ? "?" : Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture);
-                    _unreadable.Add($"row #{row} of {Path} is unreadable ({exception.Message}); it was skipped.");
+                    _unreadable.Add(problem!);
                 }
             }
 
@@ -438,8 +420,9 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
 
     private static string Now() => DateTimeOffset.UtcNow.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
-    private static DateTimeOffset? Time(string? text) =>
-        text is null ? null : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    // ISO 8601 text, read as UTC.
+    private static DateTimeOffset? Time(System.Data.Common.DbDataReader reader, int i) =>
+        reader.IsDBNull(i) ? null : DateTimeOffset.Parse(reader.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
