@@ -13,8 +13,10 @@ internal static class LedgerRows
     /// <summary>The columns of an entry, in the order <see cref="Entry"/> reads them.</summary>
     public const string Columns = "id, endpoint, request, batch, line_key, line_number, queued_at, sent_at, answered_at, outcome, message, task_id, state, fail_code, fail_msg, result_urls, file, updated_at";
 
-    /// <summary>The entry of the reader's row, or null with <paramref name="problem"/> when the row cannot be read.</summary>
-    /// <param name="time">Reads a time column of the database (null when the column is null).</param>
+    /// <summary>
+    /// The entry of the reader's row, or null with <paramref name="problem"/> when the row cannot be read;
+    /// <paramref name="time"/> reads a time column as the database stores it (null when the column is null).
+    /// </summary>
     public static LedgerEntry? Entry(DbDataReader reader, Func<DbDataReader, int, DateTimeOffset?> time, string location, out string? problem)
     {
         string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
