@@ -17,11 +17,16 @@ export interface CallbackChecks {
 }
 
 type Operation = Record<string, unknown> & { callbacks?: Record<string, Record<string, { post: Record<string, unknown> }>> };
-let spec: { paths: Record<string, Record<string, Operation>> } | undefined;
+type Spec = { paths: Record<string, Record<string, Operation>>; components: { parameters: Record<string, { schema: { pattern: string } }> } };
+let spec: Spec | undefined;
+
+const load = (): Spec => (spec ??= yaml.load(fs.readFileSync(specPath, 'utf8')) as Spec);
+
+/** The pattern of a header parameter of the document (WebhookTimestamp, WebhookSignature), as a RegExp. */
+export const parameterPattern = (name: string): RegExp => new RegExp(load().components.parameters[name]!.schema.pattern);
 
 function operations(): Operation[] {
-  spec ??= yaml.load(fs.readFileSync(specPath, 'utf8')) as typeof spec;
-  const all = Object.values(spec!.paths).flatMap((path) => Object.values(path));
+  const all = Object.values(load().paths).flatMap((path) => Object.values(path));
   const callbacks = all.flatMap((op) => Object.values(op.callbacks ?? {}).flatMap((urls) => Object.values(urls).map((url) => url.post as Operation)));
   return [...all, ...callbacks];
 }

@@ -2,7 +2,7 @@
 // compared in constant time; the body rules (size, duplicate keys, where the task id is, an integer code) and the
 // window are the document's x-kling-callback-checks.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { callbackChecks } from './document.js';
+import { callbackChecks, parameterPattern } from './document.js';
 
 export type WebhookRejection = 'signature' | 'signature-format' | 'stale' | 'future' | 'missing-timestamp' | 'missing-signature' | 'timestamp' | 'body';
 
@@ -20,8 +20,9 @@ export interface VerifiedCallback {
   body: Record<string, unknown>;
 }
 
-/** Canonical standard base64 of 32 bytes: 43 characters whose last one has no stray bits, then one '='. */
-const CANONICAL_SIGNATURE = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+/** Canonical standard base64 of 32 bytes (the document's WebhookSignature pattern); the timestamp's form (WebhookTimestamp). */
+const CANONICAL_SIGNATURE = parameterPattern('WebhookSignature');
+const TIMESTAMP = parameterPattern('WebhookTimestamp');
 
 export function computeSignature(taskId: string, timestamp: string, key: string): string {
   return createHmac('sha256', Buffer.from(key, 'utf8')).update(Buffer.from(`${taskId}.${timestamp}`, 'utf8')).digest('base64');
@@ -104,7 +105,7 @@ export function verifyCallback(
   const { timestamp, signature } = headers;
   if (timestamp === undefined || timestamp === '') throw new WebhookError('missing-timestamp', 'The X-Webhook-Timestamp header is missing.');
   if (signature === undefined || signature === '') throw new WebhookError('missing-signature', 'The X-Webhook-Signature header is missing.');
-  if (!/^[0-9]{1,12}$/.test(timestamp)) throw new WebhookError('timestamp', 'X-Webhook-Timestamp is not Unix seconds.');
+  if (!TIMESTAMP.test(timestamp)) throw new WebhookError('timestamp', 'X-Webhook-Timestamp is not Unix seconds.');
   if (!CANONICAL_SIGNATURE.test(signature)) throw new WebhookError('signature-format', 'X-Webhook-Signature is not canonical base64 of an HMAC-SHA256.');
   const callback = parseCallback(body);
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
