@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using KlingGenerated.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace KlingGenerated.Tests.Models;
 
