@@ -51,6 +51,10 @@ kling() { # run-folder args...
   local dir=$1; shift
   HOME="$dir/home" KLING_LEDGER="$dir/tasks.db" KIE_API_KEY=simulator-key dotnet "$kling" "$@" --base-url "$url"
 }
+kling_exec() { # the same, replacing the (background) subshell, so its $! is the CLI's own process id for kill -9
+  local dir=$1; shift
+  exec env HOME="$dir/home" KLING_LEDGER="$dir/tasks.db" KIE_API_KEY=simulator-key dotnet "$kling" "$@" --base-url "$url"
+}
 
 echo "== 1. budget: 10 lines of 42 credits each, the simulator's balance never drops =="
 for cap in 50 100 41 1 0.001; do
@@ -81,11 +85,11 @@ run="$work/kill"; mkdir -p "$run/home"
 start_sim
 lines k 1 30 > "$run/lines.jsonl"
 for at in 5 15; do
-  kling "$run" batch "$run/lines.jsonl" --out "$run/out" --json > "$run/kill-$at.json" 2> "$run/kill-$at.err" &
+  kling_exec "$run" batch "$run/lines.jsonl" --out "$run/out" --json > "$run/kill-$at.json" 2> "$run/kill-$at.err" &
   pid=$!
   while [ "$(created)" -lt "$at" ] && kill -0 $pid 2>/dev/null; do sleep 0.05; done
   kill -9 $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
-  echo "killed with SIGKILL once the simulator held $(created) task(s)"
+  echo "killed the CLI (pid $pid) with SIGKILL once the simulator held $(created) task(s)"
 done
 set +e; kling "$run" batch "$run/lines.jsonl" --out "$run/out" --json > "$run/third.json" 2> "$run/third.err"; code=$?; set -e
 python3 - "$run/third.json" "$code" <<'PY'
@@ -93,7 +97,7 @@ import json, sys
 s = json.load(open(sys.argv[1]))
 print(f"run after the kills: exit {sys.argv[2]}; uncertain {s.get('uncertain')}, done {s.get('done')}, created {s.get('created')}")
 PY
-grep -i "uncertain:" "$run/third.err" | tail -1 || true
+grep "Batch finished" "$run/third.err" | tail -1 | cut -c1-600 || true
 set +e; kling "$run" batch "$run/lines.jsonl" --out "$run/out" --resubmit-uncertain --json > "$run/resubmit.json" 2> "$run/resubmit.err"; code=$?; set -e
 echo "--resubmit-uncertain: exit $code; MP4s in --out: $(ls "$run/out"/*.mp4 2>/dev/null | wc -l); tasks the simulator created in all: $(created) for 30 lines"
 stop_sim
