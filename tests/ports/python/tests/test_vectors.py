@@ -1,16 +1,17 @@
 """Every vector of openapi/conformance/ against the port, one test each."""
 import json
 import os
+import re
 import unittest
 
 import jsonschema
 
 from kling_port.client import KlingClient  # noqa: F401 (imported for its side effects on first use)
 from kling_port.errors import KlingApiError
-from kling_port.polling import wait_for_completion
-from kling_port.spec import CONFORMANCE_DIR, AspectRatio, KlingModel, VideoDuration
+from kling_port.polling import POLLING, wait_for_completion
+from kling_port.spec import CONFORMANCE_DIR, KlingModel, input_fields_of
 from kling_port.validation import ValidationError, utf16_length
-from kling_port.webhook import WebhookError, compute_signature, verify_callback
+from kling_port.webhook import TOLERANCE_SECONDS, WebhookError, compute_signature, verify_callback
 
 from .stub import client_with, success
 
@@ -64,19 +65,7 @@ def _request_test(v):
         client, adapter = client_with(answer, api_key="port-key")
         i = v["input"]
         if v["operation"] == "CreateTask":
-            # Typed values: enum members by the names the document gives (x-enum-varnames).
-            body = {"model": KlingModel[i.get("model", "KlingV25TurboTextToVideoPro")].value, "input": {"prompt": i["prompt"]}}
-            if "duration" in i:
-                body["input"]["duration"] = VideoDuration[i["duration"]].value
-            if "aspectRatio" in i:
-                body["input"]["aspect_ratio"] = AspectRatio[i["aspectRatio"]].value
-            if "negativePrompt" in i:
-                body["input"]["negative_prompt"] = i["negativePrompt"]
-            if "cfgScale" in i:
-                body["input"]["cfg_scale"] = i["cfgScale"]
-            if "callBackUrl" in i:
-                body["callBackUrl"] = i["callBackUrl"]
-            self.assertEqual(client.create_task(body), "task_1")
+            self.assertEqual(client.create_task(_typed_body(i)), "task_1")
         elif v["operation"] == "GetTaskRecord":
             self.assertEqual(client.get_task_record(i["taskId"])["taskId"], i["taskId"])
         elif v["operation"] == "GetRemainingCredits":
@@ -99,6 +88,28 @@ def _request_test(v):
     return test
 
 
+def _typed_body(i):
+    """A createTask body from a vector's typed values, for any model of the document: camelCase names become the model's
+    input fields (its schema names them), enum members become values by the names the document gives (x-enum-varnames)."""
+    model = KlingModel[i.get("model", "KlingV25TurboTextToVideoPro")].value
+    fields = input_fields_of(model)
+    body = {"model": model, "input": {}}
+    for key, value in i.items():
+        if key == "model":
+            continue
+        if key == "callBackUrl":
+            body["callBackUrl"] = value
+            continue
+        wire = re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
+        if wire not in fields:
+            raise AssertionError(f"{model} has no input field {wire} (from {key})")
+        schema = fields[wire]
+        if "x-enum-varnames" in schema:
+            value = dict(zip(schema["x-enum-varnames"], schema["enum"]))[value]
+        body["input"][wire] = value
+    return body
+
+
 class Validation(unittest.TestCase):
     pass
 
@@ -109,7 +120,7 @@ def _validation_test(v, base):
         if v.get("operation") == "GetTaskRecord":
             call = lambda: client.get_task_record(v["value"])  # noqa: E731
         else:
-            body = json.loads(json.dumps(base))
+            body = json.loads(json.dumps(v.get("base", base)))  # a vector of another model brings its own base
             names = v["field"].split(".")
             parent = body
             for name in names[:-1]:
@@ -171,11 +182,18 @@ class Webhooks(unittest.TestCase):
     pass
 
 
-def _webhook_test(v, tolerance):
+def body_of(v):
+    """A webhook vector's body, padded with spaces to `padTo` UTF-8 bytes when the vector says so."""
+    body = v["body"]
+    return body + " " * (v["padTo"] - len(body.encode("utf-8"))) if "padTo" in v else body
+
+
+def _webhook_test(v):
     def test(self):
         headers = v["headers"]
-        check = lambda: verify_callback(v["body"], headers.get("X-Webhook-Timestamp"), headers.get("X-Webhook-Signature"),  # noqa: E731
-                                        v["key"], now_seconds=v["now"], tolerance_seconds=tolerance)
+        # The port's own window (the document's toleranceSeconds); Documents.test_* checks the file says the same.
+        check = lambda: verify_callback(body_of(v), headers.get("X-Webhook-Timestamp"), headers.get("X-Webhook-Signature"),  # noqa: E731
+                                        v["key"], now_seconds=v["now"])
         expect = v["expect"]
         if expect["accepted"]:
             callback = check()
@@ -205,7 +223,7 @@ class Polling(unittest.TestCase):
     pass
 
 
-def _polling_test(v, grace):
+def _polling_test(v):
     def test(self):
         clock = FakeClock()
         queried_at, states = [], []
@@ -217,7 +235,7 @@ def _polling_test(v, grace):
             return 200, "application/json", json.dumps(v["answers"][min(len(queried_at), len(v["answers"])) - 1]), None
 
         client, _ = client_with(answer)
-        wait = lambda: wait_for_completion(client.get_task_record, "task_kling_1765184398475", clock=clock, grace=grace,  # noqa: E731
+        wait = lambda: wait_for_completion(client.get_task_record, "task_kling_1765184398475", clock=clock,  # noqa: E731
                                            on_progress=lambda r: states.append(str(r.get("state"))))
         expect = v["expect"]
         if expect["outcome"] == "success":
@@ -251,9 +269,17 @@ for _v in _validation["vectors"]:
     setattr(Validation, _name(_v), _validation_test(_v, _validation["base"]))
 for _v in load("responses")["vectors"]:
     setattr(Responses, _name(_v), _response_test(_v))
-_webhooks = load("webhooks")
-for _v in _webhooks["vectors"]:
-    setattr(Webhooks, _name(_v), _webhook_test(_v, _webhooks["toleranceSeconds"]))
-_polling = load("polling")
-for _v in _polling["vectors"]:
-    setattr(Polling, _name(_v), _polling_test(_v, _polling["graceSeconds"]))
+for _v in load("webhooks")["vectors"]:
+    setattr(Webhooks, _name(_v), _webhook_test(_v))
+for _v in load("polling")["vectors"]:
+    setattr(Polling, _name(_v), _polling_test(_v))
+
+
+class Documents(unittest.TestCase):
+    """The vector files' settings are the document's: the port runs the vectors with what it read from the document."""
+
+    def test_the_webhook_window_of_the_vectors_is_the_documents(self):
+        self.assertEqual(load("webhooks")["toleranceSeconds"], TOLERANCE_SECONDS)
+
+    def test_the_grace_period_of_the_vectors_is_the_documents(self):
+        self.assertEqual(load("polling")["graceSeconds"], POLLING["notVisibleYet"]["graceSeconds"])
