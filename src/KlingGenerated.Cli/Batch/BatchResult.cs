@@ -17,16 +17,21 @@ internal sealed class BatchResult(IReadOnlyList<LineStatus> lines, bool interrup
     /// <summary>The sustained creation rate as a fraction of the limit, after the first window's burst; null when all fit in one burst.</summary>
     public double? ThroughputFraction => created <= limit || submitSpan <= TimeSpan.Zero ? null : (created - limit) / submitSpan.TotalSeconds * windowSeconds / limit;
 
-    public string Closing(int invalid, string ledgerPath, KlingBudget? budget = null)
+    // priceOf: a line's price (the batch's BatchBudget.PriceOf); default the document's.
+    public string Closing(int invalid, string ledgerPath, KlingBudget? budget = null, Func<VideoTaskRequest, decimal?>? priceOf = null)
     {
         int Count(Phase phase) => lines.Count(l => l.Phase == phase);
+        priceOf ??= KlingPricing.Document.PriceOf;
         var throughput = ThroughputFraction is { } f ? $" Sustained throughput {(f * 100).ToString("0", CultureInfo.InvariantCulture)} % of the limit ({created} created in {submitSpan.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)." : string.Empty;
+        var capped = budget is not null && Count(Phase.Queued) > 0 && !interrupted;
         var verdict = AllDone ? "All lines are done." : Count(Phase.Uncertain) > 0
-            ? $"{Count(Phase.Uncertain)} line(s) are uncertain: their tasks may exist and be charged; check `kling tasks --state uncertain`, then run again with --resubmit-uncertain only if you accept paying twice."
-            : "Run the same command again to retry what failed to be created and to wait for what is unfinished.";
+            ? UncertainLines.Advice([.. lines.Where(l => l.Phase == Phase.Uncertain).Select(l => (l.Label, priceOf(l.Line.Request)))])
+            : capped && Count(Phase.Failed) + Count(Phase.Submitted) + Count(Phase.Running) == 0
+                ? null // the cap's sentence says what running again does
+                : "Run the same command again to retry what failed to be created and to wait for what is unfinished.";
         return $"Batch finished: {lines.Count} line(s): done {Count(Phase.Done)} ({skipped} from earlier runs), failed {Count(Phase.Failed)}, uncertain {Count(Phase.Uncertain)}, unfinished {Count(Phase.Submitted) + Count(Phase.Running)}, not sent {Count(Phase.Queued)}"
-            + (invalid > 0 ? $", invalid {invalid} (skipped)" : string.Empty) + $".{throughput} {verdict}"
-            + (budget is { } b && Count(Phase.Queued) > 0 && !interrupted
+            + (invalid > 0 ? $", invalid {invalid} (skipped)" : string.Empty) + $".{throughput}" + (verdict is null ? string.Empty : " " + verdict)
+            + (budget is { } b && capped
                 ? $" --max-credits caps the batch across its runs ({b}): running the same command again with the same cap sends nothing more; raise it to send the {Count(Phase.Queued)} line(s) not sent."
                 : string.Empty);
     }
