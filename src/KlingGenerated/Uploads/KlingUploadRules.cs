@@ -36,6 +36,22 @@ public static class KlingUploadRules
     /// <exception cref="ValidationException">A field breaks its schema; nothing was sent.</exception>
     internal static void CheckFields(string operationId, params (string Name, string? Value)[] fields)
     {
+        var problems = FieldProblems(operationId, fields.ToDictionary(f => f.Name, f => f.Value, StringComparer.Ordinal));
+        if (problems.Count > 0)
+        {
+            throw new ValidationException("The upload was not sent: " + string.Join(" ", problems));
+        }
+    }
+
+    /// <summary>
+    /// The problems of an upload operation's text fields (name to value; null for absent) by their schemas in the
+    /// document, one sentence each: what the simulator answers, and what the client checks before sending.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The document has no operation <paramref name="operationId"/> with a body.</exception>
+    public static IReadOnlyList<string> FieldProblems(string operationId, IReadOnlyDictionary<string, string?> fields)
+    {
+        ArgumentNullException.ThrowIfNull(operationId);
+        ArgumentNullException.ThrowIfNull(fields);
         var schema = BodySchemaOf(operationId);
         var problems = new List<string>();
         foreach (var (name, value) in fields)
@@ -56,10 +72,7 @@ public static class KlingUploadRules
             }
         }
 
-        if (problems.Count > 0)
-        {
-            throw new ValidationException("The upload was not sent: " + string.Join(" ", problems));
-        }
+        return problems;
     }
 
     /// <summary>The resolved body schema of an upload operation, whatever its media type.</summary>
