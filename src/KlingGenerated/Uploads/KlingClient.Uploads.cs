@@ -2,6 +2,23 @@ using System.ComponentModel.DataAnnotations;
 
 namespace KlingGenerated;
 
+/// <summary>Uploading local images; see <see cref="KlingClient.UploadFileAsync(string, string, string?, IProgress{long}?, CancellationToken)"/>.</summary>
+// CUSTOM: the checked upload calls are part of what callers mock, beside the generated raw operations.
+public partial interface IKlingClient
+{
+    /// <summary>Uploads a local JPEG or PNG file, checked before sending; see <see cref="KlingClient.UploadFileAsync(string, string, string?, IProgress{long}?, CancellationToken)"/>.</summary>
+    Task<KlingUploadedFile> UploadFileAsync(string path, string uploadPath = KlingClient.DefaultUploadPath, string? fileName = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Uploads a stream's JPEG or PNG bytes, checked before sending; see <see cref="KlingClient.UploadFileAsync(Stream, string, string, IProgress{long}?, CancellationToken)"/>.</summary>
+    Task<KlingUploadedFile> UploadFileAsync(Stream content, string fileName, string uploadPath = KlingClient.DefaultUploadPath, IProgress<long>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Uploads bytes as base64 text; see <see cref="KlingClient.UploadFileBase64Async(ReadOnlyMemory{byte}, string, string, CancellationToken)"/>.</summary>
+    Task<KlingUploadedFile> UploadFileBase64Async(ReadOnlyMemory<byte> bytes, string fileName, string uploadPath = KlingClient.DefaultUploadPath, CancellationToken cancellationToken = default);
+
+    /// <summary>Has the service fetch a URL; see <see cref="KlingClient.UploadFileFromUrlAsync(Uri, string, string?, CancellationToken)"/>.</summary>
+    Task<KlingUploadedFile> UploadFileFromUrlAsync(Uri fileUrl, string uploadPath = KlingClient.DefaultUploadPath, string? fileName = null, CancellationToken cancellationToken = default);
+}
+
 // CUSTOM: the generated upload operations take raw parts and return the raw envelope; these check the file against the
 // document before anything is sent, report progress, and return the stored file with its URLs checked.
 public partial class KlingClient

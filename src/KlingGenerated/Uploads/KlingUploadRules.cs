@@ -32,6 +32,36 @@ public static class KlingUploadRules
         return sniffed is not null && MediaTypes.Contains(sniffed, StringComparer.OrdinalIgnoreCase) ? sniffed : null;
     }
 
+    /// <summary>
+    /// The input fields of <paramref name="model"/> that take an uploaded file's URL (their schema, or their items', has
+    /// <c>x-kling-upload</c>), required ones first, in the document's order: where a tool puts a local image once uploaded.
+    /// </summary>
+    public static IReadOnlyList<(string Field, bool Required, bool IsList)> ImageFieldsOf(string model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var mapping = KlingOpenApiDocument.RequestDiscriminator()["mapping"]?[model] as JValue;
+        if (mapping?.Value is not string target)
+        {
+            return [];
+        }
+
+        var (_, input) = KlingOpenApiDocument.InputSchemaOf(target.Split('/')[^1]);
+        var required = ((input["required"] as JArray) ?? []).Select(r => (string?)r).ToHashSet(StringComparer.Ordinal);
+        var fields = new List<(string, bool, bool)>();
+        foreach (var property in (input["properties"] as JObject)?.Properties() ?? [])
+        {
+            var schema = KlingOpenApiDocument.Resolve(property.Value);
+            var isList = schema["items"] is { } items;
+            var field = isList ? KlingOpenApiDocument.Resolve(schema["items"]!) : schema;
+            if (field["x-kling-upload"] is not null)
+            {
+                fields.Add((property.Name, required.Contains(property.Name), isList));
+            }
+        }
+
+        return fields.OrderBy(f => f.Item2 ? 0 : 1).ToList();
+    }
+
     /// <summary>Checks the upload form's text fields (<c>uploadPath</c>, <c>fileName</c>) against their schemas in the document.</summary>
     /// <exception cref="ValidationException">A field breaks its schema; nothing was sent.</exception>
     internal static void CheckFields(string operationId, params (string Name, string? Value)[] fields)
