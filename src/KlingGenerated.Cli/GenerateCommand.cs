@@ -45,7 +45,7 @@ internal static class GenerateCommand
         {
             // 1. Validate: nothing is sent until the request, the local images and --out are known to be good.
             var localImages = inputs.LocalImages(parse);
-            var placeholders = localImages.ToDictionary(f => f, f => "https://upload.invalid/" + Uri.EscapeDataString(Path.GetFileName(f)), StringComparer.Ordinal);
+            var placeholders = localImages.DistinctBy(f => f.Value).ToDictionary(f => f.Value, f => "https://upload.invalid/" + Uri.EscapeDataString(Path.GetFileName(f.Path)), StringComparer.Ordinal);
             var request = Request(inputs, parse, parse.GetValue(prompt)!, parse.GetValue(callbackUrl), placeholders);
             var minutes = parse.GetValue(timeout);
             if (minutes <= 0)

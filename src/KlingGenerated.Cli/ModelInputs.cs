@@ -109,9 +109,9 @@ internal sealed class ModelInputs
     /// The local files given to <c>--image</c> and <c>--tail-image</c> (values that are not http(s) URLs), each checked
     /// before anything is sent: it exists, is at most the document's upload cap, and is JPEG or PNG by its first bytes.
     /// </summary>
-    public IReadOnlyList<string> LocalImages(ParseResult parse)
+    public IReadOnlyList<(string Value, string Path)> LocalImages(ParseResult parse)
     {
-        var files = new List<string>();
+        var files = new List<(string, string)>();
         foreach (var option in new[] { Image, TailImage })
         {
             if (parse.GetValue(option) is not { } value || (Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
@@ -120,19 +120,20 @@ internal sealed class ModelInputs
             }
 
             var shown = TerminalText.Safe(value);
-            if (!File.Exists(value))
+            var path = CliEnvironment.Of(parse).FullPath(value); // relative to the command's working directory
+            if (!File.Exists(path))
             {
                 throw new UsageException($"{option.Name} '{shown}' is neither an http(s) URL nor a file that exists. Nothing was sent.");
             }
 
-            var length = new FileInfo(value).Length;
+            var length = new FileInfo(path).Length;
             if (length > KlingUploadRules.MaxFileBytes)
             {
                 throw new UsageException($"{option.Name} '{shown}' is {length} bytes, more than the {KlingUploadRules.MaxFileBytes} an image may have (the document's x-kling-max-bytes). Nothing was sent.");
             }
 
             var head = new byte[16];
-            using (var stream = File.OpenRead(value))
+            using (var stream = File.OpenRead(path))
             {
                 stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             }
@@ -142,7 +143,7 @@ internal sealed class ModelInputs
                 throw new UsageException($"{option.Name} '{shown}' is not {string.Join(" or ", KlingUploadRules.MediaTypes)} (judged from its first bytes). Nothing was sent.");
             }
 
-            files.Add(value);
+            files.Add((value, path));
         }
 
         return files;
