@@ -58,6 +58,7 @@ public partial class KlingClient
         }
 
         _options = options.Clone();
+        KlingSecrets.Add(_options.ApiKey); // an answer that echoes the key must not print it anywhere (KlingSecrets.Mask)
         _requestBase = WithTrailingSlash(_options.BaseUrl);
         _uploadBase = WithTrailingSlash(_options.UploadBaseUrl);
         _authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _options.ApiKey);
