@@ -12,10 +12,11 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private Process? _process;
 
-    private RedisServer(string executable, int port)
+    private RedisServer(string executable, int port, string? password)
     {
         Executable = executable;
         Port = port;
+        Password = password;
     }
 
     /// <summary>The redis-server binary.</summary>
@@ -24,8 +25,11 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>The loopback port it listens on.</summary>
     public int Port { get; }
 
-    /// <summary>The StackExchange.Redis configuration string for it.</summary>
-    public string Configuration => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=1000,syncTimeout=2000,asyncTimeout=2000";
+    /// <summary>The password clients must give (redis-server's requirepass), or null for none.</summary>
+    public string? Password { get; }
+
+    /// <summary>The StackExchange.Redis configuration string for it (with its password= when it has one).</summary>
+    public string Configuration => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=1000,syncTimeout=2000,asyncTimeout=2000" + (Password is null ? string.Empty : $",password={Password}");
 
     /// <summary>The process id of the running server (to stop and continue it with signals), or null.</summary>
     public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
@@ -33,10 +37,10 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Whether it runs now.</summary>
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Starts a redis-server on a free loopback port.</summary>
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Starts a redis-server on a free loopback port, asking clients for <paramref name="password"/> when one is given.</summary>
+    public static async Task<RedisServer> StartAsync(string? password = null)
     {
-        var server = new RedisServer(FindOrInstall(), FreePort());
+        var server = new RedisServer(FindOrInstall(), FreePort(), password);
         await server.RestartAsync().ConfigureAwait(false);
         return server;
     }
@@ -50,7 +54,8 @@ public sealed class RedisServer : IAsyncDisposable
         }
 
         var start = new ProcessStartInfo(Executable, ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning", "--dir", Path.GetTempPath()])
+            "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning", "--dir", Path.GetTempPath(),
+            .. (Password is null ? Array.Empty<string>() : ["--requirepass", Password])])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -107,7 +112,8 @@ public sealed class RedisServer : IAsyncDisposable
             await stream.WriteAsync("PING\r\n"u8.ToArray()).ConfigureAwait(false);
             var buffer = new byte[16];
             var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-            return System.Text.Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+            var answer = System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+            return answer.StartsWith("+PONG", StringComparison.Ordinal) || answer.StartsWith("-NOAUTH", StringComparison.Ordinal); // up, asking for its password
         }
         catch (Exception exception) when (exception is SocketException or IOException or TimeoutException)
         {
