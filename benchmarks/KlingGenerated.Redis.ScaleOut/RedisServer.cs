@@ -12,10 +12,11 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private Process? _process;
 
-    private RedisServer(string executable, int port)
+    private RedisServer(string executable, int port, string? password)
     {
         Executable = executable;
         Port = port;
+        Password = password;
     }
 
     /// <summary>The redis-server binary.</summary>
@@ -24,7 +25,10 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>The loopback port it listens on.</summary>
     public int Port { get; }
 
-    /// <summary>The StackExchange.Redis configuration string for it.</summary>
+    /// <summary>The password it requires (requirepass), or null for none.</summary>
+    public string? Password { get; }
+
+    /// <summary>The StackExchange.Redis configuration string for it (without the password).</summary>
     public string Configuration => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=1000,syncTimeout=2000,asyncTimeout=2000";
 
     /// <summary>The process id of the running server (to stop and continue it with signals), or null.</summary>
@@ -33,10 +37,10 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Whether it runs now.</summary>
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Starts a redis-server on a free loopback port.</summary>
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Starts a redis-server on a free loopback port; with <paramref name="password"/>, it requires that password (requirepass).</summary>
+    public static async Task<RedisServer> StartAsync(string? password = null)
     {
-        var server = new RedisServer(FindOrInstall(), FreePort());
+        var server = new RedisServer(FindOrInstall(), FreePort(), password);
         await server.RestartAsync().ConfigureAwait(false);
         return server;
     }
@@ -50,7 +54,7 @@ public sealed class RedisServer : IAsyncDisposable
         }
 
         var start = new ProcessStartInfo(Executable, ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning", "--dir", Path.GetTempPath()])
+            "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning", "--dir", Path.GetTempPath(), .. (Password is null ? Array.Empty<string>() : ["--requirepass", Password])])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -104,10 +108,23 @@ public sealed class RedisServer : IAsyncDisposable
             using var client = new TcpClient();
             await client.ConnectAsync(IPAddress.Loopback, Port).ConfigureAwait(false);
             var stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray()).ConfigureAwait(false);
-            var buffer = new byte[16];
-            var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-            return System.Text.Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+            // With a password, AUTH first (its +OK comes before the +PONG); an inline command's words are separated by spaces.
+            var command = (Password is null ? string.Empty : $"AUTH {Password}\r\n") + "PING\r\n";
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(command)).ConfigureAwait(false);
+            var answer = new System.Text.StringBuilder();
+            var buffer = new byte[64];
+            while (!answer.ToString().Contains("+PONG", StringComparison.Ordinal) && !answer.ToString().Contains('-', StringComparison.Ordinal))
+            {
+                var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                answer.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, read));
+            }
+
+            return answer.ToString().Contains("+PONG", StringComparison.Ordinal);
         }
         catch (Exception exception) when (exception is SocketException or IOException or TimeoutException)
         {
