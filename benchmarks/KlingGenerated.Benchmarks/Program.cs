@@ -42,9 +42,10 @@ if (args is ["allocations", ..])
 {
     // The allocation guard (bytes per call are exact: the in-memory service completes synchronously; time is never checked).
     // recordInfo meets the 1.5x goal; createTask does not yet: its limit is today's figure plus a margin, so a regression fails.
-    // createTask measured 5.36x on 2026-12-07 (9ca17d2: the model family's discriminator serialization, the outcome, the
-    // spend gate), up from under 3.2x; the limit follows that figure until the createTask path is made lean again.
-    var limits = new Dictionary<string, double> { ["recordInfo"] = 1.5, ["createTask"] = 5.8 };
+    // createTask measured 3.28x on 2026-12-07 (9432 bytes against 2872): a mapped request writes its `model` through its own
+    // contract instead of the generated converter's JObject tree (5.36x before). Writing and validating the body, the outcome,
+    // the journal and the spend gate make up the rest.
+    var limits = new Dictionary<string, double> { ["recordInfo"] = 1.5, ["createTask"] = 3.6 };
     var exceeded = 0;
     foreach (var (operation, ours, floor) in await QuickMeasure.AllocationsAsync())
     {

@@ -114,7 +114,7 @@ public static class KlingAITools
                 _created.TryRemove(new KeyValuePair<string, Lazy<Task<VideoTaskStarted>>>(body, created)); // nothing was created: a later call may try again
             }
 
-            return first || result.Status is not ("created" or "may-exist")
+            return Masked(first || result.Status is not ("created" or "may-exist")
                 ? result
                 : result with
                 {
@@ -122,8 +122,21 @@ public static class KlingAITools
                     Message = result.Status == "created"
                         ? $"This identical request was already created in this session as task {result.TaskId}; it was not sent again and cost nothing more. Use that task id."
                         : result.Message,
-                };
+                });
         }
+
+        // What the model reads is output too: an API key a hostile service echoed in a task id or message is masked.
+        private static VideoTaskStarted Masked(VideoTaskStarted started) =>
+            started with { TaskId = KlingSecrets.Mask(started.TaskId), Message = KlingSecrets.Mask(started.Message) };
+
+        private static VideoTaskStatus Masked(VideoTaskStatus status) => status with
+        {
+            TaskId = KlingSecrets.Mask(status.TaskId),
+            State = KlingSecrets.Mask(status.State),
+            VideoUrls = [.. status.VideoUrls.Select(url => KlingSecrets.Mask(url))],
+            FailCode = KlingSecrets.Mask(status.FailCode),
+            FailMessage = KlingSecrets.Mask(status.FailMessage),
+        };
 
         private async Task<VideoTaskStarted> CreateAsync(CreateTaskRequest request, CancellationToken cancellationToken)
         {
@@ -169,11 +182,11 @@ public static class KlingAITools
             }
             catch (KlingApiException exception) when (exception is { Kind: KlingErrorKind.Timeout, TaskId: not null })
             {
-                return new VideoTaskStatus(taskId, exception.LastState ?? "not visible yet", [], null, null, null);
+                return Masked(new VideoTaskStatus(taskId, exception.LastState ?? "not visible yet", [], null, null, null));
             }
             catch (KlingApiException exception) when (exception.Kind == KlingErrorKind.TaskFailed)
             {
-                return new VideoTaskStatus(taskId, "fail", [], exception.FailCode, exception.FailMessage, null);
+                return Masked(new VideoTaskStatus(taskId, "fail", [], exception.FailCode, exception.FailMessage, null));
             }
         }
 
@@ -188,7 +201,7 @@ public static class KlingAITools
         {
             KlingClient.EnsureRecordOf(taskId, record);
             var urls = record.State == TaskState.Success ? record.GetResultUrls().Select(url => url.AbsoluteUri).ToList() : [];
-            return new VideoTaskStatus(taskId, record.RawState ?? "unknown", urls, record.FailCode, record.FailMsg, record.CreditsConsumed);
+            return Masked(new VideoTaskStatus(taskId, record.RawState ?? "unknown", urls, record.FailCode, record.FailMsg, record.CreditsConsumed));
         }
 
         public async Task<long?> GetCreditsAsync(CancellationToken cancellationToken = default) =>

@@ -30,6 +30,8 @@ namespace KlingGenerated.Cli
         public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken, CliTerminal? terminal = null, CliEnvironment? environment = null)
         {
             terminal ??= CliTerminal.ForStandardError();
+            output = SecretMaskingWriter.Wrap(output); // an API key a hostile service echoed is printed nowhere
+            error = SecretMaskingWriter.Wrap(error);
             var root = new KlingRootCommand("kling: generate videos with the Kling models of kie.ai (`kling models`). Without a key or base URL it runs offline against the built-in simulator.", environment ?? CliEnvironment.Process);
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(GenerateCommand.Create(output, error, terminal))));
             root.Subcommands.Add(Ledger.LedgerLocation.AddTo(GlobalOptions.AddTo(QueryCommands.Status(output, error))));

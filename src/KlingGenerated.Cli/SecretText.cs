@@ -4,7 +4,8 @@ namespace KlingGenerated.Cli;
 
 /// <summary>
 /// Connection strings as they may be printed: the password of a URI's user:password@ and the value of any
-/// <c>password=</c> setting (Redis's and Npgsql's keyword strings) become ***. One helper, so every message agrees.
+/// <c>password=</c> setting (Redis's and Npgsql's keyword strings) become ***, and the API key the library's
+/// <see cref="KlingSecrets"/> knows is masked. One helper, so every message agrees.
 /// </summary>
 internal static partial class SecretText
 {
@@ -16,7 +17,7 @@ internal static partial class SecretText
             return string.Empty;
         }
 
-        var withoutUri = UriPassword().Replace(text, "$1:***@");
+        var withoutUri = UriPassword().Replace(KlingSecrets.Mask(text), "$1:***@");
         return KeywordPassword().Replace(withoutUri, "$1***");
     }
 

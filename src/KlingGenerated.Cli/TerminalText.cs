@@ -8,7 +8,7 @@ namespace KlingGenerated.Cli;
 // clear the screen, forge an `error:` line or reorder what the user reads.
 internal static class TerminalText
 {
-    /// <summary>Replaces control and bidi-formatting characters with '?' and joins lines, so the text prints as one plain line.</summary>
+    /// <summary>Masks the API key (<see cref="KlingSecrets.Mask"/>), replaces control and bidi-formatting characters with '?' and joins lines, so the text prints as one plain line.</summary>
     public static string Safe(string? text)
     {
         if (string.IsNullOrEmpty(text))
@@ -16,6 +16,7 @@ internal static class TerminalText
             return string.Empty;
         }
 
+        text = KlingSecrets.Mask(text);
         StringBuilder? builder = null;
         for (var i = 0; i < text.Length; i++)
         {

@@ -22,10 +22,10 @@ public class KlingApiException : Exception
     }
 
     private protected KlingApiException(KlingOutcome outcome, string? serverMessage, TimeSpan? retryAfter, string? detail, Exception? innerException)
-        : base(Describe(outcome, serverMessage, retryAfter, detail), innerException)
+        : base(KlingSecrets.Mask(Describe(outcome, serverMessage, retryAfter, detail)), innerException) // the service's words may echo the key
     {
         Outcome = outcome;
-        ServerMessage = serverMessage;
+        ServerMessage = KlingSecrets.Mask(serverMessage);
         RetryAfter = retryAfter;
     }
 
@@ -94,8 +94,8 @@ public class KlingApiException : Exception
             detail: $"Task {taskId} failed (failCode {(string.IsNullOrEmpty(failCode) ? "none" : failCode)}): {(string.IsNullOrEmpty(failMessage) ? "the service gave no reason" : failMessage)}. The task is final; submit a new one, perhaps with a changed prompt",
             innerException: null)
         {
-            FailCode = failCode,
-            FailMessage = failMessage,
+            FailCode = KlingSecrets.Mask(failCode),
+            FailMessage = KlingSecrets.Mask(failMessage),
         };
     }
 
@@ -146,7 +146,7 @@ public class KlingApiException : Exception
         ArgumentNullException.ThrowIfNull(message);
         return new KlingApiException(KlingOutcome.WaitTimedOut(taskId), serverMessage: null, retryAfter: null, message.TrimEnd('.'), innerException: null)
         {
-            LastState = lastState,
+            LastState = KlingSecrets.Mask(lastState),
         };
     }
 

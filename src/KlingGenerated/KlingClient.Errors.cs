@@ -75,7 +75,7 @@ public partial class KlingClient
 
     /// <summary>Service text is shown and stored by callers: a service (or proxy) that echoes the key must not leak it there.</summary>
     private string? WithoutKey(string? text) =>
-        text is null || string.IsNullOrEmpty(_options.ApiKey) ? text : text.Replace(_options.ApiKey, "[API key]", StringComparison.Ordinal);
+        text is null || string.IsNullOrEmpty(_options.ApiKey) ? text : KlingSecrets.Mask(text.Replace(_options.ApiKey, KlingSecrets.Replacement, StringComparison.Ordinal));
 
     private static string DescribeBody(ReadOnlySpan<byte> body, string? contentType)
     {

@@ -57,6 +57,7 @@ public partial class KlingClient
         }
 
         _options = options.Clone();
+        KlingSecrets.Add(_options.ApiKey); // an answer that echoes the key must not print it anywhere (KlingSecrets.Mask)
         _requestBase = WithTrailingSlash(_options.BaseUrl);
         _authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _options.ApiKey);
         _maxResponseBytesOption = _options.MaxResponseBytes == KlingClientOptions.DefaultMaxResponseBytes ? null : _options.MaxResponseBytes;

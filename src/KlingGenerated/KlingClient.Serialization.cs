@@ -99,6 +99,68 @@ internal sealed class KlingContractResolver : DefaultContractResolver
         return property;
     }
 
+    // CUSTOM: the generated JsonInheritanceConverter writes a request through a JObject tree (about 4 KB per createTask);
+    // a mapped request instead writes its discriminator as its first property, and reading stays the converter's.
+    protected override JsonObjectContract CreateObjectContract(Type objectType)
+    {
+        var contract = base.CreateObjectContract(objectType);
+        if (contract.Converter is JsonInheritanceConverter inheritance && DiscriminatorValueOf(objectType) is { } value)
+        {
+            contract.Converter = new ReadingOnly(inheritance);
+            contract.Properties.Insert(0, new JsonProperty
+            {
+                PropertyName = inheritance.DiscriminatorName,
+                UnderlyingName = inheritance.DiscriminatorName,
+                PropertyType = typeof(string),
+                DeclaringType = objectType,
+                ValueProvider = new ConstantValueProvider(value),
+                Readable = true,
+                Writable = false,
+            });
+        }
+
+        return contract;
+    }
+
+    /// <summary>The discriminator value a base type's <see cref="JsonInheritanceAttribute"/> maps to this type, if any.</summary>
+    private static string? DiscriminatorValueOf(Type objectType)
+    {
+        for (var type = objectType.BaseType; type is not null; type = type.BaseType)
+        {
+            if (type.GetCustomAttributes<JsonInheritanceAttribute>(inherit: false).FirstOrDefault(a => a.Type == objectType) is { } mapping)
+            {
+                return mapping.Key;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The generated converter for reading (it picks the mapped type); writing goes through the contract.</summary>
+    private sealed class ReadingOnly(JsonInheritanceConverter inner) : JsonConverter
+    {
+        public override bool CanWrite => false;
+
+        public override bool CanRead => inner.CanRead;
+
+        public override bool CanConvert(Type objectType) => inner.CanConvert(objectType);
+
+        public override object? ReadJson(JsonReader reader, Type objectType, object? existingValue, JsonSerializer serializer) =>
+            inner.ReadJson(reader, objectType, existingValue!, serializer);
+
+        public override void WriteJson(JsonWriter writer, object? value, JsonSerializer serializer) =>
+            throw new NotSupportedException("Written through the contract.");
+    }
+
+    private sealed class ConstantValueProvider(string value) : IValueProvider
+    {
+        public object GetValue(object target) => value;
+
+        public void SetValue(object target, object? ignored)
+        {
+        }
+    }
+
     private sealed class StateValueProvider : IValueProvider
     {
         public void SetValue(object target, object? value)

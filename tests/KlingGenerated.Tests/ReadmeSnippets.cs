@@ -237,7 +237,9 @@ public sealed class ReadmeSnippets
         var run = await ReadmeProgram.RunAsync(ReadmeProgram.Compile("Polling", "docs/polling.md"), Service(simulator), created.Data!.TaskId);
 
         run.ExitCode.Should().Be(0, run.Stderr);
-        new Uri(run.Stdout.Trim().Split('\n')[^1]).AbsolutePath.Should().EndWith(".mp4");
+        // Progress<T> reports on the thread pool, so a state line may be printed after the URL: look at every line.
+        run.Stdout.Split('\n').Select(line => line.Trim())
+            .Should().Contain(line => Uri.IsWellFormedUriString(line, UriKind.Absolute) && new Uri(line).AbsolutePath.EndsWith(".mp4"), run.Stdout);
     }
 
     private static KlingSimulatorOptions Quick() => new() { WaitingFor = TimeSpan.Zero, QueuingFor = TimeSpan.Zero, GeneratingFor = TimeSpan.FromMilliseconds(200) };

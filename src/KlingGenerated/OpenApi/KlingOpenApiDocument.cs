@@ -47,16 +47,18 @@ internal static class KlingOpenApiDocument
     }
 
     /// <summary>The operation with the id <paramref name="operationId"/>, or null.</summary>
-    public static JObject? Operation(string operationId) =>
-        (Root["paths"] as JObject)?.Properties().SelectMany(path => ((path.Value as JObject) ?? []).Properties())
-            .Select(method => method.Value as JObject).FirstOrDefault(operation => (string?)operation?["operationId"] == operationId);
+    public static JObject? Operation(string operationId) => Find(operationId)?.Operation;
 
     /// <summary>The HTTP method (upper case) and path of the operation with the id <paramref name="operationId"/>, or null.</summary>
     public static (string Method, string Path)? RouteOf(string operationId) =>
+        Find(operationId) is { } found ? (found.Method, found.Path) : null;
+
+    /// <summary>The one walk over the document's paths: an operation by its id, with its method and path.</summary>
+    private static (string Method, string Path, JObject Operation)? Find(string operationId) =>
         (Root["paths"] as JObject)?.Properties()
-            .SelectMany(path => ((path.Value as JObject) ?? []).Properties().Select(method => (Path: path.Name, Method: method)))
-            .Where(route => (string?)(route.Method.Value as JObject)?["operationId"] == operationId)
-            .Select(route => ((string Method, string Path)?)(route.Method.Name.ToUpperInvariant(), route.Path))
+            .SelectMany(path => ((path.Value as JObject) ?? []).Properties().Select(method => (Path: path.Name, Method: method.Name, Operation: method.Value as JObject)))
+            .Where(route => (string?)route.Operation?["operationId"] == operationId)
+            .Select(route => ((string, string, JObject)?)(route.Method.ToUpperInvariant(), route.Path, route.Operation!))
             .FirstOrDefault();
 
     /// <summary>The schema of createTask's JSON body, as written (usually a <c>$ref</c>).</summary>

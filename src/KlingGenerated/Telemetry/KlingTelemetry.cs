@@ -66,11 +66,11 @@ public static class KlingTelemetry
 
     /// <summary>A URL as recorded: scheme, host, port and path; never the user info, the query (signed links carry their secret there) or the fragment.</summary>
     internal static string Sanitized(Uri url) =>
-        url.IsAbsoluteUri ? $"{url.Scheme}://{url.Authority}{url.AbsolutePath}" : url.OriginalString.Split('?', '#')[0];
+        KlingSecrets.Mask(url.IsAbsoluteUri ? $"{url.Scheme}://{url.Authority}{url.AbsolutePath}" : url.OriginalString.Split('?', '#')[0]);
 
-    /// <summary>Text from the service or a caller, cut to a sane length and without control characters, before it is recorded.</summary>
+    /// <summary>Text from the service or a caller, with any secret masked (<see cref="KlingSecrets"/>), cut to a sane length and without control characters, before it is recorded.</summary>
     internal static string Printable(string? text) =>
-        text is null ? string.Empty : new string(text.Take(120).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        text is null ? string.Empty : new string(KlingSecrets.Mask(text).Take(120).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 
     /// <summary>The error.type of an exception: the error kind, the download failure, or the exception's type name.</summary>
     internal static string ErrorType(Exception exception) => exception switch

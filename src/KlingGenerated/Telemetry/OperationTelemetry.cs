@@ -87,7 +87,7 @@ internal sealed class OperationTelemetry : IDisposable
                 CallbackLinks.Remember(printable, Activity ?? System.Diagnostics.Activity.Current);
                 break;
             case TaskRecordResponse { Data: { } record }:
-                Activity?.SetTag(TelemetryTags.TaskState, record.RawState);
+                Activity?.SetTag(TelemetryTags.TaskState, record.RawState is null ? null : KlingTelemetry.Printable(record.RawState));
                 Activity?.SetTag(TelemetryTags.CreditsConsumed, record.CreditsConsumed);
                 break;
             case CreditsResponse credits:

@@ -163,7 +163,8 @@ public sealed class HostileServer : IAsyncDisposable
             {
                 socket = await _listener.AcceptSocketAsync(_stopping.Token);
             }
-            catch (Exception exception) when (exception is ObjectDisposedException or SocketException or OperationCanceledException)
+            // InvalidOperationException: Stop() ran between the loop's check and the accept ("Not listening").
+            catch (Exception exception) when (exception is ObjectDisposedException or SocketException or OperationCanceledException or InvalidOperationException)
             {
                 return;
             }
