@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.ComponentModel;
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
 
 namespace KlingGenerated.AI;
 
@@ -44,9 +46,10 @@ public static class KlingAITools
 
         var tools = new Tools(client, options.Budget ?? new KlingBudget(KlingAIToolsOptions.DefaultBudgetCredits), options.MaxWait);
         AIFunction generate = AIFunctionFactory.Create(tools.GenerateVideoAsync, GenerateVideoName,
-            "Starts generating a video from a text prompt with Kling V2.5 Turbo Pro and returns its task id at once. It COSTS CREDITS " +
-            "(42 for 5 s, 84 for 10 s) from a limited budget. Call it once per video: calling it again with the same request returns the same task. " +
-            "The video takes a few minutes: then call wait_for_video or get_video_task. If the status is may-exist, do not call it again for that request.");
+            "Starts generating a video with a Kling model and returns its task id at once. It COSTS CREDITS from a limited budget. " +
+            "Call it once per video: calling it again with the same request returns the same task. " +
+            "The video takes a few minutes: then call wait_for_video or get_video_task. If the status is may-exist, do not call it again for that request. " +
+            ModelsDescription());
 #pragma warning disable MEAI001 // ApprovalRequiredAIFunction is marked experimental in Microsoft.Extensions.AI 10.x
         var generateTool = options.RequireApproval ? new ApprovalRequiredAIFunction(generate) : generate;
 #pragma warning restore MEAI001
@@ -60,6 +63,19 @@ public static class KlingAITools
         ];
     }
 
+    /// <summary>The models and their input fields, from the OpenAPI document (<see cref="KlingModels"/>), for the tool's description.</summary>
+    private static string ModelsDescription()
+    {
+        static string Field(KlingInputField f) =>
+            f.Name + (f.Required ? " (required" : " (optional") + ", " + (f.Values is { } values ? "one of " + string.Join("/", values) : f.Format == "uri" ? (f.Type == "array" ? "list of image URLs" : "image URL") : f.Type) + ")";
+        var models = KlingModels.All.Select(m => $"{m.Id}: {string.Join(", ", m.Inputs.Select(Field))}");
+        return $"Models (the model argument; {DefaultModel} when omitted) and their input fields: {string.Join("; ", models)}. " +
+            "Give prompt, negativePrompt, duration and aspectRatio as arguments and any other input field of the model in inputs, by its name above.";
+    }
+
+    // The model of a call without one: the model whose request type kept the first model's name, as `kling generate` defaults to.
+    private static string DefaultModel => KlingModels.ModelOf(typeof(CreateTaskRequest));
+
     private sealed class Tools(IKlingClient client, KlingBudget budget, TimeSpan maxWait)
     {
         private static readonly JsonSerializerSettings Canonical = new() { NullValueHandling = NullValueHandling.Ignore };
@@ -68,35 +84,50 @@ public static class KlingAITools
         private readonly ConcurrentDictionary<string, Lazy<Task<VideoTaskStarted>>> _created = new(StringComparer.Ordinal);
 
         public async Task<VideoTaskStarted> GenerateVideoAsync(
-            [Description("What the video shows, in English; at most 2500 characters.")] string prompt,
-            [Description("What the video should not show; optional.")] string? negativePrompt = null,
+            [Description("What the video shows, in English; at most 2500 characters (1000 for the models whose prompt says so).")] string prompt,
+            [Description("What the video should not show; optional, for the models that have negative_prompt.")] string? negativePrompt = null,
             [Description("Length in seconds: \"5\" or \"10\"; optional, 5 by default.")] string? duration = null,
-            [Description("Aspect ratio: \"16:9\", \"9:16\" or \"1:1\"; optional.")] string? aspectRatio = null,
+            [Description("Aspect ratio: \"16:9\", \"9:16\" or \"1:1\"; optional, for the models that have aspect_ratio.")] string? aspectRatio = null,
+            [Description("The model, one of those the tool's description lists; optional.")] string? model = null,
+            [Description("The model's other input fields by their names in the tool's description, such as an image URL or sound; optional.")] IDictionary<string, JsonElement>? inputs = null,
             CancellationToken cancellationToken = default)
         {
-            var input = new CreateTaskInput { Prompt = prompt, NegativePrompt = negativePrompt };
-            if (duration is not null)
+            if (KlingModels.Find(model ?? DefaultModel) is not { } chosen)
             {
-                if (WireNames<VideoDuration>.Parse(duration) is not { } parsed)
-                {
-                    return VideoTaskStarted.Refused($"duration must be one of {string.Join(", ", WireNames<VideoDuration>.All)}, not '{duration}'; nothing was sent.");
-                }
-
-                input.Duration = parsed;
+                return VideoTaskStarted.Refused($"model must be one of {string.Join(", ", KlingModels.All.Select(m => m.Id))}, not '{model}'; nothing was sent.");
             }
 
-            if (aspectRatio is not null)
+            if (duration is not null && WireNames<VideoDuration>.Parse(duration) is null)
             {
-                if (WireNames<AspectRatio>.Parse(aspectRatio) is not { } parsed)
-                {
-                    return VideoTaskStarted.Refused($"aspectRatio must be one of {string.Join(", ", WireNames<AspectRatio>.All)}, not '{aspectRatio}'; nothing was sent.");
-                }
-
-                input.AspectRatio = parsed;
+                return VideoTaskStarted.Refused($"duration must be one of {string.Join(", ", WireNames<VideoDuration>.All)}, not '{duration}'; nothing was sent.");
             }
 
-            var request = new CreateTaskRequest { Input = input };
-            var body = JsonConvert.SerializeObject(request, Canonical);
+            if (aspectRatio is not null && WireNames<AspectRatio>.Parse(aspectRatio) is null)
+            {
+                return VideoTaskStarted.Refused($"aspectRatio must be one of {string.Join(", ", WireNames<AspectRatio>.All)}, not '{aspectRatio}'; nothing was sent.");
+            }
+
+            // The input as the document names its fields: the named arguments under their wire names, then the other fields as given.
+            var input = new JObject { ["prompt"] = prompt };
+            foreach (var (name, value) in new[] { ("negative_prompt", negativePrompt), ("duration", duration), ("aspect_ratio", aspectRatio) })
+            {
+                if (value is not null)
+                {
+                    input[name] = value;
+                }
+            }
+
+            foreach (var (name, value) in inputs ?? new Dictionary<string, JsonElement>())
+            {
+                input[name] = JToken.Parse(value.GetRawText());
+            }
+
+            if (input.Properties().FirstOrDefault(p => chosen.Input(p.Name) is null) is { } unknown)
+            {
+                return VideoTaskStarted.Refused($"The model {chosen.Id} has no input field '{unknown.Name}'; its fields are {string.Join(", ", chosen.Inputs.Select(f => f.Name))}. Nothing was sent.");
+            }
+
+            var body = new JObject { ["model"] = chosen.Id, ["input"] = input }.ToString(Formatting.None);
             using (var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body)))
             {
                 // The shared validator (the document's rules, as the client, the CLI and the simulator apply them).
@@ -105,6 +136,9 @@ public static class KlingAITools
                     return VideoTaskStarted.Refused($"The request is invalid: {string.Join(" ", problems)} Nothing was sent.");
                 }
             }
+
+            var request = JObject.Parse(body).ToObject<VideoTaskRequest>()!; // the generated converter picks the model's request type
+            body = JsonConvert.SerializeObject(request, Canonical); // one key per request, however the fields were given
 
             var created = _created.GetOrAdd(body, _ => new Lazy<Task<VideoTaskStarted>>(() => CreateAsync(request, cancellationToken)));
             var first = !created.IsValueCreated;
@@ -138,7 +172,7 @@ public static class KlingAITools
             FailMessage = KlingSecrets.Mask(status.FailMessage),
         };
 
-        private async Task<VideoTaskStarted> CreateAsync(CreateTaskRequest request, CancellationToken cancellationToken)
+        private async Task<VideoTaskStarted> CreateAsync(VideoTaskRequest request, CancellationToken cancellationToken)
         {
             await Task.Yield(); // outside the dictionary's factory
             try

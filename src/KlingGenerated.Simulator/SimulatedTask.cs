@@ -39,8 +39,14 @@ internal sealed record SimulatedTask(string TaskId, string KeyId, string Param, 
     /// <summary>What the task was charged: <see cref="KlingSimulatorOptions.CreditsPerTask"/> when set, else the document's price of its request.</summary>
     public long Credits(KlingSimulatorOptions options) => options.CreditsPerTask ?? PriceOf(Param);
 
-    /// <summary>The document's price (x-kling-pricing) of a create request's declared fields; 0 for a request the document does not price.</summary>
-    public static long PriceOf(string param) => (long)Math.Ceiling(KlingPricing.Document.PriceOf(param) ?? 0m);
+    // The simulated service charges what the document says, unverified prices included.
+    private static readonly KlingPricing Prices = KlingPricing.Document.WithUnverifiedPrices();
+
+    /// <summary>
+    /// The document's price (x-kling-pricing) of a create request's declared fields; 0 for a request the document does not price.
+    /// A price the document marks unverified is charged too: the simulated service charges what the document says it does.
+    /// </summary>
+    public static long PriceOf(string param) => (long)Math.Ceiling(Prices.PriceOf(param) ?? 0m);
 
     public bool ExpiredAt(DateTimeOffset now, KlingSimulatorOptions options) => now - CreatedAt >= options.TaskRetention;
 

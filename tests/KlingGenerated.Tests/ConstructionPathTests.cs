@@ -37,8 +37,8 @@ public sealed class ConstructionPathTests
         var options = new KlingClientOptions { ApiKey = "paced-" + Guid.NewGuid(), BaseUrl = server.BaseUrl };
         options.Resilience.CreateTaskPermitLimit = 1;
         options.Resilience.CreateTaskWindow = TimeSpan.FromHours(1);
-        options.Resilience.AttemptTimeout = TimeSpan.FromMilliseconds(300);
-        options.Resilience.TotalTimeout = TimeSpan.FromMilliseconds(300);
+        options.Resilience.AttemptTimeout = TimeSpan.FromSeconds(2); // not less: the first create must answer on a loaded machine
+        options.Resilience.TotalTimeout = TimeSpan.FromSeconds(2);
         var client = new KlingClient(options);
 
         await client.CreateTaskAsync(Request(), CancellationToken.None);
@@ -56,8 +56,8 @@ public sealed class ConstructionPathTests
     {
         await using var server = HostileServer.Start(HostileServer.NeverAnswer());
         var options = new KlingClientOptions { ApiKey = "k", BaseUrl = server.BaseUrl };
-        options.Resilience.AttemptTimeout = TimeSpan.FromMilliseconds(200);
-        options.Resilience.TotalTimeout = TimeSpan.FromSeconds(5);
+        options.Resilience.AttemptTimeout = TimeSpan.FromSeconds(2); // not less: on a loaded machine the body must have left by then
+        options.Resilience.TotalTimeout = TimeSpan.FromSeconds(10);
 
         var error = (await new KlingClient(options).Invoking(c => c.CreateTaskAsync(Request(), CancellationToken.None)).Should().ThrowAsync<KlingApiException>()).Which;
 

@@ -12,21 +12,19 @@ namespace KlingGenerated.Cli.Batch;
 /// One request of a batch file: its line, the user's id (if any), the key the ledger knows it by across copies, renames
 /// and folders (its id, else its content), and the request.
 /// </summary>
-internal sealed record BatchLine(int Number, string? UserId, string Key, CreateTaskRequest Request);
+internal sealed record BatchLine(int Number, string? UserId, string Key, VideoTaskRequest Request);
 
 /// <summary>A problem with one line of a batch file.</summary>
 internal sealed record BatchLineError(int Number, string Problem);
 
 /// <summary>
-/// Reads a batch file: JSON Lines (one object of createTask <c>input</c> fields per line, plus an optional <c>id</c>), or
-/// CSV with a header naming a <c>prompt</c> column (and optionally <c>id</c> and other input fields). The file must be
-/// UTF-8; every line is checked (strict fields, <see cref="BatchInput"/>; then openapi/kling.openapi.yaml, as the client
-/// would check it) before anything is sent.
+/// Reads a batch file: JSON Lines (one object per line: an optional <c>id</c>, an optional <c>model</c> and that model's
+/// createTask <c>input</c> fields), or CSV with a header naming a <c>prompt</c> column (and optionally <c>id</c>, <c>model</c>
+/// and input fields). The file must be UTF-8; every line is checked (strict fields of its model, <see cref="BatchInput"/>;
+/// then its model's request schema in openapi/kling.openapi.yaml, as the client would check it) before anything is sent.
 /// </summary>
 internal static class BatchFile
 {
-    private static readonly string Model = KlingModels.ModelOf(typeof(CreateTaskRequest)); // a batch line is a CreateTaskInput (BatchInput)
-
     /// <summary>Reads and checks every line; <paramref name="run"/> names an intentional re-run (--rerun), whose lines are new keys.</summary>
     public static (List<BatchLine> Lines, List<BatchLineError> Errors) Read(string path, string? run = null)
     {
@@ -69,7 +67,9 @@ internal static class BatchFile
                 ids[userId] = number;
             }
 
-            var body = new JObject { ["model"] = Model, ["input"] = input };
+            var model = BatchInput.ModelOf(input).Model!.Id;
+            input.Remove(BatchInput.ModelKey);
+            var body = new JObject { ["model"] = model, ["input"] = input };
             var problems = KlingOpenApiContract.ValidateOperationBody("CreateTask", new MemoryStream(Encoding.UTF8.GetBytes(body.ToString(Formatting.None))));
             if (problems.Count > 0)
             {
@@ -77,10 +77,10 @@ internal static class BatchFile
                 continue;
             }
 
-            CreateTaskRequest request;
+            VideoTaskRequest request;
             try
             {
-                request = body.ToObject<CreateTaskRequest>()!;
+                request = body.ToObject<VideoTaskRequest>()!; // the generated converter reads the model's own request type
             }
             catch (JsonException exception)
             {
@@ -104,7 +104,7 @@ internal static class BatchFile
     }
 
     /// <summary>The key of a line without an id: a hash of the request as the ledger stores it.</summary>
-    public static string ContentKey(CreateTaskRequest request) =>
+    public static string ContentKey(VideoTaskRequest request) =>
         "sha:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(LedgeredCreate.Serialize(request))))[..16];
 
     /// <summary>The file's text; a file that is not UTF-8 is refused whole (its line named), as its prompts would reach the service garbled.</summary>

@@ -1,77 +1,131 @@
 using System.Globalization;
-using System.Reflection;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
 namespace KlingGenerated.Cli.Batch;
 
 /// <summary>
-/// Strict batch fields: every key of a line must be a createTask <c>input</c> field of openapi/kling.openapi.yaml (read
-/// from the generated <see cref="CreateTaskInput"/>) or <c>id</c>; each value must have the field's JSON type. A line
-/// that breaks either is refused with the exact fix, never sent: the spec lets unknown input fields through to the
-/// service, which ignores them, so `aspectRatio` would be paid for with the default ratio.
+/// Strict batch fields: a line is <c>id</c> (optional), <c>model</c> (optional: the model <c>kling generate</c> uses by
+/// default) and the <c>input</c> fields of that model, as openapi/kling.openapi.yaml states them (<see cref="KlingModels"/>);
+/// each value must have the field's JSON type. A line that breaks either is refused with the exact fix, naming the model
+/// and the field, never sent: the spec lets unknown input fields through to the service, which ignores them, so
+/// `aspectRatio` would be paid for with the default ratio.
 /// </summary>
-/// <remarks>Values of the other JSON type are refused rather than converted: the fix is one edit, and nothing is guessed.</remarks>
+/// <remarks>Values of another JSON type are refused rather than converted: the fix is one edit, and nothing is guessed.</remarks>
 internal static class BatchInput
 {
-    /// <summary>The JSON names of the input fields, and whether each holds a number (cfg_scale) or text.</summary>
-    public static readonly IReadOnlyDictionary<string, bool> Fields = typeof(CreateTaskInput).GetProperties()
-        .Select(p => (Attribute: p.GetCustomAttribute<JsonPropertyAttribute>(), p.PropertyType))
-        .Where(p => p.Attribute?.PropertyName is not null)
-        .ToDictionary(p => p.Attribute!.PropertyName!, p => Nullable.GetUnderlyingType(p.PropertyType) is { } t ? t == typeof(double) : p.PropertyType == typeof(double), StringComparer.Ordinal);
+    /// <summary>The key of a line that names its model.</summary>
+    public const string ModelKey = "model";
 
-    /// <summary>The problem with a line's keys or value types, with its fix; null when there is none.</summary>
-    public static string? Problem(JObject input)
+    /// <summary>The model of a line without <c>model</c>: the one whose request kept the first model's name, as <c>kling generate</c> defaults to.</summary>
+    public static string DefaultModel => KlingModels.ModelOf(typeof(CreateTaskRequest));
+
+    /// <summary>Every key a line (or a CSV header) may hold: <c>id</c>, <c>model</c> and each model's input fields, in the document's order.</summary>
+    public static IReadOnlyList<string> Keys { get; } = ["id", ModelKey, .. KlingModels.All.SelectMany(m => m.Inputs.Select(f => f.Name)).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>The model a line asks for, or the problem with its <c>model</c> value.</summary>
+    public static (KlingModelInfo? Model, string? Problem) ModelOf(JObject line)
     {
-        foreach (var property in input.Properties())
+        var token = line[ModelKey];
+        if (token is null)
         {
-            if (property.Name == "id")
+            return (KlingModels.Find(DefaultModel), null);
+        }
+
+        var models = string.Join(", ", KlingModels.All.Select(m => $"\"{m.Id}\""));
+        if (token.Type != JTokenType.String)
+        {
+            return (null, $"\"model\" must be a JSON string, one of {models}.");
+        }
+
+        var id = (string)token!;
+        return KlingModels.Find(id) is { } model
+            ? (model, null)
+            : (null, $"unknown model \"{Text(id)}\"; the models are {models} (`kling models` lists them with their inputs).");
+    }
+
+    /// <summary>The problem with a line's model, keys or value types, with its fix; null when there is none.</summary>
+    public static string? Problem(JObject line)
+    {
+        var (model, modelProblem) = ModelOf(line);
+        if (model is null)
+        {
+            return modelProblem;
+        }
+
+        foreach (var property in line.Properties())
+        {
+            if (property.Name is "id" or ModelKey)
             {
                 continue;
             }
 
-            if (!Fields.TryGetValue(property.Name, out var isNumber))
+            if (model.Input(property.Name) is not { } field)
             {
-                var suggestion = Suggest(property.Name);
-                return $"unknown field \"{Text(property.Name)}\"" + (suggestion is null ? string.Empty : $"; did you mean \"{suggestion}\"?")
-                    + $" A line holds only \"id\" and the createTask input fields {string.Join(", ", Fields.Keys.Select(k => $"\"{k}\""))}.";
+                return UnknownField(model, property.Name);
             }
 
-            var value = property.Value;
-            if (value.Type == JTokenType.Null)
+            if (TypeProblem(field, property.Value, model.Id) is { } problem)
             {
-                return $"\"{property.Name}\" is null; leave the field out to use the service's default.";
-            }
-
-            if (isNumber && value.Type is not (JTokenType.Float or JTokenType.Integer))
-            {
-                return value.Type == JTokenType.String && double.TryParse((string)value!, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-                    ? $"\"{property.Name}\" must be a JSON number: write \"{property.Name}\": {number.ToString(CultureInfo.InvariantCulture)} (without quotes)."
-                    : $"\"{property.Name}\" must be a JSON number such as 0.5.";
-            }
-
-            if (!isNumber && value.Type != JTokenType.String)
-            {
-                return value.Type is JTokenType.Integer or JTokenType.Float or JTokenType.Boolean
-                    ? $"\"{property.Name}\" must be a JSON string: write \"{property.Name}\": \"{Text(value.ToString(Formatting.None))}\" (with quotes)."
-                    : $"\"{property.Name}\" must be a JSON string.";
-            }
-
-            // `kling generate "   "` is refused for the same reason: the service would be paid for a prompt that says nothing.
-            if (property.Name == "prompt" && string.IsNullOrWhiteSpace((string?)value))
-            {
-                return "\"prompt\" is empty or only spaces; describe what the video shows, such as \"a paper boat on a rainy street\".";
+                return problem;
             }
         }
 
         return null;
     }
 
-    /// <summary>The field meant by a misspelt key: the same letters in another case or separator (aspectRatio), else one or two edits away.</summary>
-    internal static string? Suggest(string key)
+    private static string UnknownField(KlingModelInfo model, string name)
+    {
+        var fields = model.Inputs.Select(f => f.Name).ToList();
+        var elsewhere = KlingModels.All.Where(m => m.Input(name) is not null).Select(m => m.Id).ToList();
+        var suggestion = elsewhere.Count > 0 ? null : Suggest(name, [.. fields, "id", ModelKey]);
+        return $"unknown field \"{Text(name)}\" for the model {model.Id}"
+            + (elsewhere.Count > 0 ? $" (only {string.Join(", ", elsewhere)} {(elsewhere.Count == 1 ? "has" : "have")} it)" : string.Empty)
+            + (suggestion is null ? string.Empty : $"; did you mean \"{suggestion}\"?")
+            + $" A line of {model.Id} holds only \"id\", \"model\" and its input fields {string.Join(", ", fields.Select(k => $"\"{k}\""))}.";
+    }
+
+    private static string? TypeProblem(KlingInputField field, JToken value, string model)
+    {
+        var name = field.Name;
+        if (value.Type == JTokenType.Null)
+        {
+            return $"\"{name}\" is null; leave the field out to use the service's default.";
+        }
+
+        switch (field.Type)
+        {
+            case "number" or "integer" when value.Type is not (JTokenType.Float or JTokenType.Integer):
+                return value.Type == JTokenType.String && double.TryParse((string)value!, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+                    ? $"\"{name}\" must be a JSON number: write \"{name}\": {number.ToString(CultureInfo.InvariantCulture)} (without quotes)."
+                    : $"\"{name}\" must be a JSON number such as 0.5.";
+            case "boolean" when value.Type != JTokenType.Boolean:
+                return value.Type == JTokenType.String && bool.TryParse((string)value!, out var flag)
+                    ? $"\"{name}\" must be a JSON boolean: write \"{name}\": {(flag ? "true" : "false")} (without quotes)."
+                    : $"\"{name}\" must be a JSON boolean, true or false.";
+            case "array" when value.Type != JTokenType.Array:
+                return value.Type == JTokenType.String
+                    ? $"\"{name}\" of {model} is a list: write \"{name}\": [\"{Text((string)value!)}\"] (in brackets)."
+                    : $"\"{name}\" of {model} must be a JSON array.";
+            case "string" when value.Type != JTokenType.String:
+                return value.Type is JTokenType.Integer or JTokenType.Float or JTokenType.Boolean
+                    ? $"\"{name}\" must be a JSON string: write \"{name}\": \"{Text(value.ToString(Formatting.None))}\" (with quotes)."
+                    : $"\"{name}\" must be a JSON string.";
+        }
+
+        // `kling generate "   "` is refused for the same reason: the service would be paid for a prompt that says nothing.
+        if (name == "prompt" && string.IsNullOrWhiteSpace((string?)value))
+        {
+            return "\"prompt\" is empty or only spaces; describe what the video shows, such as \"a paper boat on a rainy street\".";
+        }
+
+        return null;
+    }
+
+    /// <summary>The key meant by a misspelt one among <paramref name="candidates"/>: the same letters in another case or separator (aspectRatio), else one or two edits away.</summary>
+    internal static string? Suggest(string key, IReadOnlyList<string> candidates)
     {
         static string Squash(string s) => new(s.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant).ToArray());
-        var candidates = Fields.Keys.Append("id").ToList();
         return candidates.FirstOrDefault(f => Squash(f) == Squash(key))
             ?? (Squash(key).Length >= 3 ? candidates.FirstOrDefault(f => Squash(f).StartsWith(Squash(key), StringComparison.Ordinal)) : null) // aspect -> aspect_ratio
             ?? candidates.Select(f => (Field: f, Distance: Distance(Squash(f), Squash(key)))).Where(c => c.Distance <= 2).OrderBy(c => c.Distance).Select(c => c.Field).FirstOrDefault();

@@ -7,7 +7,8 @@ namespace KlingGenerated.Cli.Batch;
 
 /// <summary>
 /// The rows of a CSV batch file, read by CsvHelper (RFC 4180: quoted line breaks, doubled quotes, a BOM, CRLF), as a
-/// spreadsheet exports them. The header names the columns: <c>prompt</c>, optionally <c>id</c> and the other input fields.
+/// spreadsheet exports them. The header names the columns: <c>prompt</c>, optionally <c>id</c>, <c>model</c> and the input
+/// fields of the models (<see cref="BatchInput.Keys"/>); a row's cells are read as its model's fields are typed in the document.
 /// </summary>
 internal static class CsvRows
 {
@@ -41,12 +42,12 @@ internal static class CsvRows
             yield break;
         }
 
-        var unknown = columns.FirstOrDefault(c => c != "id" && c.Length > 0 && !BatchInput.Fields.ContainsKey(c));
+        var unknown = columns.FirstOrDefault(c => c.Length > 0 && !BatchInput.Keys.Contains(c, StringComparer.Ordinal));
         if (unknown is not null)
         {
-            var suggestion = BatchInput.Suggest(unknown);
+            var suggestion = BatchInput.Suggest(unknown, BatchInput.Keys);
             yield return (parser.RawRow, null, $"unknown column '{Ledger.Text.Safe(unknown, 60)}'" + (suggestion is null ? string.Empty : $"; did you mean '{suggestion}'?")
-                + $" The header names only 'id' and the createTask input fields {string.Join(", ", BatchInput.Fields.Keys.Select(k => $"'{k}'"))}.");
+                + $" The header names only {string.Join(", ", BatchInput.Keys.Select(k => $"'{k}'"))} (the input fields of the models `kling models` lists).");
             yield break;
         }
 
@@ -71,18 +72,34 @@ internal static class CsvRows
             {
                 if (columns[c].Length == 0 || cells[c].Length == 0)
                 {
-                    continue; // an empty cell leaves the field to the service's default
+                    continue; // an empty cell leaves the field to the service's default (and a mixed file leaves other models' columns empty)
                 }
 
-                // A cell is text; the number fields (cfg_scale) are read as numbers, as a spreadsheet means them.
-                input[columns[c]] = BatchInput.Fields.GetValueOrDefault(columns[c]) && double.TryParse(cells[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-                    ? new JValue(value)
-                    : new JValue(cells[c]);
+                input[columns[c]] = new JValue(cells[c]);
+            }
+
+            // A cell is text; each field of the row's model is read as the document types it, as a spreadsheet means it.
+            var model = BatchInput.ModelOf(input).Model;
+            foreach (var property in input.Properties().ToList())
+            {
+                if (model?.Input(property.Name) is { } field)
+                {
+                    property.Value = Typed(field, (string)property.Value!);
+                }
             }
 
             yield return (number, input, null);
         }
     }
+
+    /// <summary>A cell as the field's JSON type: a number, true/false, a list of the cell's space-separated URLs; text otherwise (or when it does not read as the type, for the type check to name).</summary>
+    private static JToken Typed(KlingInputField field, string cell) => field.Type switch
+    {
+        "number" or "integer" when double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) => new JValue(value),
+        "boolean" when bool.TryParse(cell.Trim(), out var flag) => new JValue(flag),
+        "array" => new JArray(cell.Split((char[])[' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries)),
+        _ => new JValue(cell),
+    };
 
     /// <summary>What the header probably meant: another separator than the comma, or column names close to the known ones.</summary>
     private static string HeaderAdvice(string[] columns)
@@ -93,8 +110,8 @@ internal static class CsvRows
             return $" The columns are separated by commas; this header seems to use '{(separator == '\t' ? "\\t" : separator.ToString())}'.";
         }
 
-        var guesses = columns.Where(c => c.Length > 0 && c != "id" && !BatchInput.Fields.ContainsKey(c))
-            .Select(c => (Column: c, Suggestion: BatchInput.Suggest(c))).Where(g => g.Suggestion is not null).ToList();
+        var guesses = columns.Where(c => c.Length > 0 && !BatchInput.Keys.Contains(c, StringComparer.Ordinal))
+            .Select(c => (Column: c, Suggestion: BatchInput.Suggest(c, BatchInput.Keys))).Where(g => g.Suggestion is not null).ToList();
         return guesses.Count == 0 ? string.Empty
             : " Did you mean " + string.Join(", ", guesses.Select(g => $"'{g.Suggestion}' for '{Ledger.Text.Safe(g.Column, 60)}'")) + "? Column names are lower case, as in the createTask input.";
     }

@@ -5,10 +5,12 @@ using Newtonsoft.Json.Linq;
 namespace KlingGenerated;
 
 /// <summary>
-/// What a createTask costs, in credits: per model, and per value of the one input that changes the price (for
+/// What a createTask costs, in credits: per model, and per value of the inputs that change the price (for
 /// <c>kling/v2-5-turbo-text-to-video-pro</c>, <c>duration</c> "5" = 42 and "10" = 84). <see cref="Document"/> reads it from
 /// the OpenAPI document's <c>x-kling-pricing</c> (on createTask), with the date kie.ai's price was read; a user whose price
-/// differs overrides it with <see cref="WithPrice"/> and sets <see cref="KlingClientOptions.Pricing"/>. Immutable.
+/// differs overrides it with <see cref="WithPrice"/> and sets <see cref="KlingClientOptions.Pricing"/>. A price the
+/// document marks <c>verified: false</c> (seen only on third-party pages) is not used unless the caller accepts it
+/// (<see cref="WithUnverifiedPrices"/>) or sets its own. Immutable.
 /// </summary>
 // CUSTOM: the prices are data in the document (x-kling-pricing), read at run time like the validation rules, never copied into C#.
 public sealed class KlingPricing
@@ -18,12 +20,13 @@ public sealed class KlingPricing
     private readonly IReadOnlyList<ModelPrice> _models;
     private readonly JObject _root; // the document the prices came from: its schemas give an absent input's default
 
-    private KlingPricing(JObject root, string unit, string? readOn, IReadOnlyList<ModelPrice> models)
+    private KlingPricing(JObject root, string unit, string? readOn, IReadOnlyList<ModelPrice> models, bool acceptsUnverified)
     {
         _root = root;
         Unit = unit;
         ReadOn = readOn;
         _models = models;
+        AcceptsUnverifiedPrices = acceptsUnverified;
     }
 
     /// <summary>The prices the embedded OpenAPI document states (<c>x-kling-pricing</c> on createTask).</summary>
@@ -38,8 +41,14 @@ public sealed class KlingPricing
     /// <summary>The models priced, by their wire name.</summary>
     public IReadOnlyList<string> Models => [.. _models.Select(m => m.Model)];
 
-    /// <summary>The lowest price of any priced task, or null when nothing is priced: a budget below it pays for nothing.</summary>
-    public decimal? LowestPrice => _models.SelectMany(m => m.Credits.Values).DefaultIfEmpty().Min() is var min && _models.Any(m => m.Credits.Count > 0) ? min : null;
+    /// <summary>The models some of whose prices are unverified (<c>verified: false</c> in the document: seen only on third-party pages).</summary>
+    public IReadOnlyList<string> UnverifiedModels => [.. _models.Where(m => m.Unverified.Count > 0).Select(m => m.Model)];
+
+    /// <summary>Whether these prices use the document's unverified prices (<see cref="WithUnverifiedPrices"/>); by default they do not.</summary>
+    public bool AcceptsUnverifiedPrices { get; }
+
+    /// <summary>The lowest price of any task these prices cover, or null when nothing is priced: a budget below it pays for nothing.</summary>
+    public decimal? LowestPrice => _models.SelectMany(m => m.Credits.Where(c => Usable(m, c.Key)).Select(c => c.Value)).ToList() is { Count: > 0 } prices ? prices.Min() : null;
 
     /// <summary>Reads the pricing of an OpenAPI document's text (a copy of the document, to check a change of it).</summary>
     /// <exception cref="InvalidOperationException">The document has no <c>x-kling-pricing</c> on createTask, or it is malformed.</exception>
@@ -50,8 +59,16 @@ public sealed class KlingPricing
     }
 
     /// <summary>
+    /// A copy of these prices that also uses the prices the document marks unverified (<c>verified: false</c>): the
+    /// caller accepts them, for example to reserve a Kling 2.6 task under a budget at the third-party price.
+    /// </summary>
+    public KlingPricing WithUnverifiedPrices() => new(_root, Unit, ReadOn, _models, acceptsUnverified: true);
+
+    /// <summary>
     /// A copy of these prices in which a task of <paramref name="model"/> whose priced input is <paramref name="inputValue"/>
-    /// costs <paramref name="credits"/> (a model not priced yet is added, priced by <c>duration</c>).
+    /// costs <paramref name="credits"/> (a model not priced yet is added, priced by <c>duration</c>). For a model priced by
+    /// several inputs, <paramref name="inputValue"/> joins their values with <c>,</c> in the document's order (<c>"5,true"</c>
+    /// is 5 seconds with sound). The caller's price counts as verified.
     /// </summary>
     public KlingPricing WithPrice(string model, string inputValue, decimal credits)
     {
@@ -60,9 +77,11 @@ public sealed class KlingPricing
         ArgumentOutOfRangeException.ThrowIfNegative(credits);
         var models = _models.ToList();
         var index = models.FindIndex(m => m.Model == model);
-        var existing = index >= 0 ? models[index] : new ModelPrice(model, "duration", new Dictionary<string, decimal>(StringComparer.Ordinal));
+        var existing = index >= 0 ? models[index] : new ModelPrice(model, ["duration"], new Dictionary<string, decimal>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal), null);
         var prices = new Dictionary<string, decimal>(existing.Credits, StringComparer.Ordinal) { [inputValue] = credits };
-        var changed = existing with { Credits = prices };
+        var unverified = new HashSet<string>(existing.Unverified, StringComparer.Ordinal);
+        unverified.Remove(inputValue);
+        var changed = existing with { Credits = prices, Unverified = unverified };
         if (index >= 0)
         {
             models[index] = changed;
@@ -72,10 +91,10 @@ public sealed class KlingPricing
             models.Add(changed);
         }
 
-        return new KlingPricing(_root, Unit, ReadOn, models);
+        return new KlingPricing(_root, Unit, ReadOn, models, AcceptsUnverifiedPrices);
     }
 
-    /// <summary>The credits <paramref name="request"/> costs, or null when these prices do not cover its model or input value.</summary>
+    /// <summary>The credits <paramref name="request"/> costs, or null when these prices do not cover its model or input value (or its price is unverified and not accepted).</summary>
     public decimal? PriceOf(VideoTaskRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -104,28 +123,60 @@ public sealed class KlingPricing
         var (model, value) = Inputs(body);
         var price = PriceOf(body);
         var read = ReadOn is null ? string.Empty : $", prices read {ReadOn}";
-        return price is { } p
-            ? $"{p.ToString("0.##", CultureInfo.InvariantCulture)} {Unit} ({model.PricedBy} {value}{read})"
-            : $"an unknown price ({(model.Model.Length == 0 ? "no model" : model.Model)} {model.PricedBy} {value ?? "(none)"} is not priced{read})";
+        var inputs = Inputs(model, value);
+        var unverified = value is not null && model.Unverified.Contains(value);
+        var from = unverified ? $", unverified: {model.Source ?? "not stated by kie.ai"}" : string.Empty;
+        if (price is { } p)
+        {
+            return $"{p.ToString("0.##", CultureInfo.InvariantCulture)} {Unit} ({inputs}{from}{read})";
+        }
+
+        return unverified && model.Credits.TryGetValue(value!, out var seen)
+            ? $"an unverified price ({model.Model} {inputs} is {seen.ToString("0.##", CultureInfo.InvariantCulture)} {Unit}{from}{read}; accept it with KlingPricing.Document.WithUnverifiedPrices() or set yours with WithPrice)"
+            : $"an unknown price ({(model.Model.Length == 0 ? "no model" : model.Model)} {inputs} is not priced{read})";
     }
+
+    private static string Inputs(ModelPrice model, string? value)
+    {
+        var values = value?.Split(',') ?? [];
+        return string.Join(", ", model.PricedBy.Select((input, i) => $"{input} {(i < values.Length ? values[i] : "(none)")}"));
+    }
+
+    private bool Usable(ModelPrice model, string key) => AcceptsUnverifiedPrices || !model.Unverified.Contains(key);
 
     private decimal? PriceOf(JObject body)
     {
         var (model, value) = Inputs(body);
-        return value is not null && model.Credits.TryGetValue(value, out var credits) ? credits : null;
+        return value is not null && model.Credits.TryGetValue(value, out var credits) && Usable(model, value) ? credits : null;
     }
 
-    /// <summary>The price table of the body's model (an empty one when unpriced) and the value of its priced input.</summary>
+    /// <summary>The price table of the body's model (an empty one when unpriced) and the key of its priced inputs' values.</summary>
     private (ModelPrice Model, string? Value) Inputs(JObject body)
     {
         var modelName = body["model"]?.Type == JTokenType.String ? (string?)body["model"] : null;
         var model = _models.FirstOrDefault(m => m.Model == modelName)
-            ?? new ModelPrice(modelName ?? string.Empty, _models.FirstOrDefault()?.PricedBy ?? "duration", new Dictionary<string, decimal>());
-        var token = (body["input"] as JObject)?[model.PricedBy];
-        var value = token is null || token.Type == JTokenType.Null
-            ? InputDefault(model.Model, model.PricedBy) // absent: the service applies its default, and charges for it
-            : token.Type is JTokenType.String or JTokenType.Integer or JTokenType.Float ? Convert.ToString(((JValue)token).Value, CultureInfo.InvariantCulture) : null;
-        return (model, value);
+            ?? new ModelPrice(modelName ?? string.Empty, _models.FirstOrDefault()?.PricedBy ?? ["duration"], new Dictionary<string, decimal>(), new HashSet<string>(), null);
+        var values = new List<string>();
+        foreach (var input in model.PricedBy)
+        {
+            var token = (body["input"] as JObject)?[input];
+            var value = token is null || token.Type == JTokenType.Null
+                ? InputDefault(model.Model, input) // absent: the service applies its default, and charges for it
+                : token.Type switch
+                {
+                    JTokenType.String or JTokenType.Integer or JTokenType.Float => Convert.ToString(((JValue)token).Value, CultureInfo.InvariantCulture),
+                    JTokenType.Boolean => (bool)token ? "true" : "false",
+                    _ => null,
+                };
+            if (value is null)
+            {
+                return (model, null);
+            }
+
+            values.Add(value);
+        }
+
+        return (model, string.Join(',', values));
     }
 
     /// <summary>The <c>x-service-default</c> (else <c>default</c>) of the model's input field, from the request schema its discriminator maps it to.</summary>
@@ -143,7 +194,12 @@ public sealed class KlingPricing
             return null;
         }
 
-        return (string?)(field["x-service-default"] ?? field["default"]);
+        return (field["x-service-default"] ?? field["default"]) switch
+        {
+            null => null,
+            { Type: JTokenType.Boolean } flag => (bool)flag ? "true" : "false",
+            var other => Convert.ToString(((JValue)other).Value, CultureInfo.InvariantCulture),
+        };
     }
 
     /// <summary>A property's schema, resolved, looking through <c>allOf</c>.</summary>
@@ -176,20 +232,37 @@ public sealed class KlingPricing
         foreach (var entry in pricing["models"] as JArray ?? [])
         {
             var model = (string?)entry["model"] ?? throw new InvalidOperationException("x-kling-pricing: a model entry has no 'model'.");
-            var by = (string?)entry["pricedBy"] ?? throw new InvalidOperationException($"x-kling-pricing: the model {model} has no 'pricedBy'.");
+            string[] by = entry["pricedBy"] switch
+            {
+                JValue { Type: JTokenType.String } one => [(string)one!],
+                JArray { Count: > 0 } several when several.All(i => i.Type == JTokenType.String) => [.. several.Select(i => (string)i!)],
+                _ => throw new InvalidOperationException($"x-kling-pricing: the model {model} has no 'pricedBy' (an input name or a list of them)."),
+            };
+            var verified = entry["verified"] switch
+            {
+                null => true,
+                JValue { Type: JTokenType.Boolean } flag => (bool)flag,
+                _ => throw new InvalidOperationException($"x-kling-pricing: 'verified' of {model} is not a boolean."),
+            };
             var credits = new Dictionary<string, decimal>(StringComparer.Ordinal);
             foreach (var price in (entry["credits"] as JObject)?.Properties() ?? [])
             {
                 credits[price.Name] = price.Value.Type is JTokenType.Integer or JTokenType.Float
                     ? price.Value.Value<decimal>()
-                    : throw new InvalidOperationException($"x-kling-pricing: the price of {model} {by} {price.Name} is not a number.");
+                    : throw new InvalidOperationException($"x-kling-pricing: the price of {model} {string.Join(',', by)} {price.Name} is not a number.");
+                if (price.Name.Split(',').Length != by.Length)
+                {
+                    throw new InvalidOperationException($"x-kling-pricing: the price key '{price.Name}' of {model} does not give one value for each of {string.Join(", ", by)}.");
+                }
             }
 
-            models.Add(new ModelPrice(model, by, credits));
+            var unverified = new HashSet<string>(verified ? [] : credits.Keys, StringComparer.Ordinal);
+            models.Add(new ModelPrice(model, by, credits, unverified, (string?)entry["source"]));
         }
 
-        return new KlingPricing(root, (string?)pricing["unit"] ?? "credits", (string?)pricing["readOn"], models);
+        return new KlingPricing(root, (string?)pricing["unit"] ?? "credits", (string?)pricing["readOn"], models, acceptsUnverified: false);
     }
 
-    private sealed record ModelPrice(string Model, string PricedBy, IReadOnlyDictionary<string, decimal> Credits);
+    /// <summary>One model's prices: keyed by its priced inputs' values joined with ','; <see cref="Unverified"/> are the keys only third-party pages state.</summary>
+    private sealed record ModelPrice(string Model, IReadOnlyList<string> PricedBy, IReadOnlyDictionary<string, decimal> Credits, IReadOnlySet<string> Unverified, string? Source);
 }

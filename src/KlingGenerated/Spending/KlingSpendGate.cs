@@ -39,7 +39,8 @@ internal sealed class KlingSpendGate
         {
             throw KlingApiException.ForBudgetExceeded(
                 $"This createTask costs {(request is null ? "an unknown price (no request body)" : pricing.Describe(request))}, so the budget cannot be checked; nothing was sent. " +
-                "Price it with KlingClientOptions.Pricing = KlingPricing.Document.WithPrice(model, value, credits)");
+                "Price it with KlingClientOptions.Pricing = KlingPricing.Document.WithPrice(model, value, credits)" +
+                (pricing.AcceptsUnverifiedPrices ? string.Empty : ", or accept the document's unverified prices with KlingPricing.Document.WithUnverifiedPrices()"));
         }
 
         var reserved = new List<KlingBudget>();

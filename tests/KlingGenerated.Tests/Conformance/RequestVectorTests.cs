@@ -65,20 +65,38 @@ public sealed class RequestVectorTests(WireMockFixture wireMock)
         }
     }
 
-    /// <summary>The typed request of a vector: camelCase fields, enum values by their member names (the spec's x-enumNames).</summary>
-    internal static CreateTaskRequest CreateRequest(JObject input) => new()
+    /// <summary>
+    /// The typed request of a vector: the model's generated request type (the enum member <c>model</c> names, else the
+    /// default model), with each camelCase field set on its generated input type, enum values by their member names (the
+    /// spec's x-enumNames). Nothing here names a model or a field: a model added to the document is built the same way.
+    /// </summary>
+    internal static VideoTaskRequest CreateRequest(JObject input)
     {
-        // The type chooses the model (the document's discriminator mapping); a vector for another model needs its own type.
-        CallBackUrl = input["model"] is { } model && WireNames<KlingModel>.ToWire(Enum.Parse<KlingModel>((string)model!)) != KlingModels.ModelOf(typeof(CreateTaskRequest))
-            ? throw new NotSupportedException($"The vector's model {model} is not the one CreateTaskRequest is mapped to.")
-            : input["callBackUrl"] is { } url ? new Uri((string)url!) : null,
-        Input = new CreateTaskInput
+        var modelId = input["model"] is { } member ? WireNames<KlingModel>.ToWire(Enum.Parse<KlingModel>((string)member!)) : KlingModels.ModelOf(typeof(CreateTaskRequest));
+        var model = KlingModels.Find(modelId) ?? throw new InvalidDataException($"The document has no model {modelId}.");
+        var request = (VideoTaskRequest)Activator.CreateInstance(model.RequestType)!;
+        var inputProperty = model.RequestType.GetProperty("Input")!;
+        var typedInput = Activator.CreateInstance(inputProperty.PropertyType)!;
+        inputProperty.SetValue(request, typedInput);
+        foreach (var (name, value) in input)
         {
-            Prompt = (string)input["prompt"]!,
-            Duration = input["duration"] is { } duration ? Enum.Parse<VideoDuration>((string)duration!) : null,
-            AspectRatio = input["aspectRatio"] is { } ratio ? Enum.Parse<AspectRatio>((string)ratio!) : null,
-            NegativePrompt = (string?)input["negativePrompt"],
-            CfgScale = (double?)input["cfgScale"],
-        },
-    };
+            if (name == "model")
+            {
+                continue;
+            }
+
+            if (name == "callBackUrl")
+            {
+                request.CallBackUrl = new Uri((string)value!);
+                continue;
+            }
+
+            var property = inputProperty.PropertyType.GetProperties().SingleOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+                ?? throw new InvalidDataException($"{model.Id}'s generated input {inputProperty.PropertyType.Name} has no field {name}.");
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            property.SetValue(typedInput, type.IsEnum ? Enum.Parse(type, (string)value!) : value!.ToObject(property.PropertyType));
+        }
+
+        return request;
+    }
 }

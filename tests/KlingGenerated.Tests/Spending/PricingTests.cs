@@ -70,4 +70,91 @@ public sealed class PricingTests
         var record = await client.WaitForCompletionAsync(created.Data!.TaskId!, SimulatorFixture.FastPolling);
         record.CreditsConsumed.Should().Be(42);
     }
+
+    private static VideoTaskRequest FromJson(string body) => Newtonsoft.Json.Linq.JObject.Parse(body).ToObject<VideoTaskRequest>()!;
+
+    private static VideoTaskRequest Kling26(string model, string duration, bool sound)
+    {
+        var input = new Newtonsoft.Json.Linq.JObject { ["prompt"] = "p", ["sound"] = sound, ["duration"] = duration };
+        if (model == "kling-2.6/text-to-video")
+        {
+            input["aspect_ratio"] = "1:1";
+        }
+        else
+        {
+            input["image_urls"] = new Newtonsoft.Json.Linq.JArray("https://example.com/a.png");
+        }
+
+        return new Newtonsoft.Json.Linq.JObject { ["model"] = model, ["input"] = input }.ToObject<VideoTaskRequest>()!;
+    }
+
+    [Fact]
+    public void Image_to_video_2_5_turbo_is_priced_like_text_to_video_42_and_84()
+    {
+        var five = FromJson("""{"model":"kling/v2-5-turbo-image-to-video-pro","input":{"prompt":"p","image_url":"https://example.com/a.png"}}""");
+        var ten = FromJson("""{"model":"kling/v2-5-turbo-image-to-video-pro","input":{"prompt":"p","image_url":"https://example.com/a.png","duration":"10"}}""");
+
+        KlingPricing.Document.PriceOf(five).Should().Be(42m, "an absent duration is the service's default, 5 s");
+        KlingPricing.Document.PriceOf(ten).Should().Be(84m);
+        KlingPricing.Document.UnverifiedModels.Should().NotContain("kling/v2-5-turbo-image-to-video-pro", "kie.ai states this price itself");
+    }
+
+    [Theory]
+    [InlineData("kling-2.6/text-to-video")]
+    [InlineData("kling-2.6/image-to-video")]
+    public void Kling_2_6_prices_are_unverified_so_they_are_not_used_until_the_caller_accepts_them(string model)
+    {
+        KlingPricing.Document.UnverifiedModels.Should().Contain(model);
+        KlingPricing.Document.AcceptsUnverifiedPrices.Should().BeFalse();
+        KlingPricing.Document.PriceOf(Kling26(model, "5", sound: false)).Should().BeNull("a third-party price is not reserved on its own");
+        KlingPricing.Document.Describe(Kling26(model, "5", sound: true)).Should().Contain("unverified").And.Contain("110 credits").And.Contain("WithUnverifiedPrices");
+
+        var accepted = KlingPricing.Document.WithUnverifiedPrices();
+
+        accepted.AcceptsUnverifiedPrices.Should().BeTrue();
+        accepted.PriceOf(Kling26(model, "5", sound: false)).Should().Be(55m);
+        accepted.PriceOf(Kling26(model, "10", sound: false)).Should().Be(110m);
+        accepted.PriceOf(Kling26(model, "5", sound: true)).Should().Be(110m, "sound doubles the price");
+        accepted.PriceOf(Kling26(model, "10", sound: true)).Should().Be(220m);
+        accepted.Describe(Kling26(model, "10", sound: true)).Should().Contain("220 credits (duration 10, sound true, unverified");
+    }
+
+    [Fact]
+    public void A_callers_own_price_for_an_unverified_one_is_used_and_the_others_stay_unverified()
+    {
+        var pricing = KlingPricing.Document.WithPrice("kling-2.6/text-to-video", "5,true", 100m);
+
+        pricing.PriceOf(Kling26("kling-2.6/text-to-video", "5", sound: true)).Should().Be(100m);
+        pricing.PriceOf(Kling26("kling-2.6/text-to-video", "5", sound: false)).Should().BeNull();
+        pricing.PriceOf(Kling26("kling-2.6/image-to-video", "5", sound: true)).Should().BeNull();
+    }
+
+    [Fact]
+    public void A_price_key_that_does_not_give_a_value_for_each_priced_input_is_refused()
+    {
+        var text = File.ReadAllText(Path.Combine(Repo.Root, "openapi", "kling.openapi.yaml"))
+            .Replace("              '5,false': 55", "              '5': 55", StringComparison.Ordinal);
+
+        FluentActions.Invoking(() => KlingPricing.Parse(text)).Should().Throw<InvalidOperationException>().WithMessage("*'5'*duration, sound*");
+    }
+
+    [Fact]
+    public async Task A_budgeted_create_of_an_unverified_price_sends_nothing_unless_the_caller_accepts_it()
+    {
+        await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { Credits = 1000, RateLimit = 100, WaitingFor = TimeSpan.FromMilliseconds(50), QueuingFor = TimeSpan.FromMilliseconds(50), GeneratingFor = TimeSpan.FromMilliseconds(50) });
+        var budget = new KlingBudget(500m);
+        var strict = new KlingClient(new KlingClientOptions { ApiKey = simulator.ApiKey, BaseUrl = simulator.BaseUrl, Budget = budget });
+        var request = Kling26("kling-2.6/text-to-video", "5", sound: true);
+
+        var error = (await strict.Invoking(c => c.CreateTaskAsync(request)).Should().ThrowAsync<KlingApiException>()).Which;
+        error.Kind.Should().Be(KlingErrorKind.BudgetExceeded);
+        error.Message.Should().Contain("unverified").And.Contain("nothing was sent").And.Contain("WithUnverifiedPrices");
+        (await strict.GetRemainingCreditsAsync()).Data.Should().Be(1000, "nothing was sent");
+
+        var accepting = new KlingClient(new KlingClientOptions { ApiKey = simulator.ApiKey, BaseUrl = simulator.BaseUrl, Budget = budget, Pricing = KlingPricing.Document.WithUnverifiedPrices() });
+        await accepting.CreateTaskAsync(request);
+
+        budget.Spent.Should().Be(110m);
+        (await accepting.GetRemainingCreditsAsync()).Data.Should().Be(1000 - 110, "the simulator charges the document's price, unverified or not");
+    }
 }

@@ -35,3 +35,24 @@ VideoDuration = _named_enum("VideoDuration")
 AspectRatio = _named_enum("AspectRatio")
 TaskState = _named_enum("TaskState")
 KNOWN_STATES = frozenset(SCHEMAS["TaskState"]["enum"])
+
+# The models: createTask's body is the request schema VideoTaskRequest's discriminator maps the body's model to.
+MODEL_REQUESTS = dict(SCHEMAS["VideoTaskRequest"]["discriminator"]["mapping"])
+
+
+def input_schema_of(model):
+    """The input schema of a model's request (its allOf part that declares `input`), resolved; None for an unmapped model."""
+    if model not in MODEL_REQUESTS:
+        return None
+    request = resolve({"$ref": MODEL_REQUESTS[model]})
+    for part in request.get("allOf", [request]):
+        part = resolve(part)
+        if "input" in part.get("properties", {}):
+            return resolve(part["properties"]["input"])
+    return None
+
+
+def input_fields_of(model):
+    """A model's input fields, each resolved: {wire name: schema}."""
+    schema = input_schema_of(model) or {}
+    return {name: resolve(prop) for name, prop in schema.get("properties", {}).items()}

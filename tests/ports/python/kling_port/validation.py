@@ -10,7 +10,7 @@ import math
 
 import jsonschema
 
-from .spec import SCHEMAS, SPEC
+from .spec import MODEL_REQUESTS, SCHEMAS, SPEC, input_fields_of
 
 
 class ValidationError(Exception):
@@ -40,14 +40,15 @@ def _to_json_schema(node, extra_checks, path):
 _EXTRA = []
 _ROOT = {"components": _to_json_schema(SPEC["components"], _EXTRA, "")}
 _STEP = SCHEMAS["CfgScale"]
+# One validator per model: the body's model chooses its request schema (VideoTaskRequest's discriminator mapping).
 _UTF16_LIMITS = {
-    "input." + name: prop["x-utf16-maxLength"]
-    for name, prop in SCHEMAS["CreateTaskInput"]["properties"].items() if "x-utf16-maxLength" in prop
+    model: {"input." + name: prop["x-utf16-maxLength"] for name, prop in input_fields_of(model).items() if "x-utf16-maxLength" in prop}
+    for model in MODEL_REQUESTS
 }
-_VALIDATOR = jsonschema.Draft4Validator(
-    {"$ref": "#/components/schemas/CreateTaskRequest", **_ROOT},
-    resolver=jsonschema.RefResolver("", {**_ROOT}),
-)
+_VALIDATORS = {
+    model: jsonschema.Draft4Validator({"$ref": ref, **_ROOT}, resolver=jsonschema.RefResolver("", {**_ROOT}))
+    for model, ref in MODEL_REQUESTS.items()
+}
 
 
 def utf16_length(text):
@@ -64,12 +65,15 @@ def _field(error):
 def validate_create_task(body):
     """The problems of a createTask body, each naming its dotted JSON field; empty when it may be sent."""
     problems = []
+    model = body.get("model") if isinstance(body, dict) else None
+    if model not in _VALIDATORS:
+        return [f"model must be one of {', '.join(MODEL_REQUESTS)}, not {model!r}."]
     cfg = body.get("input", {}).get("cfg_scale") if isinstance(body.get("input"), dict) else None
     if isinstance(cfg, float) and not math.isfinite(cfg):
         # JSON cannot carry NaN or infinities: name the real problem first.
         return [f"input.cfg_scale must be a finite number, not {cfg}."]
-    for error in sorted(_VALIDATOR.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
-        problems.append(f"{_field(error)}: {error.message}")
+    for error in sorted(_VALIDATORS[model].iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
+        problems.append(f"{_field(error)}: {error.message} (model {model})")
     if isinstance(cfg, (int, float)) and not isinstance(cfg, bool):
         step = _STEP["multipleOf"]
         tolerance = _STEP["x-multipleOf-tolerance"]
@@ -84,7 +88,7 @@ def validate_create_task(body):
     callback = body.get("callBackUrl")
     if isinstance(callback, str) and callback.endswith("\n"):
         problems.append("callBackUrl must match its pattern: it ends with a newline.")
-    for field, limit in _UTF16_LIMITS.items():
+    for field, limit in _UTF16_LIMITS[model].items():
         value = body.get("input", {}).get(field.split(".")[1]) if isinstance(body.get("input"), dict) else None
         if isinstance(value, str) and utf16_length(value) > limit:
             problems.append(f"{field} must be at most {limit} UTF-16 code units, not {utf16_length(value)}.")

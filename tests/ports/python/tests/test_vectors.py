@@ -1,6 +1,7 @@
 """Every vector of openapi/conformance/ against the port, one test each."""
 import json
 import os
+import re
 import unittest
 
 import jsonschema
@@ -8,7 +9,7 @@ import jsonschema
 from kling_port.client import KlingClient  # noqa: F401 (imported for its side effects on first use)
 from kling_port.errors import KlingApiError
 from kling_port.polling import wait_for_completion
-from kling_port.spec import CONFORMANCE_DIR, AspectRatio, KlingModel, VideoDuration
+from kling_port.spec import CONFORMANCE_DIR, KlingModel, input_fields_of
 from kling_port.validation import ValidationError, utf16_length
 from kling_port.webhook import WebhookError, compute_signature, verify_callback
 
@@ -64,19 +65,7 @@ def _request_test(v):
         client, adapter = client_with(answer, api_key="port-key")
         i = v["input"]
         if v["operation"] == "CreateTask":
-            # Typed values: enum members by the names the document gives (x-enum-varnames).
-            body = {"model": KlingModel[i.get("model", "KlingV25TurboTextToVideoPro")].value, "input": {"prompt": i["prompt"]}}
-            if "duration" in i:
-                body["input"]["duration"] = VideoDuration[i["duration"]].value
-            if "aspectRatio" in i:
-                body["input"]["aspect_ratio"] = AspectRatio[i["aspectRatio"]].value
-            if "negativePrompt" in i:
-                body["input"]["negative_prompt"] = i["negativePrompt"]
-            if "cfgScale" in i:
-                body["input"]["cfg_scale"] = i["cfgScale"]
-            if "callBackUrl" in i:
-                body["callBackUrl"] = i["callBackUrl"]
-            self.assertEqual(client.create_task(body), "task_1")
+            self.assertEqual(client.create_task(_typed_body(i)), "task_1")
         elif v["operation"] == "GetTaskRecord":
             self.assertEqual(client.get_task_record(i["taskId"])["taskId"], i["taskId"])
         elif v["operation"] == "GetRemainingCredits":
@@ -99,6 +88,28 @@ def _request_test(v):
     return test
 
 
+def _typed_body(i):
+    """A createTask body from a vector's typed values, for any model of the document: camelCase names become the model's
+    input fields (its schema names them), enum members become values by the names the document gives (x-enum-varnames)."""
+    model = KlingModel[i.get("model", "KlingV25TurboTextToVideoPro")].value
+    fields = input_fields_of(model)
+    body = {"model": model, "input": {}}
+    for key, value in i.items():
+        if key == "model":
+            continue
+        if key == "callBackUrl":
+            body["callBackUrl"] = value
+            continue
+        wire = re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
+        if wire not in fields:
+            raise AssertionError(f"{model} has no input field {wire} (from {key})")
+        schema = fields[wire]
+        if "x-enum-varnames" in schema:
+            value = dict(zip(schema["x-enum-varnames"], schema["enum"]))[value]
+        body["input"][wire] = value
+    return body
+
+
 class Validation(unittest.TestCase):
     pass
 
@@ -109,7 +120,7 @@ def _validation_test(v, base):
         if v.get("operation") == "GetTaskRecord":
             call = lambda: client.get_task_record(v["value"])  # noqa: E731
         else:
-            body = json.loads(json.dumps(base))
+            body = json.loads(json.dumps(v.get("base", base)))  # a vector of another model brings its own base
             names = v["field"].split(".")
             parent = body
             for name in names[:-1]:

@@ -6,7 +6,9 @@ import { errorOf, KlingApiError } from './errors.js';
 import { validateCreateTask, validateTaskId, ValidationError } from './validation.js';
 import { waitForCompletion, type PollingOptions } from './polling.js';
 
-export type CreateTaskRequest = components['schemas']['CreateTaskRequest'];
+// Every request schema with a model and an input: the one per model that VideoTaskRequest's discriminator maps to.
+type Schemas = components['schemas'][keyof components['schemas']];
+export type CreateTaskRequest = Extract<Schemas, { model: string; input: unknown }>;
 export type TaskRecord = NonNullable<components['schemas']['TaskRecord']>;
 
 export interface KlingClientOptions {

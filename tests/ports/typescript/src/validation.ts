@@ -16,15 +16,17 @@ export class ValidationError extends Error {
   }
 }
 
-let createTask: ValidateFunction | undefined;
+// One validator per model: the body's model chooses its request schema (VideoTaskRequest's discriminator mapping).
+let createTask: Map<string, ValidateFunction> | undefined;
 
-function compile(): ValidateFunction {
-  const spec = yaml.load(fs.readFileSync(specPath, 'utf8')) as { components: Record<string, unknown> };
+function compile(): Map<string, ValidateFunction> {
+  const spec = yaml.load(fs.readFileSync(specPath, 'utf8')) as { components: { schemas: { VideoTaskRequest: { discriminator: { mapping: Record<string, string> } } } } };
   const ajv = new Ajv({ strict: false, allErrors: true, multipleOfPrecision: 9, unicode: false, strictNumbers: true });
   ajv.addFormat('uri', (text: string) => { try { return new URL(text).href.length > 0; } catch { return false; } });
   for (const format of ['double', 'int32', 'int64', 'byte']) ajv.addFormat(format, true);
   ajv.addSchema({ $id: 'kling', components: spec.components });
-  return ajv.getSchema('kling#/components/schemas/CreateTaskRequest')!;
+  const mapping = spec.components.schemas.VideoTaskRequest.discriminator.mapping;
+  return new Map(Object.entries(mapping).map(([model, ref]) => [model, ajv.getSchema(`kling${ref}`)!]));
 }
 
 /** The problems of a createTask body, each naming its dotted JSON field; empty when it may be sent. */
@@ -43,10 +45,13 @@ export function validateCreateTask(body: unknown): string[] {
   };
   walk(body, '');
   createTask ??= compile();
-  if (!createTask(body)) {
-    for (const error of createTask.errors ?? []) {
+  const model = (body as { model?: unknown })?.model;
+  const validate = typeof model === 'string' ? createTask.get(model) : undefined;
+  if (!validate) return [...problems, `model must be one of ${[...createTask.keys()].join(', ')}, not ${JSON.stringify(model)}.`];
+  if (!validate(body)) {
+    for (const error of validate.errors ?? []) {
       const field = [...error.instancePath.split('/').filter(Boolean), ...(error.keyword === 'required' ? [String(error.params.missingProperty)] : [])].join('.');
-      problems.push(`${field || 'the body'} ${error.message ?? 'is invalid'}.`);
+      problems.push(`${field || 'the body'} ${error.message ?? 'is invalid'} (model ${model}).`);
     }
   }
   return problems;

@@ -9,8 +9,10 @@ import { KlingApiError } from '../src/errors.js';
 import { ValidationError } from '../src/validation.js';
 import { verifyCallback, WebhookError, computeSignature } from '../src/webhook.js';
 import { waitForCompletion, type Clock } from '../src/polling.js';
-import { AspectRatio, KlingModel, VideoDuration } from '../generated/kling-enums.js';
-import type { components } from '../generated/kling.js';
+import yaml from 'js-yaml';
+import { KlingModel } from '../generated/kling-enums.js';
+import type { CreateTaskRequest } from '../src/client.js';
+import { specPath } from '../src/validation.js';
 import { repoRoot, vectors } from './repo.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -54,11 +56,33 @@ describe('the vector files', () => {
 
 describe('requests', () => {
   interface RequestVector {
-    id: string; description: string; operation: string; input: Record<string, string | number>;
+    id: string; description: string; operation: string; input: Record<string, Json>;
     request: { method: string; path: string; query?: Record<string, string>; body?: JsonObject };
   }
-  const enumOf = <E extends Record<string, string>>(values: E, name: string | number | undefined): E[keyof E] | undefined =>
-    name === undefined ? undefined : (values[name as keyof E] ?? assert.fail(`no member ${name}`));
+  // The document's models and their input fields, to build any model's body from typed values.
+  type Schema = { $ref?: string; properties?: Record<string, Schema>; allOf?: Schema[]; enum?: string[]; 'x-enum-varnames'?: string[]; discriminator?: { mapping: Record<string, string> } };
+  const spec = yaml.load(fs.readFileSync(specPath, 'utf8')) as { components: { schemas: Record<string, Schema> } };
+  const resolve = (schema: Schema): Schema => (schema.$ref ? resolve(spec.components.schemas[schema.$ref.split('/').pop()!]!) : schema);
+  const inputFields = (model: string): Record<string, Schema> => {
+    const request = resolve({ $ref: spec.components.schemas.VideoTaskRequest!.discriminator!.mapping[model] ?? assert.fail(`no model ${model}`) });
+    const input = (request.allOf ?? [request]).map(resolve).find((part) => part.properties?.input)!.properties!.input!;
+    return Object.fromEntries(Object.entries(resolve(input).properties ?? {}).map(([name, field]) => [name, resolve(field)]));
+  };
+  /** A createTask body from typed values for any model: camelCase names become the model's fields, enum members their values (x-enum-varnames). */
+  const typedBody = (i: Record<string, Json>): CreateTaskRequest => {
+    const model = KlingModel[String(i.model ?? 'KlingV25TurboTextToVideoPro') as keyof typeof KlingModel] ?? assert.fail(`no member ${String(i.model)}`);
+    const fields = inputFields(model);
+    const input: Record<string, Json> = {};
+    const body: Record<string, Json> = { model, input };
+    for (const [key, value] of Object.entries(i)) {
+      if (key === 'model') continue;
+      if (key === 'callBackUrl') { body.callBackUrl = value; continue; }
+      const wire = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      const field = fields[wire] ?? assert.fail(`${model} has no input field ${wire} (from ${key})`);
+      input[wire] = field['x-enum-varnames'] ? field.enum![field['x-enum-varnames'].indexOf(String(value))] ?? assert.fail(`no member ${String(value)}`) : value;
+    }
+    return body as unknown as CreateTaskRequest;
+  };
 
   for (const v of vectors<RequestVector>('requests').vectors) {
     test(`${v.id}: ${v.description}`, async () => {
@@ -73,23 +97,7 @@ describe('requests', () => {
       const i = v.input;
       switch (v.operation) {
         case 'CreateTask': {
-          // Typed values: enum members by name, from the generated enums (x-enum-varnames).
-          const input: components['schemas']['CreateTaskInput'] = { prompt: String(i.prompt) };
-          const duration = enumOf(VideoDuration, i.duration);
-          const ratio = enumOf(AspectRatio, i.aspectRatio);
-          if (duration) input.duration = duration;
-          if (ratio) input.aspect_ratio = ratio;
-          if (i.negativePrompt !== undefined) input.negative_prompt = String(i.negativePrompt);
-          if (i.cfgScale !== undefined) input.cfg_scale = Number(i.cfgScale);
-          // This runner builds the 2.5 Turbo text-to-video body (CreateTaskRequest), whose model is that one value.
-          const model = enumOf(KlingModel, i.model ?? 'KlingV25TurboTextToVideoPro');
-          if (model !== KlingModel.KlingV25TurboTextToVideoPro) assert.fail(`vector ${v.id}: model ${String(i.model)} has no runner here`);
-          const request: components['schemas']['CreateTaskRequest'] = {
-            model,
-            input,
-            ...(i.callBackUrl !== undefined ? { callBackUrl: String(i.callBackUrl) } : {}),
-          };
-          assert.equal(await client.createTask(request), 'task_1');
+          assert.equal(await client.createTask(typedBody(i)), 'task_1');
           break;
         }
         case 'GetTaskRecord': assert.equal((await client.getTaskRecord(String(i.taskId))).taskId, 'task_1'); break;
@@ -112,7 +120,7 @@ describe('requests', () => {
 
 describe('validation', () => {
   interface ValidationVector {
-    id: string; description: string; operation?: string; field: string; valid: boolean;
+    id: string; description: string; operation?: string; base?: Json; field: string; valid: boolean;
     value?: Json; text?: { parts: { repeat: string; times: number }[] }; utf16Length?: number; number?: string; absent?: true;
   }
   const file = vectors<ValidationVector>('validation');
@@ -124,7 +132,7 @@ describe('validation', () => {
       if (v.operation === 'GetTaskRecord') {
         call = () => client.getTaskRecord(v.value as string);
       } else {
-        const body = structuredClone(file.base) as Record<string, Record<string, unknown>>;
+        const body = structuredClone(v.base ?? file.base) as Record<string, Record<string, unknown>>; // a vector of another model brings its own base
         const names = v.field.split('.');
         const parent = names.slice(0, -1).reduce((node, name) => node[name] as Record<string, Record<string, unknown>>, body) as Record<string, unknown>;
         const last = names[names.length - 1]!;
@@ -135,7 +143,7 @@ describe('validation', () => {
           assert.equal(text.length, v.utf16Length, 'the text is that many UTF-16 code units');
           parent[last] = text;
         } else parent[last] = v.value;
-        call = () => client.createTask(body as unknown as components['schemas']['CreateTaskRequest']);
+        call = () => client.createTask(body as unknown as CreateTaskRequest);
       }
       if (v.valid) {
         await call();
