@@ -133,7 +133,7 @@ public sealed class BatchInputTests
         ((string)error["message"]!).Should().Contain("error.invalid").And.Contain("nothing was sent");
         error["invalid"]!.Should().ContainSingle();
         ((int)error["invalid"]![0]!["line"]!).Should().Be(2);
-        ((string)error["invalid"]![0]!["problem"]!).Should().Contain("unknown field \"promt\"; did you mean \"prompt\"?");
+        ((string)error["invalid"]![0]!["problem"]!).Should().Contain("unknown field \"promt\"").And.Contain("did you mean \"prompt\"?");
         run.Simulator.RequestCount.Should().Be(0);
 
         var skipped = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"), "--json", "--skip-invalid");
