@@ -2,8 +2,9 @@
 // (openapi/released/<version>/kling.openapi.yaml) using api-smart-diff, and fails when
 //   - the document changed but info.version did not (or went down),
 //   - the topmost section of openapi/CHANGELOG.md is not the document's version,
-//   - api-smart-diff finds a breaking change and the version is not a major bump over the release,
-//     or the changelog section has no **Breaking** entry.
+//   - api-smart-diff finds a breaking change, or a rule stated as data (x-error-classification, x-kling-polling,
+//     x-kling-callback-checks...) changed, and the version is not a major bump over the release, or the changelog
+//     section has no **Breaking** entry.
 // The tool's findings are printed in the failure message. Run by the test suite (ContractGateTests) from the repository root:
 //   node scripts/contract-gate.mjs [--document PATH] [--changelog PATH] [--released DIR]
 // Exit code 0: passed; 1: failed; 2: could not run (a file is missing or unreadable).
@@ -51,10 +52,17 @@ if (String(before?.info?.version) !== releasedVersion) cannotRun(`${releasedDir}
 const { diffs } = apiCompare(before, after);
 const counts = { breaking: 0, 'non-breaking': 0, annotation: 0, unclassified: 0, deprecated: 0 };
 for (const diff of diffs) counts[diff.type] = (counts[diff.type] ?? 0) + 1;
+// Rules the document states as data in x- extensions: api-smart-diff leaves a change inside them unclassified, and it
+// cannot tell a tightened rule from a loosened one, so any change to one counts as breaking here. Only a whole new
+// extension (a rule an existing port already follows, stated as data) is compatible.
+const ruleExtensions = new Set(['x-error-classification', 'x-kling-polling', 'x-kling-callback-checks', 'x-kling-billable', 'x-utf16-maxLength', 'x-multipleOf-tolerance']);
+const ruleChanges = diffs.filter((diff) => diff.type === 'unclassified' && diff.path.some((part) => ruleExtensions.has(String(part)))
+  && !(diff.action === 'add' && ruleExtensions.has(String(diff.path[diff.path.length - 1]))));
+if (ruleChanges.length > 0) counts['rule data changed'] = ruleChanges.length;
 const summary = Object.entries(counts).map(([type, n]) => `${n} ${type}`).join(', ');
 // One line per breaking finding, as the tool states it; the same change seen through several $refs is listed once per place.
-const breaking = diffs.filter((diff) => diff.type === 'breaking')
-  .map((diff) => `  - ${diff.action} /${diff.path.join('/')}${diff.before !== undefined && typeof diff.before !== 'object' ? ` (was ${JSON.stringify(diff.before)})` : ''}${diff.description ? `: ${diff.description}` : ''}`);
+const breaking = [...diffs.filter((diff) => diff.type === 'breaking'), ...ruleChanges]
+  .map((diff) => `  - ${diff.action} /${diff.path.join('/')}${diff.before !== undefined && typeof diff.before !== 'object' ? ` (was ${JSON.stringify(diff.before)})` : ''}${diff.description ? `: ${diff.description}` : ''}${diff.type === 'unclassified' ? ' (a rule stated as data changed)' : ''}`);
 
 // The topmost "## X.Y.Z — ..." section of the changelog and its entries.
 let changelog;

@@ -125,12 +125,8 @@ internal static class ServiceEnvelope
                 if (reader.ValueTextEquals("code"u8))
                 {
                     reader.Read();
-                    hasCode = reader.TokenType switch
-                    {
-                        JsonTokenType.Number => reader.TryGetInt32(out code),
-                        JsonTokenType.String => int.TryParse(reader.GetString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out code),
-                        _ => false,
-                    };
+                    // The document's fact `body`: a JSON integer in int32's range; a string of digits ("200") is no envelope.
+                    hasCode = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out code);
                 }
                 else if (reader.ValueTextEquals("msg"u8) || reader.ValueTextEquals("message"u8))
                 {

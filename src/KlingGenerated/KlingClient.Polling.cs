@@ -1,3 +1,5 @@
+using KlingGenerated.OpenApi;
+
 namespace KlingGenerated;
 
 /// <summary>The operations of the Kling V2.5 Turbo Pro API, plus waiting for a task; mock this in your tests.</summary>
@@ -137,9 +139,9 @@ public partial class KlingClient
         }
     }
 
+    // The answers the document lists under x-kling-polling.notVisibleYet: 404, and 422 whose message contains "recordInfo is null".
     private static bool IsNotVisibleYet(KlingApiException exception) =>
-        exception.Kind == KlingErrorKind.NotFound
-        || (exception.Kind == KlingErrorKind.ValidationFailed && exception.ServerMessage?.Contains("recordInfo is null", StringComparison.OrdinalIgnoreCase) == true);
+        exception.Kind != KlingErrorKind.TaskFailed && KlingDocumentRules.Polling.NotVisibleYet.Any(answer => answer.Matches(exception.Code, exception.ServerMessage));
 
     // Jitter only shortens a wait, so it spreads clients without delaying anyone's news.
     private static TimeSpan Jittered(TimeSpan delay, double jitter) =>

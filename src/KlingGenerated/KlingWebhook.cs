@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using KlingGenerated.OpenApi;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using JsonException = Newtonsoft.Json.JsonException;
@@ -49,11 +50,13 @@ public sealed class KlingWebhookException : Exception
 // CUSTOM: webhook verification has no operation to generate from; the document's callbacks object describes what this checks.
 public static class KlingWebhook
 {
-    /// <summary>The default tolerance between the callback's timestamp and now.</summary>
-    public static readonly TimeSpan DefaultTolerance = TimeSpan.FromMinutes(5);
+    /// <summary>The default tolerance between the callback's timestamp and now: the document's <c>toleranceSeconds</c> (300 s).</summary>
+    public static readonly TimeSpan DefaultTolerance = KlingDocumentRules.Callback.Tolerance;
 
-    /// <summary>The largest callback body read (1 MiB); records are a few kilobytes.</summary>
-    public const int MaxBodyLength = 1024 * 1024;
+    /// <summary>
+    /// The largest callback body read, in UTF-8 bytes: the document's <c>body.maxBytes</c> (1 MiB); records are a few kilobytes.
+    /// </summary>
+    public static readonly int MaxBodyLength = KlingDocumentRules.Callback.MaxBodyBytes;
 
     /// <summary>The signature header's value for a task and timestamp.</summary>
     public static string ComputeSignature(string taskId, long timestampSeconds, string hmacKey)
@@ -190,9 +193,10 @@ public static class KlingWebhook
             throw new KlingWebhookException("The callback body is empty.");
         }
 
-        if (body.Length > MaxBodyLength)
+        // The limit counts UTF-8 bytes, as received; a string has at least as many bytes as characters, so counting is needed only near it.
+        if (body.Length > MaxBodyLength || (body.Length > MaxBodyLength / 3 && Encoding.UTF8.GetByteCount(body) > MaxBodyLength))
         {
-            throw new KlingWebhookException($"The callback body is {body.Length} characters, more than the {MaxBodyLength} a callback can be. Reject it.");
+            throw new KlingWebhookException($"The callback body is more than the {MaxBodyLength} bytes a callback can be. Reject it.");
         }
 
         var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(body.Length));
@@ -340,7 +344,10 @@ public static class KlingWebhook
         {
             using var reader = new JsonTextReader(new StringReader(body)) { MaxDepth = 64, DateParseHandling = DateParseHandling.None };
             var root = (JObject)JToken.ReadFrom(reader, new JsonLoadSettings { DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error });
-            RefuseKeysDifferingOnlyInCase(root, scanned.TaskId);
+            if (KlingDocumentRules.Callback.DuplicateKeysIgnoreCase)
+            {
+                RefuseKeysDifferingOnlyInCase(root, scanned.TaskId);
+            }
             var copy = root["data"] is JObject data ? (JObject)data.DeepClone() : new JObject();
             copy["taskId"] = scanned.TaskId;
             record = copy.ToObject<TaskRecord>(JsonSerializer.Create(KlingClient.CallbackSerializerSettings))!;

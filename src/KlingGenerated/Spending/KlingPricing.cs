@@ -5,8 +5,8 @@ using Newtonsoft.Json.Linq;
 namespace KlingGenerated;
 
 /// <summary>
-/// What a createTask costs, in credits: per model, and per value of the inputs that change the price (for
-/// <c>kling/v2-5-turbo-text-to-video-pro</c>, <c>duration</c> "5" = 42 and "10" = 84). <see cref="Document"/> reads it from
+/// What a createTask costs, in credits: per model, and per value of the inputs that change the price (for the 2.5 Turbo
+/// models, <c>duration</c> "5" = 42 and "10" = 84). <see cref="Document"/> reads it from
 /// the OpenAPI document's <c>x-kling-pricing</c> (on createTask), with the date kie.ai's price was read; a user whose price
 /// differs overrides it with <see cref="WithPrice"/> and sets <see cref="KlingClientOptions.Pricing"/>. A price the
 /// document marks <c>verified: false</c> (seen only on third-party pages) is not used unless the caller accepts it

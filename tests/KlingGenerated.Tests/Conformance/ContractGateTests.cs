@@ -74,6 +74,18 @@ public sealed class ContractGateTests : IDisposable
     }
 
     [Fact]
+    public async Task A_tightened_rule_in_the_documents_data_with_a_minor_bump_fails_naming_the_rule()
+    {
+        // api-smart-diff leaves x- extensions unclassified; a smaller callback body limit would refuse callbacks a port accepts.
+        const string limit = "                  maxBytes: 1048576\n";
+        _document.Should().Contain(limit);
+        var (exitCode, output) = await Gate(_document.Replace(limit, "                  maxBytes: 65536\n", StringComparison.Ordinal), NextMinor, Changelog(NextMinor, "Compatible"));
+
+        exitCode.Should().Be(1, output);
+        output.Should().Contain("1 rule data changed").And.Contain("x-kling-callback-checks/body/maxBytes (was 1048576) (a rule stated as data changed)");
+    }
+
+    [Fact]
     public async Task A_compatible_change_without_a_version_bump_fails()
     {
         var (exitCode, output) = await Gate(Compatible(), _version, Changelog(_version, "Compatible"));

@@ -32,10 +32,9 @@ def read_envelope(text):
         return None
     if not isinstance(parsed, dict):
         return None
+    # The document's fact `body`: the envelope's code is a JSON integer in int32's range; a string of digits is not.
     code = parsed.get("code")
-    if isinstance(code, str) and code.strip().lstrip("-").isdigit():
-        parsed["code"] = code = int(code)
-    if not isinstance(code, int) or isinstance(code, bool):
+    if not isinstance(code, int) or isinstance(code, bool) or not -2**31 <= code < 2**31:
         return None
     return parsed
 

@@ -1,12 +1,15 @@
-"""Waiting for a task, by the kit's polling contract: the first query at once, then sleep
-min(max, initial + waited / 10, timeout - waited); "not visible yet" ridden out for the grace period from the
-start; an unknown state means still running; fail ends the wait with TaskFailed."""
+"""Waiting for a task, by the document's x-kling-polling (on GetTaskRecord): the first query at once, then sleep
+min(max, initial + growth * waited, timeout - waited); "not visible yet" answers ridden out for the grace period from
+the start; an unknown state means still running; fail ends the wait with TaskFailed."""
 import json
-import re
 import time
 
 from .errors import KlingApiError
-from .spec import SCHEMAS
+from .spec import SCHEMAS, SPEC
+
+POLLING = SPEC["paths"]["/api/v1/jobs/recordInfo"]["get"]["x-kling-polling"]
+_DELAY = POLLING["delaySeconds"]
+_NOT_VISIBLE_YET = POLLING["notVisibleYet"]
 
 
 class RealClock:
@@ -21,12 +24,13 @@ class PollingTimeout(Exception):
     pass
 
 
-_NOT_YET = re.compile("recordInfo is null", re.IGNORECASE)
-
-
 def is_not_visible_yet(error):
-    return isinstance(error, KlingApiError) and (
-        error.kind == "NotFound" or (error.kind == "ValidationFailed" and bool(_NOT_YET.search(error.server_message or ""))))
+    """An error the document lists under notVisibleYet: its code, and its message containing the text, ignoring case."""
+    if not isinstance(error, KlingApiError):
+        return False
+    message = (error.server_message or "").upper()
+    return any(error.code == answer["code"] and ("messageContains" not in answer or answer["messageContains"].upper() in message)
+               for answer in _NOT_VISIBLE_YET["answers"])
 
 
 def result_urls_of(record):
@@ -40,8 +44,13 @@ def result_urls_of(record):
     return urls
 
 
-def wait_for_completion(get_record, task_id, clock=None, initial=3.0, maximum=30.0, timeout=900.0, grace=90.0, on_progress=None):
+def wait_for_completion(get_record, task_id, clock=None, initial=None, maximum=None, timeout=None, grace=None, growth=None, on_progress=None):
     clock = clock or RealClock()
+    initial = _DELAY["initialSeconds"] if initial is None else initial
+    maximum = _DELAY["maxSeconds"] if maximum is None else maximum
+    growth = _DELAY["growth"] if growth is None else growth
+    timeout = POLLING["timeoutSeconds"] if timeout is None else timeout
+    grace = _NOT_VISIBLE_YET["graceSeconds"] if grace is None else grace
     started = clock.now()
     last_state = None
     while True:
@@ -66,7 +75,7 @@ def wait_for_completion(get_record, task_id, clock=None, initial=3.0, maximum=30
         waited = clock.now() - started
         if waited >= timeout:
             raise PollingTimeout(f"Task {task_id} did not end in time (last state: {last_state}).")
-        clock.sleep(min(maximum, initial + waited / 10, timeout - waited))
+        clock.sleep(min(maximum, initial + growth * waited, timeout - waited))
 
 
 KNOWN_STATES = SCHEMAS["TaskState"]["enum"]

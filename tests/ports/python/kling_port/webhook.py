@@ -10,7 +10,19 @@ from .spec import SPEC
 
 _CANONICAL = re.compile(SPEC["components"]["parameters"]["WebhookSignature"]["schema"]["pattern"])
 _TIMESTAMP = re.compile(SPEC["components"]["parameters"]["WebhookTimestamp"]["schema"]["pattern"])
-MAX_BODY_BYTES = 1024 * 1024
+# What a receiver checks, as the document states it (x-kling-callback-checks on the NotifyTaskFinished callback).
+CHECKS = next(iter(SPEC["paths"]["/api/v1/jobs/createTask"]["post"]["callbacks"]["taskFinished"].values()))["post"]["x-kling-callback-checks"]
+_BODY = CHECKS["body"]
+MAX_BODY_BYTES = _BODY["maxBytes"]
+TOLERANCE_SECONDS = CHECKS["toleranceSeconds"]
+_INT32 = range(-2**31, 2**31)
+
+
+def _same_key(key):
+    """The key as compared for duplicates: as written, or (ignoringCase) each code unit by its simple uppercase mapping."""
+    if _BODY["duplicateKeys"] != "ignoringCase":
+        return key
+    return "".join(c.upper() if len(c.upper()) == 1 else c for c in key)
 
 
 class WebhookError(Exception):
@@ -26,11 +38,22 @@ def compute_signature(task_id, timestamp, key):
 
 def _no_duplicates(pairs):
     result = {}
+    seen = set()
     for key, value in pairs:
-        if key in result:
+        if _same_key(key) in seen:
             raise WebhookError("body", f"The callback body has the key '{key}' twice.")
+        seen.add(_same_key(key))
         result[key] = value
     return result
+
+
+def _at(root, pointer):
+    node = root
+    for part in pointer.split("/")[1:]:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part.replace("~1", "/").replace("~0", "~"))
+    return node
 
 
 def parse_callback(body):
@@ -45,17 +68,17 @@ def parse_callback(body):
     if not isinstance(root, dict):
         raise WebhookError("body", "The callback body is not a JSON object.")
     data = root.get("data") if isinstance(root.get("data"), dict) else {}
-    task_id = next((v for v in (data.get("taskId"), data.get("task_id"), root.get("taskId")) if isinstance(v, str) and v), None)
+    task_id = next((v for v in (_at(root, pointer) for pointer in _BODY["taskIdAt"]) if isinstance(v, str) and v), None)
     if task_id is None:
-        raise WebhookError("body", "The callback names no task id (data.taskId, data.task_id or taskId).")
+        raise WebhookError("body", f"The callback names no task id (at {', '.join(_BODY['taskIdAt'])}).")
     code = root.get("code")
-    if not isinstance(code, int) or isinstance(code, bool):
+    if _BODY["code"] != "integer" or not isinstance(code, int) or isinstance(code, bool) or code not in _INT32:
         raise WebhookError("body", "The callback has no integer code.")
     state = data.get("state") if isinstance(data.get("state"), str) else None
     return {"taskId": task_id, "code": code, "state": state, "body": root}
 
 
-def verify_callback(body, timestamp, signature, key, now_seconds, tolerance_seconds=300):
+def verify_callback(body, timestamp, signature, key, now_seconds, tolerance_seconds=TOLERANCE_SECONDS):
     if not timestamp:
         raise WebhookError("missing-timestamp", "The X-Webhook-Timestamp header is missing.")
     if not signature:

@@ -8,10 +8,10 @@ import jsonschema
 
 from kling_port.client import KlingClient  # noqa: F401 (imported for its side effects on first use)
 from kling_port.errors import KlingApiError
-from kling_port.polling import wait_for_completion
+from kling_port.polling import POLLING, wait_for_completion
 from kling_port.spec import CONFORMANCE_DIR, KlingModel, input_fields_of
 from kling_port.validation import ValidationError, utf16_length
-from kling_port.webhook import WebhookError, compute_signature, verify_callback
+from kling_port.webhook import TOLERANCE_SECONDS, WebhookError, compute_signature, verify_callback
 
 from .stub import client_with, success
 
@@ -182,11 +182,18 @@ class Webhooks(unittest.TestCase):
     pass
 
 
-def _webhook_test(v, tolerance):
+def body_of(v):
+    """A webhook vector's body, padded with spaces to `padTo` UTF-8 bytes when the vector says so."""
+    body = v["body"]
+    return body + " " * (v["padTo"] - len(body.encode("utf-8"))) if "padTo" in v else body
+
+
+def _webhook_test(v):
     def test(self):
         headers = v["headers"]
-        check = lambda: verify_callback(v["body"], headers.get("X-Webhook-Timestamp"), headers.get("X-Webhook-Signature"),  # noqa: E731
-                                        v["key"], now_seconds=v["now"], tolerance_seconds=tolerance)
+        # The port's own window (the document's toleranceSeconds); Documents.test_* checks the file says the same.
+        check = lambda: verify_callback(body_of(v), headers.get("X-Webhook-Timestamp"), headers.get("X-Webhook-Signature"),  # noqa: E731
+                                        v["key"], now_seconds=v["now"])
         expect = v["expect"]
         if expect["accepted"]:
             callback = check()
@@ -216,7 +223,7 @@ class Polling(unittest.TestCase):
     pass
 
 
-def _polling_test(v, grace):
+def _polling_test(v):
     def test(self):
         clock = FakeClock()
         queried_at, states = [], []
@@ -228,7 +235,7 @@ def _polling_test(v, grace):
             return 200, "application/json", json.dumps(v["answers"][min(len(queried_at), len(v["answers"])) - 1]), None
 
         client, _ = client_with(answer)
-        wait = lambda: wait_for_completion(client.get_task_record, "task_kling_1765184398475", clock=clock, grace=grace,  # noqa: E731
+        wait = lambda: wait_for_completion(client.get_task_record, "task_kling_1765184398475", clock=clock,  # noqa: E731
                                            on_progress=lambda r: states.append(str(r.get("state"))))
         expect = v["expect"]
         if expect["outcome"] == "success":
@@ -262,9 +269,17 @@ for _v in _validation["vectors"]:
     setattr(Validation, _name(_v), _validation_test(_v, _validation["base"]))
 for _v in load("responses")["vectors"]:
     setattr(Responses, _name(_v), _response_test(_v))
-_webhooks = load("webhooks")
-for _v in _webhooks["vectors"]:
-    setattr(Webhooks, _name(_v), _webhook_test(_v, _webhooks["toleranceSeconds"]))
-_polling = load("polling")
-for _v in _polling["vectors"]:
-    setattr(Polling, _name(_v), _polling_test(_v, _polling["graceSeconds"]))
+for _v in load("webhooks")["vectors"]:
+    setattr(Webhooks, _name(_v), _webhook_test(_v))
+for _v in load("polling")["vectors"]:
+    setattr(Polling, _name(_v), _polling_test(_v))
+
+
+class Documents(unittest.TestCase):
+    """The vector files' settings are the document's: the port runs the vectors with what it read from the document."""
+
+    def test_the_webhook_window_of_the_vectors_is_the_documents(self):
+        self.assertEqual(load("webhooks")["toleranceSeconds"], TOLERANCE_SECONDS)
+
+    def test_the_grace_period_of_the_vectors_is_the_documents(self):
+        self.assertEqual(load("polling")["graceSeconds"], POLLING["notVisibleYet"]["graceSeconds"])

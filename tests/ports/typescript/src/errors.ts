@@ -103,7 +103,8 @@ export function readEnvelope(text: string): Envelope | undefined {
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
   const code = (parsed as Record<string, unknown>).code;
-  if (typeof code !== 'number' || !Number.isInteger(code)) return undefined;
+  // The document's fact `body`: the code is a JSON integer in int32's range; a string of digits is not.
+  if (typeof code !== 'number' || !Number.isInteger(code) || code < -(2 ** 31) || code >= 2 ** 31) return undefined;
   return parsed as Envelope;
 }
 

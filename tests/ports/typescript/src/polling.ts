@@ -1,6 +1,8 @@
-// Waiting for a task: 3 s plus 10 % of the time waited, up to 30 s; "not visible yet" ridden out for a grace period;
+// Waiting for a task, by the document's x-kling-polling (on GetTaskRecord): the first query at once, then a sleep of
+// min(max, initial + growth x waited, timeout - waited); "not visible yet" answers ridden out for the grace period;
 // an unknown state counts as still running; fail ends the wait with TaskFailed.
 import type { components } from '../generated/kling.js';
+import { pollingRules } from './document.js';
 import { KlingApiError } from './errors.js';
 
 type TaskRecord = NonNullable<components['schemas']['TaskRecord']>;
@@ -42,9 +44,13 @@ export function resultUrlsOf(record: TaskRecord): string[] {
   return result.resultUrls;
 }
 
-export const isNotVisibleYet = (error: unknown): boolean =>
-  error instanceof KlingApiError
-  && (error.kind === 'NotFound' || (error.kind === 'ValidationFailed' && /recordInfo is null/i.test(error.serverMessage ?? '')));
+/** An error the document lists under notVisibleYet: its code, and a message containing the text, ignoring case. */
+export function isNotVisibleYet(error: unknown): boolean {
+  if (!(error instanceof KlingApiError)) return false;
+  const message = (error.serverMessage ?? '').toUpperCase();
+  return pollingRules().notVisibleYet.answers.some((answer) =>
+    error.code === answer.code && (answer.messageContains === undefined || message.includes(answer.messageContains.toUpperCase())));
+}
 
 export async function waitForCompletion(
   getRecord: (taskId: string) => Promise<TaskRecord>,
@@ -52,10 +58,12 @@ export async function waitForCompletion(
   options: PollingOptions = {},
 ): Promise<{ record: TaskRecord; resultUrls: string[] }> {
   const clock = options.clock ?? realClock;
-  const initial = options.initialDelayMs ?? 3000;
-  const max = options.maxDelayMs ?? 30_000;
-  const timeout = options.timeoutMs ?? 15 * 60_000;
-  const grace = options.graceMs ?? 90_000;
+  const rules = pollingRules();
+  const initial = options.initialDelayMs ?? rules.delaySeconds.initialSeconds * 1000;
+  const max = options.maxDelayMs ?? rules.delaySeconds.maxSeconds * 1000;
+  const growth = rules.delaySeconds.growth;
+  const timeout = options.timeoutMs ?? rules.timeoutSeconds * 1000;
+  const grace = options.graceMs ?? rules.notVisibleYet.graceSeconds * 1000;
   const started = clock.now();
   let lastState: string | undefined;
   for (;;) {
@@ -77,6 +85,6 @@ export async function waitForCompletion(
     }
     const waited = clock.now() - started;
     if (waited >= timeout) throw new PollingTimeoutError(taskId, lastState);
-    await clock.sleep(Math.min(max, initial + waited / 10, timeout - waited));
+    await clock.sleep(Math.min(max, initial + growth * waited, timeout - waited));
   }
 }

@@ -9,6 +9,7 @@ import { KlingApiError } from '../src/errors.js';
 import { ValidationError } from '../src/validation.js';
 import { verifyCallback, WebhookError, computeSignature } from '../src/webhook.js';
 import { waitForCompletion, type Clock } from '../src/polling.js';
+import { callbackChecks, pollingRules } from '../src/document.js';
 import yaml from 'js-yaml';
 import { KlingModel } from '../generated/kling-enums.js';
 import type { CreateTaskRequest } from '../src/client.js';
@@ -191,15 +192,18 @@ describe('responses', () => {
 
 describe('webhooks', () => {
   interface WebhookVector {
-    id: string; description: string; key: string; body: string; now: number;
+    id: string; description: string; key: string; body: string; padTo?: number; now: number;
     headers: { 'X-Webhook-Timestamp'?: string; 'X-Webhook-Signature'?: string };
     expect: { accepted: boolean; taskId?: string; code?: number; state?: string; reason?: string };
   }
   const file = vectors<WebhookVector>('webhooks');
+  test('the window of the vectors is the document\'s toleranceSeconds', () => assert.equal(file.toleranceSeconds, callbackChecks().toleranceSeconds));
   for (const v of file.vectors) {
     test(`${v.id}: ${v.description}`, () => {
-      const check = () => verifyCallback(v.body, { timestamp: v.headers['X-Webhook-Timestamp'], signature: v.headers['X-Webhook-Signature'] }, v.key,
-        { nowSeconds: v.now, toleranceSeconds: file.toleranceSeconds as number });
+      // The body, padded with spaces to padTo UTF-8 bytes; the window is the port's own (the document's).
+      const body = v.padTo === undefined ? v.body : v.body + ' '.repeat(v.padTo - Buffer.byteLength(v.body, 'utf8'));
+      const check = () => verifyCallback(body, { timestamp: v.headers['X-Webhook-Timestamp'], signature: v.headers['X-Webhook-Signature'] }, v.key,
+        { nowSeconds: v.now });
       if (v.expect.accepted) {
         const callback = check();
         assert.equal(callback.taskId, v.expect.taskId);
@@ -219,6 +223,7 @@ describe('polling', () => {
     expect: { outcome: string; queries?: number; states?: string[]; resultUrls?: string[]; failCode?: string; failMsg?: string; kind?: string; minElapsedSeconds?: number };
   }
   const file = vectors<PollingVector>('polling');
+  test('the grace period of the vectors is the document\'s', () => assert.equal(file.graceSeconds, pollingRules().notVisibleYet.graceSeconds));
   for (const v of file.vectors) {
     test(`${v.id}: ${v.description}`, async () => {
       let now = 0;
@@ -234,7 +239,7 @@ describe('polling', () => {
       });
       const client = createKlingClient({ baseUrl: 'http://127.0.0.1:1', apiKey: 'k', fetch });
       const wait = waitForCompletion((id) => client.getTaskRecord(id), 'task_kling_1765184398475',
-        { clock, graceMs: (file.graceSeconds as number) * 1000, onProgress: (r) => states.push(String(r.state)) });
+        { clock, onProgress: (r) => states.push(String(r.state)) });
       if (v.expect.outcome === 'success') {
         assert.deepEqual((await wait).resultUrls, v.expect.resultUrls);
       } else {
