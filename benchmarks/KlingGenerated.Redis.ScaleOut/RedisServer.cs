@@ -25,11 +25,11 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>The loopback port it listens on.</summary>
     public int Port { get; }
 
-    /// <summary>The password it requires (requirepass), or null for none.</summary>
+    /// <summary>The password clients must give (redis-server's requirepass), or null for none.</summary>
     public string? Password { get; }
 
-    /// <summary>The StackExchange.Redis configuration string for it (without the password).</summary>
-    public string Configuration => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=1000,syncTimeout=2000,asyncTimeout=2000";
+    /// <summary>The StackExchange.Redis configuration string for it (with its password= when it has one).</summary>
+    public string Configuration => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=1000,syncTimeout=2000,asyncTimeout=2000" + (Password is null ? string.Empty : $",password={Password}");
 
     /// <summary>The process id of the running server (to stop and continue it with signals), or null.</summary>
     public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
@@ -37,7 +37,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Whether it runs now.</summary>
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Starts a redis-server on a free loopback port; with <paramref name="password"/>, it requires that password (requirepass).</summary>
+    /// <summary>Starts a redis-server on a free loopback port, asking clients for <paramref name="password"/> when one is given.</summary>
     public static async Task<RedisServer> StartAsync(string? password = null)
     {
         var server = new RedisServer(FindOrInstall(), FreePort(), password);
@@ -54,7 +54,8 @@ public sealed class RedisServer : IAsyncDisposable
         }
 
         var start = new ProcessStartInfo(Executable, ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning", "--dir", Path.GetTempPath(), .. (Password is null ? Array.Empty<string>() : ["--requirepass", Password])])
+            "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning", "--dir", Path.GetTempPath(),
+            .. (Password is null ? Array.Empty<string>() : ["--requirepass", Password])])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -108,23 +109,11 @@ public sealed class RedisServer : IAsyncDisposable
             using var client = new TcpClient();
             await client.ConnectAsync(IPAddress.Loopback, Port).ConfigureAwait(false);
             var stream = client.GetStream();
-            // With a password, AUTH first (its +OK comes before the +PONG); an inline command's words are separated by spaces.
-            var command = (Password is null ? string.Empty : $"AUTH {Password}\r\n") + "PING\r\n";
-            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(command)).ConfigureAwait(false);
-            var answer = new System.Text.StringBuilder();
-            var buffer = new byte[64];
-            while (!answer.ToString().Contains("+PONG", StringComparison.Ordinal) && !answer.ToString().Contains('-', StringComparison.Ordinal))
-            {
-                var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                answer.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, read));
-            }
-
-            return answer.ToString().Contains("+PONG", StringComparison.Ordinal);
+            await stream.WriteAsync("PING\r\n"u8.ToArray()).ConfigureAwait(false);
+            var buffer = new byte[16];
+            var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            var answer = System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+            return answer.StartsWith("+PONG", StringComparison.Ordinal) || answer.StartsWith("-NOAUTH", StringComparison.Ordinal); // up, asking for its password
         }
         catch (Exception exception) when (exception is SocketException or IOException or TimeoutException)
         {

@@ -4,6 +4,7 @@
 #
 #   benchmarks/batch-throughput/run.sh [CHECKOUT]     (CHECKOUT: a clone to measure, default this one)
 #   LINES=100 LIMIT=20 WINDOW_MS=10000 ROUNDS=1 benchmarks/batch-throughput/run.sh
+#   KLING_DLL=.../kling.dll SIMULATOR_DLL=.../KlingGenerated.Simulator.dll benchmarks/batch-throughput/run.sh   (builds you already have)
 #
 # Builds the CLI and the simulator of CHECKOUT (Release) into a temporary folder, then, ROUNDS times: starts a fresh
 # simulator on loopback (port 0), writes LINES JSON lines, runs `kling batch` on them (its own ledger and --out in the
@@ -29,15 +30,22 @@ trap cleanup EXIT
 
 echo "commit: $(git -C "$checkout" rev-parse --short HEAD) ($checkout)"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(nproc) cores, $(uname -sr); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "building the CLI and the simulator (Release)..."
-dotnet build -c Release "$checkout/src/KlingGenerated.Cli" -o "$work/cli" -v quiet -nologo >/dev/null
-dotnet build -c Release "$checkout/src/KlingGenerated.Simulator" -o "$work/sim" -v quiet -nologo >/dev/null
+kling=${KLING_DLL:-}
+simdll=${SIMULATOR_DLL:-}
+if [ -z "$kling" ] || [ -z "$simdll" ]; then
+  echo "building the CLI and the simulator (Release)..."
+  dotnet build -c Release "$checkout/src/KlingGenerated.Cli" -o "$work/cli" -v quiet -nologo
+  dotnet build -c Release "$checkout/src/KlingGenerated.Simulator" -o "$work/sim" -v quiet -nologo
+  kling="$work/cli/kling.dll"; simdll="$work/sim/KlingGenerated.Simulator.dll"
+else
+  echo "using the builds given: $kling, $simdll"
+fi
 
 for round in $(seq "$rounds"); do
   run="$work/run$round"
   mkdir -p "$run/home"
   : > "$run/sim.out"
-  dotnet "$work/sim/KlingGenerated.Simulator.dll" --urls http://127.0.0.1:0 --rate-limit "$limit" --rate-limit-window-ms "$window_ms" \
+  dotnet "$simdll" --urls http://127.0.0.1:0 --rate-limit "$limit" --rate-limit-window-ms "$window_ms" \
     --credits 100000000 --waiting-ms 100 --queuing-ms 100 --generating-ms 300 > "$run/sim.out" 2>&1 &
   sim=$!
   url=
@@ -50,7 +58,7 @@ for round in $(seq "$rounds"); do
   python3 -c "import json; [print(json.dumps({'id': f'b{i}', 'prompt': f'Throughput clip {i}'})) for i in range(1, $lines + 1)]" > "$run/lines.jsonl"
   set +e
   HOME="$run/home" KLING_LEDGER="$run/tasks.db" KIE_API_KEY=simulator-key \
-    dotnet "$work/cli/kling.dll" batch "$run/lines.jsonl" --out "$run/out" --base-url "$url" --json \
+    dotnet "$kling" batch "$run/lines.jsonl" --out "$run/out" --base-url "$url" --json \
     --rate-limit "$limit" --rate-window "$(python3 -c "print($window_ms / 1000)")" > "$run/batch.json" 2> "$run/batch.err"
   code=$?
   set -e

@@ -124,7 +124,7 @@ internal static class BatchCommand
                 }
             }
 
-            await error.WriteLineAsync(result.Closing(errors.Count, ledger.Location, batch.Budget.Budget));
+            await error.WriteLineAsync(result.Closing(errors.Count, ledger.Location, batch.Budget.Budget, batch.Budget.PriceOf));
             if (result.Interrupted)
             {
                 var (command, first) = ResumeCommand(parse);

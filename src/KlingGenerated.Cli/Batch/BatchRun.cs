@@ -11,8 +11,9 @@ namespace KlingGenerated.Cli.Batch;
 /// </summary>
 internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error, CliTerminal terminal, double? balance)
 {
-    // Creates in flight at once: one is enough to keep the pacer's permits used (a create answers in well under the
-    // 0.5 s between permits at 20 per 10 s), the second covers a slow answer. A kill leaves at most these uncertain.
+    // Creates in flight at once, as few as the rate needs: a kill leaves at most this many lines uncertain. Measured on a
+    // loaded machine (docs/performance.md): one reached 86.5 % and 90.6 % of 20 per 10 s (its ledger writes and the
+    // create's round trip add up in series), two 92.4 % and 92.8 %, so two.
     private const int MaxSubmitters = 2;
     private readonly BatchTotals _totals = new(settings.RateLimit, TimeSpan.FromSeconds(settings.RateWindowSeconds));
     private readonly ConcurrentBag<Task> _waits = [];
@@ -390,16 +391,21 @@ internal sealed class BatchResult(IReadOnlyList<LineStatus> lines, bool interrup
     /// <summary>The sustained creation rate as a fraction of the limit, after the first window's burst; null when all fit in one burst.</summary>
     public double? ThroughputFraction => created <= limit || submitSpan <= TimeSpan.Zero ? null : (created - limit) / submitSpan.TotalSeconds * windowSeconds / limit;
 
-    public string Closing(int invalid, string ledgerPath, KlingBudget? budget = null)
+    // priceOf: a line's price (the batch's BatchBudget.PriceOf); default the document's.
+    public string Closing(int invalid, string ledgerPath, KlingBudget? budget = null, Func<VideoTaskRequest, decimal?>? priceOf = null)
     {
         int Count(Phase phase) => lines.Count(l => l.Phase == phase);
+        priceOf ??= KlingPricing.Document.PriceOf;
         var throughput = ThroughputFraction is { } f ? $" Sustained throughput {(f * 100).ToString("0", CultureInfo.InvariantCulture)} % of the limit ({created} created in {submitSpan.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)." : string.Empty;
+        var capped = budget is not null && Count(Phase.Queued) > 0 && !interrupted;
         var verdict = AllDone ? "All lines are done." : Count(Phase.Uncertain) > 0
-            ? $"{Count(Phase.Uncertain)} line(s) are uncertain: their tasks may exist and be charged; check `kling tasks --state uncertain`, then run again with --resubmit-uncertain only if you accept paying twice."
-            : "Run the same command again to retry what failed to be created and to wait for what is unfinished.";
+            ? UncertainLines.Advice([.. lines.Where(l => l.Phase == Phase.Uncertain).Select(l => (l.Label, priceOf(l.Line.Request)))])
+            : capped && Count(Phase.Failed) + Count(Phase.Submitted) + Count(Phase.Running) == 0
+                ? null // the cap's sentence says what running again does
+                : "Run the same command again to retry what failed to be created and to wait for what is unfinished.";
         return $"Batch finished: {lines.Count} line(s): done {Count(Phase.Done)} ({skipped} from earlier runs), failed {Count(Phase.Failed)}, uncertain {Count(Phase.Uncertain)}, unfinished {Count(Phase.Submitted) + Count(Phase.Running)}, not sent {Count(Phase.Queued)}"
-            + (invalid > 0 ? $", invalid {invalid} (skipped)" : string.Empty) + $".{throughput} {verdict}"
-            + (budget is { } b && Count(Phase.Queued) > 0 && !interrupted
+            + (invalid > 0 ? $", invalid {invalid} (skipped)" : string.Empty) + $".{throughput}" + (verdict is null ? string.Empty : " " + verdict)
+            + (budget is { } b && capped
                 ? $" --max-credits caps the batch across its runs ({b}): running the same command again with the same cap sends nothing more; raise it to send the {Count(Phase.Queued)} line(s) not sent."
                 : string.Empty);
     }
