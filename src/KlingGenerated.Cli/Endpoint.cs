@@ -76,6 +76,17 @@ internal sealed class Endpoint : IAsyncDisposable
         {
             o.ApiKey = apiKey;
             o.BaseUrl = url;
+            // The uploads have their own server (the document's); the built-in simulator serves them itself, and
+            // KIE_UPLOAD_BASE_URL points them elsewhere (a standalone simulator: its own address).
+            if (simulator is not null)
+            {
+                o.UploadBaseUrl = simulator.UploadBaseUrl;
+            }
+            else if (Uri.TryCreate(environment.Variable("KIE_UPLOAD_BASE_URL")?.Trim(), UriKind.Absolute, out var uploads))
+            {
+                o.UploadBaseUrl = uploads;
+            }
+
             // The library's documented retry policy (docs/reliability.md) rides out what the service answers (a maintenance
             // window, a 5xx); only an unreachable service is given up within seconds: a person is waiting.
             o.Resilience.MaxUnreachableRetries = 2;

@@ -43,8 +43,10 @@ internal static class GenerateCommand
 
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
-            // 1. Validate: nothing is sent until the request and --out are known to be good.
-            var request = Request(inputs, parse, parse.GetValue(prompt)!, parse.GetValue(callbackUrl));
+            // 1. Validate: nothing is sent until the request, the local images and --out are known to be good.
+            var localImages = inputs.LocalImages(parse);
+            var placeholders = localImages.DistinctBy(f => f.Value).ToDictionary(f => f.Value, f => "https://upload.invalid/" + Uri.EscapeDataString(Path.GetFileName(f.Path)), StringComparer.Ordinal);
+            var request = Request(inputs, parse, parse.GetValue(prompt)!, parse.GetValue(callbackUrl), placeholders);
             var minutes = parse.GetValue(timeout);
             if (minutes <= 0)
             {
@@ -58,6 +60,13 @@ internal static class GenerateCommand
             using var ledger = Ledger.LedgerLocation.Open(parse);
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
             context.OnBuiltInSimulator = endpoint.IsSimulator;
+            if (localImages.Count > 0)
+            {
+                // Free, and before the paid createTask: a failed upload leaves nothing to pay for.
+                var uploaded = await ImageUpload.UploadAsync(endpoint, localImages, context.Json ? null : error, cancellationToken);
+                request = Request(inputs, parse, parse.GetValue(prompt)!, parse.GetValue(callbackUrl), uploaded);
+            }
+
             var taskId = await SubmitAsync(context, endpoint, request, ledger, wait);
             if (!wait)
             {
@@ -80,7 +89,7 @@ internal static class GenerateCommand
     }
 
     /// <summary>The request from the options; the library validates it against the spec before sending.</summary>
-    private static VideoTaskRequest Request(ModelInputs inputs, ParseResult parse, string prompt, string? callbackUrl)
+    private static VideoTaskRequest Request(ModelInputs inputs, ParseResult parse, string prompt, string? callbackUrl, IReadOnlyDictionary<string, string> uploaded)
     {
         if (string.IsNullOrWhiteSpace(prompt) && prompt.Length > 0)
         {
@@ -93,7 +102,7 @@ internal static class GenerateCommand
             throw new UsageException($"--callback-url is not a URL: '{callbackUrl}'.");
         }
 
-        return inputs.Build(parse, prompt, callBack);
+        return inputs.Build(parse, prompt, callBack, uploaded);
     }
 
     private static async Task<string> SubmitAsync(CommandContext context, Endpoint endpoint, VideoTaskRequest request, Ledger.ITaskLedger ledger, bool waiting)

@@ -16,20 +16,24 @@ internal sealed class ModelInputs
 {
     private readonly List<(string Field, Option Option, Func<ParseResult, JToken?> Read)> _fields = [];
 
-    private ModelInputs(Option<string> model, Option<string?> image)
+    private ModelInputs(Option<string> model, Option<string?> image, Option<string?> tailImage)
     {
         Model = model;
         Image = image;
+        TailImage = tailImage;
     }
 
     /// <summary><c>--model</c>: one of the document's models; omitted, the model of <see cref="CreateTaskRequest"/>.</summary>
     public Option<string> Model { get; }
 
-    /// <summary><c>--image</c>: the URL of the first frame, for a model with a required image URL field.</summary>
+    /// <summary><c>--image</c>: the first frame, a local file (uploaded first) or a URL, for the model's required image field.</summary>
     public Option<string?> Image { get; }
 
+    /// <summary><c>--tail-image</c>: the last frame, a local file (uploaded first) or a URL, for the model's optional image field.</summary>
+    public Option<string?> TailImage { get; }
+
     /// <summary>The options this adds to the command (the ones it was given are declared by the command already).</summary>
-    public IEnumerable<Option> NewOptions => [Model, Image, .. _fields.Where(f => f.Option is not null && !_given.Contains(f.Option)).Select(f => f.Option)];
+    public IEnumerable<Option> NewOptions => [Model, Image, TailImage, .. _fields.Where(f => f.Option is not null && !_given.Contains(f.Option)).Select(f => f.Option)];
 
     private readonly HashSet<Option> _given = [];
 
@@ -47,8 +51,9 @@ internal sealed class ModelInputs
             DefaultValueFactory = _ => KlingModels.ModelOf(typeof(CreateTaskRequest)),
         };
         model.AcceptOnlyFromAmong([.. models.Select(m => m.Id)]);
-        var image = new Option<string?>("--image") { Description = "The first frame's image URL, for an image-to-video model (its required image field)." };
-        var inputs = new ModelInputs(model, image);
+        var image = new Option<string?>("--image") { Description = "The first frame: a local JPEG or PNG (uploaded first) or its URL, for an image-to-video model (its required image field).", HelpName = "FILE|URL" };
+        var tailImage = new Option<string?>("--tail-image") { Description = "The last frame: a local JPEG or PNG (uploaded first) or its URL, for a model with an optional image field.", HelpName = "FILE|URL" };
+        var inputs = new ModelInputs(model, image, tailImage);
         foreach (var (name, field) in models.SelectMany(m => m.Inputs).Where(f => f.Name != "prompt").GroupBy(f => f.Name).Select(g => (g.Key, g.First())))
         {
             if (declared.TryGetValue(name, out var known))
@@ -101,10 +106,54 @@ internal sealed class ModelInputs
     }
 
     /// <summary>
+    /// The local files given to <c>--image</c> and <c>--tail-image</c> (values that are not http(s) URLs), each checked
+    /// before anything is sent: it exists, is at most the document's upload cap, and is JPEG or PNG by its first bytes.
+    /// </summary>
+    public IReadOnlyList<(string Value, string Path)> LocalImages(ParseResult parse)
+    {
+        var files = new List<(string, string)>();
+        foreach (var option in new[] { Image, TailImage })
+        {
+            if (parse.GetValue(option) is not { } value || (Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
+            {
+                continue;
+            }
+
+            var shown = TerminalText.Safe(value);
+            var path = CliEnvironment.Of(parse).FullPath(value); // relative to the command's working directory
+            if (!File.Exists(path))
+            {
+                throw new UsageException($"{option.Name} '{shown}' is neither an http(s) URL nor a file that exists. Nothing was sent.");
+            }
+
+            var length = new FileInfo(path).Length;
+            if (length > KlingUploadRules.MaxFileBytes)
+            {
+                throw new UsageException($"{option.Name} '{shown}' is {length} bytes, more than the {KlingUploadRules.MaxFileBytes} an image may have (the document's x-kling-max-bytes). Nothing was sent.");
+            }
+
+            var head = new byte[16];
+            using (var stream = File.OpenRead(path))
+            {
+                stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            }
+
+            if (KlingUploadRules.MediaTypeOf(head) is null)
+            {
+                throw new UsageException($"{option.Name} '{shown}' is not {string.Join(" or ", KlingUploadRules.MediaTypes)} (judged from its first bytes). Nothing was sent.");
+            }
+
+            files.Add((value, path));
+        }
+
+        return files;
+    }
+
+    /// <summary>
     /// The request for the chosen model, checked against the document before anything is sent: an option the model does
     /// not have, or a value its schema refuses, is a usage error naming the model and the field.
     /// </summary>
-    public VideoTaskRequest Build(ParseResult parse, string prompt, Uri? callBack)
+    public VideoTaskRequest Build(ParseResult parse, string prompt, Uri? callBack, IReadOnlyDictionary<string, string>? uploaded = null)
     {
         var model = KlingModels.Find(parse.GetValue(Model)) ?? throw new UsageException($"--model must be one of {string.Join(", ", KlingModels.All.Select(m => m.Id))}.");
         var input = new JObject { ["prompt"] = prompt };
@@ -123,18 +172,21 @@ internal sealed class ModelInputs
             input[field] = value;
         }
 
-        if (parse.GetValue(Image) is { } image)
+        foreach (var (option, required) in new[] { (Image, true), (TailImage, false) })
         {
-            var imageField = model.Inputs.FirstOrDefault(f => f.Required && f.Format == "uri")
-                ?? throw new UsageException($"--image: the model {model.Id} takes no image (its inputs: {string.Join(", ", model.Inputs.Select(f => f.Name))}). Nothing was sent.");
-            if (!Uri.TryCreate(image, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            if (parse.GetValue(option) is not { } image)
             {
-                throw new UsageException(File.Exists(image)
-                    ? $"--image '{TerminalText.Safe(image)}' is a local file: upload it first (kie.ai's File Upload API) and pass its fileUrl; uploading from the CLI is not available yet. Nothing was sent."
-                    : $"--image must be the http(s) URL of a JPEG or PNG image, not '{TerminalText.Safe(image)}'. Nothing was sent.");
+                continue;
             }
 
-            input[imageField.Name] = imageField.Type == "array" ? new JArray(image) : image;
+            var (field, _, isList) = KlingUploadRules.ImageFieldsOf(model.Id).FirstOrDefault(f => f.Required == required);
+            if (field is null)
+            {
+                throw new UsageException($"{option.Name}: the model {model.Id} takes no {(required ? "required" : "optional")} image (its inputs: {string.Join(", ", model.Inputs.Select(f => f.Name))}). Nothing was sent.");
+            }
+
+            var url = uploaded?.GetValueOrDefault(image) ?? image;
+            input[field] = isList ? new JArray(url) : url;
         }
 
         var body = new JObject { ["model"] = model.Id };

@@ -11,7 +11,7 @@ namespace KlingGenerated.Generator;
 /// </summary>
 public static class OutcomeTableGenerator
 {
-    private static readonly string[] Conditions = ["answer", "body", "httpStatus", "bodyCode", "codeListed"];
+    private static readonly string[] Conditions = ["answer", "body", "httpStatus", "bodyCode", "codeListed", "bodySuccess"];
     private static readonly string[] Verdict = ["outcome", "row", "kind", "retryable", "createTaskMayExist"];
 
     /// <summary>The C# source of <c>KlingOutcomeTable</c> for the document <paramref name="yaml"/>.</summary>
@@ -31,7 +31,7 @@ public static class OutcomeTableGenerator
             .Append("internal static partial class KlingOutcomeTable\n{\n");
 
         text.Append("    /// <summary>The document's rules, in order: the first whose conditions all hold decides.</summary>\n")
-            .Append("    internal static readonly (string Id, string[]? Answer, string[]? Body, int[]? HttpStatus, int[]? BodyCode, bool? CodeListed, string Outcome, bool Row, string? Kind, bool? Retryable, bool? CreateTaskMayExist)[] Rules =\n    [\n");
+            .Append("    internal static readonly (string Id, string[]? Answer, string[]? Body, int[]? HttpStatus, int[]? BodyCode, bool? CodeListed, bool? BodySuccess, string Outcome, bool Row, string? Kind, bool? Retryable, bool? CreateTaskMayExist)[] Rules =\n    [\n");
         foreach (var rule in Sequence(classification, "rules").Children.Cast<YamlMappingNode>())
         {
             var id = Scalar(rule, "id");
@@ -60,6 +60,7 @@ public static class OutcomeTableGenerator
                 .Append(Ranges(Optional(when, "httpStatus"), id)).Append(", ")
                 .Append(Ranges(Optional(when, "bodyCode"), id)).Append(", ")
                 .Append(Boolean(Optional(when, "codeListed"))).Append(", ")
+                .Append(Boolean(Optional(when, "bodySuccess"))).Append(", ")
                 .Append(Literal(outcome)).Append(", ")
                 .Append(row ? "true" : "false").Append(", ")
                 .Append(Optional(then, "kind") is { } kind ? Literal(Text(kind)) : "null").Append(", ")

@@ -117,7 +117,7 @@ public sealed partial class KlingSimulator : IAsyncDisposable
         builder.WebHost.UseUrls(options.Urls);
 
         // Kestrel's own cap (30 MB by default) is far above any valid request; the simulator reads at most this.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Math.Max(options.MaxRequestBodyBytes, UploadBodyCap));
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         var app = builder.Build();

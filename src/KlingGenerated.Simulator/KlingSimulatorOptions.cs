@@ -15,6 +15,15 @@ public sealed class KlingSimulatorOptions
     /// <summary>The largest request body accepted, in bytes; larger ones get HTTP 413 and are not read. A valid createTask is well under 64 KiB.</summary>
     public int MaxRequestBodyBytes { get; set; } = 64 * 1024;
 
+    /// <summary>The most uploaded files held at once (default 100); an upload beyond is refused (<c>success: false</c>), never stored.</summary>
+    public int MaxUploads { get; set; } = 100;
+
+    /// <summary>The most bytes of uploaded files held at once (default 64 MiB); an upload beyond is refused (<c>success: false</c>).</summary>
+    public long MaxUploadStoreBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>How long an uploaded file is kept and served (its <c>expiresAt</c>; kie.ai's pages say 24 h or 3 days). Default 3 days.</summary>
+    public TimeSpan UploadRetention { get; set; } = TimeSpan.FromDays(3);
+
     /// <summary>How long a task is kept after its creation (the service keeps result URLs 24 h); then it is "not found" and its memory freed.</summary>
     public TimeSpan TaskRetention { get; set; } = TimeSpan.FromHours(24);
 
@@ -118,6 +127,11 @@ public sealed class KlingSimulatorOptions
         if (TaskRetention <= TimeSpan.Zero)
         {
             problems.Add($"TaskRetention ({TaskRetention}) must be positive.");
+        }
+
+        if (MaxUploads < 1 || MaxUploadStoreBytes < 1 || UploadRetention <= TimeSpan.Zero)
+        {
+            problems.Add($"MaxUploads ({MaxUploads}), MaxUploadStoreBytes ({MaxUploadStoreBytes}) and UploadRetention ({UploadRetention}) must be positive.");
         }
 
         if (MaxRequestBodyBytes < 1024)

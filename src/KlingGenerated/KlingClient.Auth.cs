@@ -14,7 +14,12 @@ public partial class KlingClient
     private async Task PrepareRequestAsync(HttpClient client, HttpRequestMessage request, string url, CancellationToken cancellationToken)
     {
         await ValidateAsync(request, url, cancellationToken).ConfigureAwait(false);
-        if (request.RequestUri is { IsAbsoluteUri: false } relative && client.BaseAddress is null)
+        if (request.RequestUri is { IsAbsoluteUri: false } own && BaseOf(request) is { } server)
+        {
+            // The document gives this operation (the uploads) a server of its own: KlingClientOptions.UploadBaseUrl.
+            request.RequestUri = new Uri(server, own);
+        }
+        else if (request.RequestUri is { IsAbsoluteUri: false } relative && client.BaseAddress is null)
         {
             request.RequestUri = new Uri(_requestBase, relative);
         }
@@ -36,6 +41,12 @@ public partial class KlingClient
             request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
         }
     }
+
+    /// <summary>The base URL of an operation the document gives a server of its own (the uploads), or null for the service's.</summary>
+    private Uri? BaseOf(HttpRequestMessage request) =>
+        KlingOperation.IdOf(request) is { } id && OwnServers.GetOrAdd(id, static key => OpenApi.KlingOpenApiDocument.OwnServerOf(key) is not null) ? _uploadBase : null;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> OwnServers = new(StringComparer.Ordinal);
 
     /// <summary>The base URL with a trailing slash, so relative operation paths keep any path it has.</summary>
     private static Uri WithTrailingSlash(Uri baseUrl) =>

@@ -19,9 +19,10 @@ public partial class KlingClient
             throw KlingApiException.ForRedirect(KlingOperation.Outcome(sent, KlingAttempt.Http(status, envelope: false, 0, bodyLeft)), response.Headers.Location?.OriginalString);
         }
 
-        if (request.RequestUri is { IsAbsoluteUri: true } reached && !IsUnder(client.BaseAddress ?? _requestBase, reached))
+        var expected = BaseOf(sent) ?? client.BaseAddress ?? _requestBase;
+        if (request.RequestUri is { IsAbsoluteUri: true } reached && !IsUnder(expected, reached))
         {
-            throw KlingApiException.ForFollowedRedirect(KlingOperation.IdOf(sent), client.BaseAddress ?? _requestBase, reached);
+            throw KlingApiException.ForFollowedRedirect(KlingOperation.IdOf(sent), expected, reached);
         }
 
         // One outcome per answer, from the document's rules (Outcomes/KlingOutcomeClassifier.cs); nothing is decided here.
@@ -29,12 +30,12 @@ public partial class KlingClient
         var body = await ReadBodyAsync(client, sent, response, cancellationToken).ConfigureAwait(false)
             ?? throw KlingApiException.ForUnreadableBody(KlingOperation.Outcome(sent, KlingAttempt.Http(status, envelope: false, 0, bodyLeft)), $"a body larger than the {_options.MaxResponseBytes} bytes this client reads (see KlingClientOptions.MaxResponseBytes)", retryAfter);
 
-        if (!ServiceEnvelope.TryRead(body.Memory.Span, out var code, out var message))
+        if (!ServiceEnvelope.TryRead(body.Memory.Span, out var code, out var message, out var success))
         {
             throw KlingApiException.ForUnreadableBody(KlingOperation.Outcome(sent, KlingAttempt.Http(status, envelope: false, 0, bodyLeft)), WithoutKey(DescribeBody(body.Memory.Span, contentType))!, retryAfter);
         }
 
-        var outcome = KlingOperation.Outcome(sent, KlingAttempt.Http(status, envelope: true, code, bodyLeft));
+        var outcome = KlingOperation.Outcome(sent, KlingAttempt.Http(status, envelope: true, code, bodyLeft, success));
         if (!outcome.IsSuccess)
         {
             throw KlingApiException.ForAnswer(outcome, WithoutKey(message), retryAfter);
@@ -106,9 +107,13 @@ internal static class ServiceEnvelope
     /// True when <paramref name="body"/> is one well-formed JSON object with an integer <c>code</c>; also returns
     /// <c>msg</c>, else <c>message</c>, when the code is not 200. Allocates nothing for a success envelope.
     /// </summary>
-    public static bool TryRead(ReadOnlySpan<byte> body, out int code, out string? message)
+    public static bool TryRead(ReadOnlySpan<byte> body, out int code, out string? message) => TryRead(body, out code, out message, out _);
+
+    /// <summary>As above, and the envelope's <c>success</c> when it is a JSON boolean (the upload operations send it), else null.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> body, out int code, out string? message, out bool? success)
     {
         code = 0;
+        success = null;
         message = null;
         string? msg = null, legacyMessage = null;
         var hasCode = false;
@@ -128,11 +133,17 @@ internal static class ServiceEnvelope
                     // The document's fact `body`: a JSON integer in int32's range; a string of digits ("200") is no envelope.
                     hasCode = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out code);
                 }
+                else if (reader.ValueTextEquals("success"u8))
+                {
+                    reader.Read();
+                    success = reader.TokenType switch { JsonTokenType.True => true, JsonTokenType.False => false, _ => null };
+                    reader.Skip();
+                }
                 else if (reader.ValueTextEquals("msg"u8) || reader.ValueTextEquals("message"u8))
                 {
                     var isMsg = reader.ValueTextEquals("msg"u8);
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.String && !(hasCode && code == 200))
+                    if (reader.TokenType == JsonTokenType.String && !(hasCode && code == 200 && success != false))
                     {
                         if (isMsg)
                         {

@@ -9,6 +9,7 @@ public partial class KlingClient
 {
     private readonly KlingClientOptions _options = new();
     private readonly Uri _requestBase = KlingClientOptions.DefaultBaseUrl;
+    private readonly Uri? _uploadBase;
 
     // One header value per client, shared by its requests (they only read it); null when the HttpClient brings its own auth.
     private readonly System.Net.Http.Headers.AuthenticationHeaderValue? _authorization;
@@ -59,6 +60,7 @@ public partial class KlingClient
         _options = options.Clone();
         KlingSecrets.Add(_options.ApiKey); // an answer that echoes the key must not print it anywhere (KlingSecrets.Mask)
         _requestBase = WithTrailingSlash(_options.BaseUrl);
+        _uploadBase = WithTrailingSlash(_options.UploadBaseUrl);
         _authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _options.ApiKey);
         _maxResponseBytesOption = _options.MaxResponseBytes == KlingClientOptions.DefaultMaxResponseBytes ? null : _options.MaxResponseBytes;
     }

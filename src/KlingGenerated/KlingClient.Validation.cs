@@ -16,7 +16,8 @@ public partial class KlingClient
 
         // The generated code buffered the body already; its read stream copies nothing. HttpContent caches that
         // stream, so it is rewound for any later reader instead of disposed.
-        var body = request.Content is null ? null : await request.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        // A multipart form (the uploads) is not JSON: UploadFileAsync checks its file and fields before building it.
+        var body = request.Content is null or MultipartContent ? null : await request.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var problems = RequestValidator.Validate(request.Method.Method, url, body);
         if (body is { CanSeek: true })
         {

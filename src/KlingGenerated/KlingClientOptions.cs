@@ -14,6 +14,17 @@ public sealed class KlingClientOptions
     /// <summary>The service address, used when the HttpClient has no BaseAddress. Defaults to https://api.kie.ai/.</summary>
     public Uri BaseUrl { get; set; } = DefaultBaseUrl;
 
+    /// <summary>
+    /// Where the upload operations (kie.ai's File Upload API) are sent: the document gives them their own server,
+    /// https://kieai.redpandaai.co/ (<see cref="DefaultUploadBaseUrl"/>). Point it at the simulator's
+    /// <c>KlingSimulator.UploadBaseUrl</c> together with <see cref="BaseUrl"/>. Same key, same pipeline.
+    /// </summary>
+    public Uri UploadBaseUrl { get; set; } = DefaultUploadBaseUrl;
+
+    /// <summary>The upload operations' server in the OpenAPI document.</summary>
+    public static Uri DefaultUploadBaseUrl => OpenApi.KlingOpenApiDocument.OwnServerOf("UploadFileStream")
+        ?? throw new InvalidOperationException("The OpenAPI document gives UploadFileStream no server of its own.");
+
     /// <summary>Check requests against the OpenAPI document before sending them (default true). Turn off to let the service judge.</summary>
     public bool ValidateRequests { get; set; } = true;
 
@@ -80,6 +91,11 @@ public sealed class KlingClientOptions
             problems.Add($"KlingClientOptions.BaseUrl must be an absolute http or https URL such as {DefaultBaseUrl}, not '{BaseUrl}'.");
         }
 
+        if (UploadBaseUrl is null || !UploadBaseUrl.IsAbsoluteUri || UploadBaseUrl.Scheme is not ("http" or "https"))
+        {
+            problems.Add($"KlingClientOptions.UploadBaseUrl must be an absolute http or https URL such as {DefaultUploadBaseUrl}, not '{UploadBaseUrl}'.");
+        }
+
         if (MaxConnections < 1)
         {
             problems.Add($"KlingClientOptions.MaxConnections must be at least 1, not {MaxConnections}.");
@@ -114,7 +130,7 @@ public sealed class KlingClientOptions
 
     /// <summary>Describes the settings without the API key.</summary>
     public override string ToString() =>
-        $"KlingClientOptions {{ BaseUrl = {BaseUrl}, ApiKey = {(string.IsNullOrEmpty(ApiKey) ? "(not set)" : "(set, redacted)")}, ValidateRequests = {ValidateRequests}, MaxResponseBytes = {MaxResponseBytes}, MaxConnections = {MaxConnections} }}";
+        $"KlingClientOptions {{ BaseUrl = {BaseUrl}, UploadBaseUrl = {UploadBaseUrl}, ApiKey = {(string.IsNullOrEmpty(ApiKey) ? "(not set)" : "(set, redacted)")}, ValidateRequests = {ValidateRequests}, MaxResponseBytes = {MaxResponseBytes}, MaxConnections = {MaxConnections} }}";
 
     /// <summary>The settings of this object that only a pipeline the library builds can honour, when they differ from the defaults.</summary>
     internal IEnumerable<string> PipelineSettingsChanged()

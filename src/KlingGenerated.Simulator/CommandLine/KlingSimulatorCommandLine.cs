@@ -48,6 +48,8 @@ public static class KlingSimulatorCommandLine
         new("--random-faults", "LIST", "The faults drawn at random, comma-separated.") { Apply = (o, v) => o.RandomFaults = Faults("--random-faults", v).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
         new("--random-fault-seed", "N", "The seed of the random faults (default 12345).") { Apply = (o, v) => o.RandomFaultSeed = (int)Whole("--random-fault-seed", v, int.MinValue, int.MaxValue) },
         new("--max-body-bytes", "N", "The largest request body accepted (default 65536); larger ones get HTTP 413.") { Apply = (o, v) => o.MaxRequestBodyBytes = (int)Whole("--max-body-bytes", v, 1024, int.MaxValue) },
+        new("--max-uploads", "N", "The most uploaded files held at once (default 100); more are refused with success: false.") { Apply = (o, v) => o.MaxUploads = (int)Whole("--max-uploads", v, 1, int.MaxValue) },
+        new("--max-upload-bytes", "N", "The most bytes of uploaded files held at once (default 67108864).") { Apply = (o, v) => o.MaxUploadStoreBytes = Whole("--max-upload-bytes", v, 1, long.MaxValue / 2) },
         new("--retention-minutes", "N", "How long a task is kept after creation (default 1440, 24 h).") { Apply = (o, v) => o.TaskRetention = TimeSpan.FromMinutes(Whole("--retention-minutes", v, 1, 60 * 24 * 365)) },
         new("--state-file", "PATH", "Keep tasks in this file so they survive a restart (default: in memory only).") { Apply = (o, v) => o.StateFile = v.Length > 0 ? v : throw new KlingSimulatorCommandLineException("--state-file needs a path.") },
     ];

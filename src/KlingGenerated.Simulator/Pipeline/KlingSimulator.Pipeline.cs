@@ -8,7 +8,10 @@ namespace KlingGenerated.Simulator;
 /// <summary>The request pipeline every service endpoint goes through: the key, the fault, the body (capped), the schema, then the endpoint and the broken answers.</summary>
 public sealed partial class KlingSimulator
 {
-    private async Task Handle(HttpContext context, Func<HttpContext, Caller, Task<Answer>> endpoint)
+    private async Task Handle(HttpContext context, Func<HttpContext, Caller, Task<Answer>> endpoint) => await Handle(context, endpoint, _options.MaxRequestBodyBytes).ConfigureAwait(false);
+
+    /// <summary>The pipeline with its own body cap (the uploads take files); a multipart body is handed over as bytes, not text.</summary>
+    private async Task Handle(HttpContext context, Func<HttpContext, Caller, Task<Answer>> endpoint, long maxBodyBytes)
     {
         Interlocked.Increment(ref _requests);
 
@@ -71,11 +74,21 @@ public sealed partial class KlingSimulator
         }
 
         // Read the body once, and at most MaxRequestBodyBytes of it: the validator reads its bytes, the endpoints its text.
-        var bytes = await ReadBodyAsync(context).ConfigureAwait(false);
+        var bytes = await ReadBodyAsync(context, maxBodyBytes).ConfigureAwait(false);
         if (bytes is null)
         {
             // HTTP 413 is an "UnexpectedStatus" of the document; its body carries a code the document lists (422: nothing was created).
-            await Write(context, 413, Envelope(422, $"The request body is larger than {_options.MaxRequestBodyBytes} bytes; a createTask request is a few KiB.")).ConfigureAwait(false);
+            await Write(context, 413, Envelope(422, $"The request body is larger than {maxBodyBytes} bytes; a createTask request is a few KiB.")).ConfigureAwait(false);
+            return;
+        }
+
+        if (context.Request.HasFormContentType)
+        {
+            var formProblems = KlingOpenApiContract.ValidateRequest(context.Request.Method, context.Request.Path.Value!.TrimStart('/'), null);
+            var formAnswer = formProblems.Count > 0
+                ? new Answer(200, Envelope(422, formProblems[0]))
+                : await endpoint(context, new Caller(keyId, null, fault, bytes)).ConfigureAwait(false);
+            await Write(context, formAnswer.Status, formAnswer.Body, formAnswer.RetryAfter).ConfigureAwait(false);
             return;
         }
 
@@ -116,10 +129,10 @@ public sealed partial class KlingSimulator
     }
 
     /// <summary>The body, or null when it is larger than the cap (then it is not read further).</summary>
-    private async Task<MemoryStream?> ReadBodyAsync(HttpContext context)
+    private async Task<MemoryStream?> ReadBodyAsync(HttpContext context, long maxBodyBytes)
     {
         var bytes = new MemoryStream();
-        if (context.Request.ContentLength > _options.MaxRequestBodyBytes)
+        if (context.Request.ContentLength > maxBodyBytes)
         {
             return null;
         }
@@ -132,7 +145,7 @@ public sealed partial class KlingSimulator
                 int read;
                 while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
                 {
-                    if (bytes.Length + read > _options.MaxRequestBodyBytes)
+                    if (bytes.Length + read > maxBodyBytes)
                     {
                         return null;
                     }
@@ -151,7 +164,7 @@ public sealed partial class KlingSimulator
         return bytes;
     }
 
-    private sealed record Caller(string KeyId, string? Body, SimulatorFault Fault);
+    private sealed record Caller(string KeyId, string? Body, SimulatorFault Fault, MemoryStream? Raw = null);
 
     private sealed record Answer(int Status, JsonObject Body, int? RetryAfter = null);
 }

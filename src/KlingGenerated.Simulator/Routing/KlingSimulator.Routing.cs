@@ -14,6 +14,7 @@ public sealed partial class KlingSimulator
         Route(app, "GET", "/api/v1/chat/credit", context => Handle(context, CreditAsync));
         Route(app, "POST", "/api/v1/common/download-url", context => Handle(context, DownloadUrlAsync));
         app.MapGet("/files/{name}", ServeFileAsync);
+        MapUploads(app, (method, path, handler) => Route(app, method, path, handler));
         MapControl(app);
         app.MapFallback(NotAnEndpointAsync);
     }

@@ -61,6 +61,27 @@ internal static class KlingOpenApiDocument
             .Select(route => ((string, string, JObject)?)(route.Method.ToUpperInvariant(), route.Path, route.Operation!))
             .FirstOrDefault();
 
+    /// <summary>
+    /// The server URL the document gives the operation <paramref name="operationId"/> itself (its own or its path's
+    /// <c>servers</c>, as the upload operations have), or null when it uses the document's top-level server.
+    /// </summary>
+    public static Uri? OwnServerOf(string operationId)
+    {
+        foreach (var path in (Root["paths"] as JObject)?.Properties() ?? [])
+        {
+            foreach (var method in (path.Value as JObject ?? []).Properties())
+            {
+                if (method.Value is JObject operation && (string?)operation["operationId"] == operationId)
+                {
+                    var servers = operation["servers"] as JArray ?? path.Value["servers"] as JArray;
+                    return servers is { Count: > 0 } && (string?)servers[0]["url"] is { } url ? new Uri(url) : null;
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The schema of createTask's JSON body, as written (usually a <c>$ref</c>).</summary>
     public static JToken CreateTaskBodySchema() =>
         Operation("CreateTask") is { } operation && Resolve(operation["requestBody"]!)["content"]?["application/json"]?["schema"] is { } schema

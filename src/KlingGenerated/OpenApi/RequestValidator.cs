@@ -122,7 +122,9 @@ internal static class RequestValidator
             .Select(p => ((string)p["name"]!, (bool?)p["required"] == true, p["schema"]))
             .ToArray();
         var requestBody = operation["requestBody"] is { } node ? KlingOpenApiDocument.Resolve(node) : null;
-        return new Operation(parameters, requestBody is not null, (bool?)requestBody?["required"] == true, requestBody?["content"]?["application/json"]?["schema"]);
+        // Only a JSON body is validated here; a multipart form (UploadFileStream) is checked part by part (KlingUploadRules).
+        var json = requestBody?["content"]?["application/json"];
+        return new Operation(parameters, json is not null, json is not null && (bool?)requestBody?["required"] == true, json?["schema"]);
     }
 
     private sealed record Operation((string Name, bool Required, JToken? Schema)[] QueryParameters, bool HasBody, bool BodyRequired, JToken? BodySchema);

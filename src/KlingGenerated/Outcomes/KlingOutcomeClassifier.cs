@@ -1,10 +1,13 @@
 namespace KlingGenerated;
 
 /// <summary>What happened to one attempt, as the facts of the document's <c>x-error-classification</c> evaluation.</summary>
-internal readonly record struct KlingAttempt(string Answer, int HttpStatus, bool Envelope, int BodyCode, bool BodyLeft)
+internal readonly record struct KlingAttempt(string Answer, int HttpStatus, bool Envelope, int BodyCode, bool BodyLeft, bool? BodySuccess = null)
 {
-    /// <summary>An HTTP answer whose body was read whole; <paramref name="envelope"/> when it is the <c>{code, msg, data}</c> object.</summary>
-    public static KlingAttempt Http(int status, bool envelope, int bodyCode, bool bodyLeft = true) => new("http", status, envelope, bodyCode, bodyLeft);
+    /// <summary>
+    /// An HTTP answer whose body was read whole; <paramref name="envelope"/> when it is the <c>{code, msg, data}</c> object,
+    /// <paramref name="bodySuccess"/> its boolean <c>success</c> when it has one (the upload operations' envelope).
+    /// </summary>
+    public static KlingAttempt Http(int status, bool envelope, int bodyCode, bool bodyLeft = true, bool? bodySuccess = null) => new("http", status, envelope, bodyCode, bodyLeft, bodySuccess);
 
     /// <summary>No byte of the request left.</summary>
     public static KlingAttempt NotSent() => new("notSent", 0, false, 0, false);
@@ -28,12 +31,12 @@ internal sealed class KlingOutcomeClassifier
     private readonly HashSet<string> _billable;
 
     internal KlingOutcomeClassifier(
-        (string Id, string[]? Answer, string[]? Body, int[]? HttpStatus, int[]? BodyCode, bool? CodeListed, string Outcome, bool Row, string? Kind, bool? Retryable, bool? CreateTaskMayExist)[] rules,
+        (string Id, string[]? Answer, string[]? Body, int[]? HttpStatus, int[]? BodyCode, bool? CodeListed, bool? BodySuccess, string Outcome, bool Row, string? Kind, bool? Retryable, bool? CreateTaskMayExist)[] rules,
         (int Code, string Kind, bool Retryable, bool CreateTaskMayExist)[] codes,
         (string Kind, bool Retryable, bool CreateTaskMayExist) unknownCode,
         string[] billableOperations)
     {
-        _rules = rules.Select(r => new Rule(r.Id, r.Answer, r.Body, r.HttpStatus, r.BodyCode, r.CodeListed, r.Outcome == "success", r.Row,
+        _rules = rules.Select(r => new Rule(r.Id, r.Answer, r.Body, r.HttpStatus, r.BodyCode, r.CodeListed, r.BodySuccess, r.Outcome == "success", r.Row,
             r.Kind is null ? null : KindNamed(r.Kind), r.Retryable, r.CreateTaskMayExist)).ToArray();
         _codes = codes.ToDictionary(c => c.Code, c => new Verdict(KindNamed(c.Kind), c.Retryable, c.CreateTaskMayExist));
         _unknownCode = new Verdict(KindNamed(unknownCode.Kind), unknownCode.Retryable, unknownCode.CreateTaskMayExist);
@@ -80,14 +83,15 @@ internal sealed class KlingOutcomeClassifier
 
     private readonly record struct Verdict(KlingErrorKind Kind, bool Retryable, bool CreateTaskMayExist);
 
-    private sealed record Rule(string Id, string[]? Answer, string[]? Body, int[]? HttpStatus, int[]? BodyCode, bool? CodeListed, bool Success, bool Row, KlingErrorKind? Kind, bool? Retryable, bool? CreateTaskMayExist)
+    private sealed record Rule(string Id, string[]? Answer, string[]? Body, int[]? HttpStatus, int[]? BodyCode, bool? CodeListed, bool? BodySuccess, bool Success, bool Row, KlingErrorKind? Kind, bool? Retryable, bool? CreateTaskMayExist)
     {
         public bool Matches(KlingAttempt attempt, bool http, bool listed) =>
             (Answer is null || Answer.Contains(attempt.Answer))
             && (Body is null || (http && Body.Contains(attempt.Envelope ? "envelope" : "other")))
             && (HttpStatus is null || (http && InRanges(HttpStatus, attempt.HttpStatus)))
             && (BodyCode is null || (http && attempt.Envelope && InRanges(BodyCode, attempt.BodyCode)))
-            && (CodeListed is null || (http && CodeListed == listed));
+            && (CodeListed is null || (http && CodeListed == listed))
+            && (BodySuccess is null || (http && attempt.Envelope && attempt.BodySuccess == BodySuccess));
 
         private static bool InRanges(int[] bounds, int value)
         {

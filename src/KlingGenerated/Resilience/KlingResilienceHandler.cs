@@ -253,8 +253,9 @@ public sealed class KlingResilienceHandler : DelegatingHandler
     internal static KlingAttempt AttemptOf(HttpRequestMessage request, HttpResponseMessage response)
     {
         var code = 0;
-        var envelope = response.Content is BufferedBody { TooLarge: false } body && ServiceEnvelope.TryRead(body.Memory.Span, out code, out _);
-        return KlingAttempt.Http((int)response.StatusCode, envelope, code, KlingOperation.BodyLeft(request));
+        bool? success = null;
+        var envelope = response.Content is BufferedBody { TooLarge: false } body && ServiceEnvelope.TryRead(body.Memory.Span, out code, out _, out success);
+        return KlingAttempt.Http((int)response.StatusCode, envelope, code, KlingOperation.BodyLeft(request), success);
     }
 
     /// <summary>The facts of a failed connection: nothing sent when it was never made or the body never left, else no answer.</summary>

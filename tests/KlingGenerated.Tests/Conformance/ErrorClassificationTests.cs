@@ -34,7 +34,7 @@ public sealed class ErrorClassificationTests(WireMockFixture wireMock)
         rules.Select(r => (string)r["id"]!).Should().OnlyHaveUniqueItems().And.Contain(["not-sent", "timeout", "no-answer", "success", "unreadable-success", "http-5xx", "unknown-code"]);
         foreach (var rule in rules)
         {
-            ((JObject)rule["when"]!).Properties().Select(p => p.Name).Should().BeSubsetOf(["answer", "body", "httpStatus", "bodyCode", "codeListed"], "rule {0} uses only the facts the evaluation defines", rule["id"]);
+            ((JObject)rule["when"]!).Properties().Select(p => p.Name).Should().BeSubsetOf(["answer", "body", "httpStatus", "bodyCode", "codeListed", "bodySuccess"], "rule {0} uses only the facts the evaluation defines", rule["id"]);
             var then = (JObject)rule["then"]!;
             if ((string)then["outcome"]! == "error" && then["row"] is null)
             {

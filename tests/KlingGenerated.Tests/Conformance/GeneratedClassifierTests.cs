@@ -75,7 +75,7 @@ public sealed class GeneratedClassifierTests
         object Field(string name) => table.GetField(name, BindingFlags.Static | BindingFlags.NonPublic)!.GetValue(null)!;
 
         return new KlingOutcomeClassifier(
-            ((string Id, string[]? Answer, string[]? Body, int[]? HttpStatus, int[]? BodyCode, bool? CodeListed, string Outcome, bool Row, string? Kind, bool? Retryable, bool? CreateTaskMayExist)[])Field("Rules"),
+            ((string Id, string[]? Answer, string[]? Body, int[]? HttpStatus, int[]? BodyCode, bool? CodeListed, bool? BodySuccess, string Outcome, bool Row, string? Kind, bool? Retryable, bool? CreateTaskMayExist)[])Field("Rules"),
             ((int Code, string Kind, bool Retryable, bool CreateTaskMayExist)[])Field("Codes"),
             ((string Kind, bool Retryable, bool CreateTaskMayExist))Field("UnknownCode"),
             (string[])Field("BillableOperations"));

@@ -52,7 +52,7 @@ public sealed class PeerContractSuiteTests
     /// <summary>(method, path, response key) for every response the document lists for an operation.</summary>
     private static HashSet<(string Method, string Path, string Response)> DocumentedResponses() =>
         ((JObject)Repo.Spec["paths"]!).Properties()
-            .SelectMany(path => ((JObject)path.Value).Properties().Where(op => op.Value["responses"] is JObject)
+            .SelectMany(path => ((JObject)path.Value).Properties().Where(op => op.Value is JObject operation && operation["responses"] is JObject)
                 .SelectMany(op => ((JObject)op.Value["responses"]!).Properties().Select(r => (op.Name.ToUpperInvariant(), path.Name, r.Name))))
             .ToHashSet();
 

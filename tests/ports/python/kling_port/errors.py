@@ -48,12 +48,13 @@ def _holds(rule, facts):
     for name in ("httpStatus", "bodyCode"):
         if name in when and (facts.get(name) is None or not any(low <= facts[name] <= high for low, high in when[name])):
             return False
-    if "codeListed" in when and facts.get("codeListed") != when["codeListed"]:
-        return False
+    for name in ("codeListed", "bodySuccess"):
+        if name in when and facts.get(name) != when[name]:
+            return False
     return True
 
 
-def classify(answer, http_status=None, envelope_code=None):
+def classify(answer, http_status=None, envelope_code=None, envelope_success=None):
     """The document's evaluation (x-error-classification.evaluation): the facts, then the first rule that holds.
     Returns (rule id, outcome, verdict) where verdict has kind, retryable and createTaskMayExist; code is the effective code."""
     facts = {"answer": answer}
@@ -63,6 +64,8 @@ def classify(answer, http_status=None, envelope_code=None):
         facts["body"] = "envelope" if envelope_code is not None else "other"
         if envelope_code is not None:
             facts["bodyCode"] = envelope_code
+            if isinstance(envelope_success, bool):
+                facts["bodySuccess"] = envelope_success
         code = envelope_code if envelope_code is not None and envelope_code != 200 else http_status
         facts["codeListed"] = code in _CODES
     for rule in CLASSIFICATION["rules"]:
@@ -82,7 +85,8 @@ def error_of(http_status, content_type, text, retry_after=None):
     createTaskMayExist, what it would mean had it answered a createTask (the billable operation)."""
     wait = int(retry_after.strip()) if retry_after and retry_after.strip().isdigit() else None
     envelope = read_envelope(text)
-    _, outcome, verdict, code = classify("http", http_status, envelope["code"] if envelope is not None else None)
+    _, outcome, verdict, code = classify("http", http_status, envelope["code"] if envelope is not None else None,
+                                         envelope.get("success") if envelope is not None else None)
     if outcome == "success":
         return None
     if envelope is None:

@@ -11,7 +11,7 @@ export type ErrorKind =
 interface Verdict { kind: ErrorKind; retryable: boolean; createTaskMayExist: boolean }
 interface Rule {
   id: string;
-  when: { answer?: string[]; body?: string[]; httpStatus?: [number, number][]; bodyCode?: [number, number][]; codeListed?: boolean };
+  when: { answer?: string[]; body?: string[]; httpStatus?: [number, number][]; bodyCode?: [number, number][]; codeListed?: boolean; bodySuccess?: boolean };
   then: { outcome: 'success' | 'error'; row?: 'code'; kind?: ErrorKind; retryable?: boolean; createTaskMayExist?: boolean };
 }
 interface Classification { rules: Rule[]; codes: Record<string, Verdict>; unknownCode: Verdict }
@@ -26,8 +26,8 @@ function table(): Classification {
   return classification;
 }
 
-/** The facts of the evaluation: `answer` is http, notSent, noAnswer or timeout; `bodyCode` is the envelope's code, if any. */
-export function classify(answer: string, httpStatus?: number, bodyCode?: number): { rule: string; verdict?: Verdict; code: number } {
+/** The facts of the evaluation: `answer` is http, notSent, noAnswer or timeout; `bodyCode` is the envelope's code, if any; `bodySuccess` its boolean `success`, if any. */
+export function classify(answer: string, httpStatus?: number, bodyCode?: number, bodySuccess?: boolean): { rule: string; verdict?: Verdict; code: number } {
   const { rules, codes, unknownCode } = table();
   const http = answer === 'http';
   const code = !http ? 0 : bodyCode !== undefined && bodyCode !== 200 ? bodyCode : httpStatus!;
@@ -40,6 +40,7 @@ export function classify(answer: string, httpStatus?: number, bodyCode?: number)
     if (w.httpStatus && (!http || !inRanges(w.httpStatus, httpStatus))) continue;
     if (w.bodyCode && (!http || !inRanges(w.bodyCode, bodyCode))) continue;
     if (w.codeListed !== undefined && (!http || w.codeListed !== listed)) continue;
+    if (w.bodySuccess !== undefined && (!http || bodyCode === undefined || w.bodySuccess !== bodySuccess)) continue;
     if (rule.then.outcome === 'success') return { rule: rule.id, code };
     const row = rule.then.row === 'code' ? codes[String(code)] ?? unknownCode : undefined;
     return {
@@ -119,7 +120,8 @@ function describeBody(text: string, contentType: string | null): string {
 export function errorOf(status: number, contentType: string | null, text: string, retryAfter: string | null): KlingApiError | undefined {
   const wait = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : undefined;
   const envelope = readEnvelope(text);
-  const { verdict, code } = classify('http', status, envelope?.code);
+  const success = (envelope as Record<string, unknown> | undefined)?.success;
+  const { verdict, code } = classify('http', status, envelope?.code, typeof success === 'boolean' ? success : undefined);
   if (verdict === undefined) return undefined;
   if (envelope === undefined) {
     const advice = status === 403 && text.includes('1010') ? ' The edge blocked the request: send a User-Agent header.' : '';
