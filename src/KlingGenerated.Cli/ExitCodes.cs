@@ -87,7 +87,10 @@ internal static class ExitCodes
             CommandStage.Submitted when taskId is not null && service?.Kind != KlingErrorKind.TaskFailed => true,
             _ => null,
         };
-        return new CliFailure(code, kind, TerminalText.Safe(TerminalText.WithoutUserInfo(OneLine(line))), taskId, exception as KlingApiException, mayExist);
+        return new CliFailure(code, kind, TerminalText.Safe(TerminalText.WithoutUserInfo(OneLine(line))), taskId, exception as KlingApiException, mayExist)
+        {
+            InvalidLines = (exception as UsageException)?.InvalidLines,
+        };
     }
 
     /// <summary>Joins a multi-line message into one line.</summary>
@@ -113,27 +116,47 @@ internal static class ExitCodes
 /// <summary>A failure as the CLI reports it: the exit code, a stable kind for scripts and one safe line.</summary>
 internal sealed record CliFailure(int ExitCode, string Kind, string Message, string? TaskId, KlingApiException? Service, bool? TaskMayExist = null)
 {
+    /// <summary>The refused lines of a batch file, each with its line number and problem; null for other failures.</summary>
+    public IReadOnlyList<InvalidLine>? InvalidLines { get; init; }
+
     /// <summary>The JSON object --json prints on stdout for a failure.</summary>
-    public string ToJson() => Newtonsoft.Json.JsonConvert.SerializeObject(new
+    public string ToJson()
     {
-        error = new
+        var json = Newtonsoft.Json.Linq.JObject.FromObject(new
         {
-            exitCode = ExitCode,
-            kind = Kind,
-            message = Message,
-            taskId = TaskId,
-            serviceCode = Service is { Kind: not KlingErrorKind.TaskFailed, Code: > 0 } s ? s.Code : (int?)null,
-            failCode = Service?.FailCode,
-            failMsg = Service?.FailMessage,
-            taskMayExist = TaskMayExist, // a failed createTask: true = may have been created and charged, false = surely nothing, null = not a create
-        },
-    });
+            error = new
+            {
+                exitCode = ExitCode,
+                kind = Kind,
+                message = Message,
+                taskId = TaskId,
+                serviceCode = Service is { Kind: not KlingErrorKind.TaskFailed, Code: > 0 } s ? s.Code : (int?)null,
+                failCode = Service?.FailCode,
+                failMsg = Service?.FailMessage,
+                taskMayExist = TaskMayExist, // a failed createTask: true = may have been created and charged, false = surely nothing, null = not a create
+            },
+        });
+        if (InvalidLines is not null)
+        {
+            // A batch refused for its lines carries each of them, as stderr lists them.
+            json["error"]!["invalid"] = Newtonsoft.Json.Linq.JArray.FromObject(InvalidLines.Select(l => new { line = l.Line, problem = l.Problem }));
+        }
+
+        return json.ToString(Newtonsoft.Json.Formatting.None);
+    }
 
     public override string ToString() => ExitCode.ToString(CultureInfo.InvariantCulture) + " " + Message;
 }
 
 /// <summary>Bad command-line input found by the CLI itself; nothing was sent.</summary>
-internal sealed class UsageException(string message) : Exception(message);
+internal sealed class UsageException(string message, IReadOnlyList<InvalidLine>? invalidLines = null) : Exception(message)
+{
+    /// <summary>The lines of an input file that were refused, when that is why the command stopped.</summary>
+    public IReadOnlyList<InvalidLine>? InvalidLines { get; } = invalidLines;
+}
+
+/// <summary>One refused line of an input file: its number and problem, in the user's terms.</summary>
+internal sealed record InvalidLine(int Line, string Problem);
 
 /// <summary>The task did not finish within --timeout; says so in the CLI's terms.</summary>
 internal sealed class CliTimeoutException(string message, Exception inner) : TimeoutException(message, inner);

@@ -182,9 +182,11 @@ public sealed class KlingRedisCreateTaskPacer : IKlingCreateTaskPacer, IDisposab
 
     private async Task<(Permit? Acquired, TimeSpan Wait, Exception? Failure)> TryAcquireAsync(CancellationToken cancellationToken)
     {
-        if (!_redis.IsConnected)
+        if (!_redis.IsConnected && _options.WhenUnavailable != RedisUnavailableMode.Fail)
         {
-            // A disconnected multiplexer would hold the command in its backlog until its own timeout; do not wait for that.
+            // A disconnected multiplexer would hold the command in its backlog until its own timeout; do not wait for that
+            // on every createTask. When the failure is reported instead, the command is sent so its failure says why
+            // (a refused password is not "unreachable"): a fail-fast connection answers at once, others within RedisTimeout.
             return (null, TimeSpan.Zero, new RedisConnectionException(ConnectionFailureType.UnableToConnect, "not connected"));
         }
 

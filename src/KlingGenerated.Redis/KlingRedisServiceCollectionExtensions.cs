@@ -14,7 +14,7 @@ public static class KlingRedisServiceCollectionExtensions
     /// Call it on the builder <c>AddKlingClient</c> returns; the rest of the pipeline is unchanged.
     /// </summary>
     /// <param name="builder">The builder <c>AddKlingClient</c> returned.</param>
-    /// <param name="redis">The connection (best made with <c>AbortOnConnectFail = false</c>).</param>
+    /// <param name="redis">The connection (best made with <c>AbortOnConnectFail = false</c>, and <c>BacklogPolicy = BacklogPolicy.FailFast</c> so a refused password is reported as such).</param>
     /// <param name="configure">Key prefix, Redis timeout, and what to do when Redis is unreachable.</param>
     public static IHttpClientBuilder AddRedisPacing(this IHttpClientBuilder builder, IConnectionMultiplexer redis, Action<KlingRedisPacingOptions>? configure = null)
     {
@@ -32,6 +32,7 @@ public static class KlingRedisServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrEmpty(redisConfiguration);
         var configuration = ConfigurationOptions.Parse(redisConfiguration);
         configuration.AbortOnConnectFail = false; // start even when Redis is down; the failure mode decides
+        configuration.BacklogPolicy = BacklogPolicy.FailFast; // a command without a connection fails at once, with the reason (a refused password is not "unreachable")
         builder.Services.TryAddSingleton(_ => new OwnedConnection(ConnectionMultiplexer.Connect(configuration)));
         return builder.AddRedisPacing(provider => provider.GetRequiredService<OwnedConnection>().Redis, configure);
     }

@@ -11,10 +11,11 @@ internal static class RedisFailure
         var text = failure.Message;
         if (IsAuthentication(failure))
         {
-            return $"refused the credentials ({text}). Check the password (and user) in the Redis connection string";
+            // Not the client's diagnostic text: it is long, and the failure type already says all the user can act on.
+            return "refused the credentials (authentication failed). Check the password (and user) in the Redis connection string";
         }
 
-        if (text.Contains("WRONGTYPE", StringComparison.Ordinal))
+        if (ErrorCode(failure) == "WRONGTYPE")
         {
             return $"answered WRONGTYPE ({text}): a key under the prefix '{keyPrefix}' holds another kind of value, so another program uses it. " +
                 "Give the pacer a prefix of its own (KlingRedisPacingOptions.KeyPrefix) or remove those keys";
@@ -27,8 +28,7 @@ internal static class RedisFailure
     {
         for (var e = failure; e is not null; e = e.InnerException)
         {
-            if (e is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure }
-                || e.Message.Contains("NOAUTH", StringComparison.Ordinal) || e.Message.Contains("WRONGPASS", StringComparison.Ordinal))
+            if (e is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } || ErrorCode(e) is "NOAUTH" or "WRONGPASS")
             {
                 return true;
             }
@@ -36,4 +36,8 @@ internal static class RedisFailure
 
         return false;
     }
+
+    /// <summary>The error code of a Redis error reply: by the protocol, its first word (WRONGTYPE, NOAUTH, ...); null for other failures.</summary>
+    private static string? ErrorCode(Exception failure) =>
+        failure is RedisServerException ? failure.Message.Split(' ', 2)[0] : null;
 }

@@ -227,7 +227,7 @@ public sealed class BatchKillTests(ITestOutputHelper output)
 
         code.Should().Be(0, stderr.ToString());
         var text = stderr.ToString();
-        text.Should().Contain("queued").And.Contain("submitted").And.Contain("running").And.Contain("done 8").And.Contain("failed 0").And.Contain("uncertain 0");
+        text.Should().Contain("not sent 0").And.Contain("submitted").And.Contain("running").And.Contain("done 8").And.Contain("failed 0").And.Contain("uncertain 0");
         text.Should().Contain("throughput").And.Contain("ETA");
         if (live)
         {

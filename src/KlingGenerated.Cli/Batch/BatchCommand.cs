@@ -14,7 +14,7 @@ internal static class BatchCommand
     public static Command Create(TextWriter output, TextWriter error, CliTerminal terminal)
     {
         var file = new Argument<string>("file") { Description = "JSON Lines (.jsonl: one object of createTask input fields per line, plus an optional \"id\") or CSV (.csv, with a 'prompt' column)." };
-        var outDir = new Option<string>("--out") { Description = "Where to save each video as <taskId>.mp4.", DefaultValueFactory = _ => "out" };
+        var outDir = new Option<string>("--out") { Description = "Where to save each video: as <id>.mp4 for a line with an id (made safe for a file name), else as <taskId>.mp4.", DefaultValueFactory = _ => "out" };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Send the valid lines even when some are invalid (they are listed and skipped)." };
         var resubmitUncertain = new Option<bool>("--resubmit-uncertain") { Description = "Send again the lines whose createTask may have created a task (this can pay twice)." };
         var rateLimit = new Option<int>("--rate-limit") { Description = "New tasks the account allows per --rate-window (the service's limit).", DefaultValueFactory = _ => 20 };
@@ -88,14 +88,16 @@ internal static class BatchCommand
                 await error.WriteLineAsync($"{Text.Safe(settings.File)}:{problem.Number}: {ExitCodes.OneLine(problem.Problem)}");
             }
 
+            var invalid = errors.Select(e => new InvalidLine(e.Number, ExitCodes.OneLine(e.Problem))).ToList();
+            var where = parse.GetValue(GlobalOptions.Json) ? "listed above and in the JSON's error.invalid" : "listed above";
             if (errors.Count > 0 && !settings.SkipInvalid)
             {
-                throw new UsageException($"{errors.Count} invalid line(s) in {Text.Safe(settings.File)}, listed above; nothing was sent. Fix them, or pass --skip-invalid to send the {lines.Count} valid line(s).");
+                throw new UsageException($"{errors.Count} invalid line(s) in {Text.Safe(settings.File)}, {where}; nothing was sent. Fix them, or pass --skip-invalid to send the {lines.Count} valid line(s).", invalid);
             }
 
             if (lines.Count == 0)
             {
-                throw new UsageException($"{Text.Safe(settings.File)} has no valid request; nothing was sent.");
+                throw new UsageException($"{Text.Safe(settings.File)} has no valid request; nothing was sent.", errors.Count > 0 ? invalid : null);
             }
 
             if (!double.IsFinite(settings.LeaseSeconds) || settings.LeaseSeconds < 1)

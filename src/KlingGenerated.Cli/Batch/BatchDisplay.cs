@@ -51,9 +51,9 @@ internal sealed class BatchDisplay : IAsyncDisposable
         }
     }
 
-    /// <summary>The totals as one line.</summary>
-    public string TotalsLine() =>
-        $"queued {_totals.Queued}, submitted {_totals.Submitted}, running {_totals.Running}, done {_totals.Done}, failed {_totals.Failed}, uncertain {_totals.Uncertain}";
+    /// <summary>The totals as one line; at the end, lines still queued were never sent, and are called so.</summary>
+    public string TotalsLine(bool final = false) =>
+        $"{(final ? "not sent" : "queued")} {_totals.Queued}, submitted {_totals.Submitted}, running {_totals.Running}, done {_totals.Done}, failed {_totals.Failed}, uncertain {_totals.Uncertain}";
 
     public async ValueTask DisposeAsync()
     {
@@ -92,14 +92,14 @@ internal sealed class BatchDisplay : IAsyncDisposable
         var throughput = rate is { } r
             ? $"throughput {r.ToString("0.0", CultureInfo.InvariantCulture)} tasks per {_totals.WindowText} (limit {_totals.Limit}, {(r / _totals.Limit * 100).ToString("0", CultureInfo.InvariantCulture)} %)"
             : "throughput -";
-        var eta = _totals.Eta() is { } e ? $"ETA {Format(e)}" : "ETA -";
+        var eta = final ? "ETA - (the run ended)" : _totals.Eta() is { } e ? $"ETA {Format(e)}" : "ETA unknown until a task ends";
         if (!_live)
         {
-            _error.WriteLine($"[{Format(_clock.Elapsed)}] {TotalsLine()}; {throughput}; {eta}");
+            _error.WriteLine($"[{Format(_clock.Elapsed)}] {TotalsLine(final)}; {throughput}; {eta}");
             return;
         }
 
-        var lines = new List<string> { $"{TotalsLine()}", $"{throughput} | {eta} | elapsed {Format(_clock.Elapsed)}" };
+        var lines = new List<string> { $"{TotalsLine(final)}", $"{throughput} | {eta} | elapsed {Format(_clock.Elapsed)}" };
         lines.AddRange(_events.Select(l => "  " + l));
         if (_drawnLines > 0)
         {
@@ -208,14 +208,17 @@ internal sealed class BatchTotals(int limit, TimeSpan window)
         }
     }
 
-    /// <summary>Time left: the queue at the measured (else the limit's) rate, plus a typical task's length.</summary>
+    /// <summary>
+    /// Time left: the queue at the measured (else the limit's) rate, plus a typical task's length (the median of those
+    /// that ended). Unknown (null) while tasks run and none has ended yet; never zero while anything is left.
+    /// </summary>
     public TimeSpan? Eta()
     {
         var perSecond = (SubmitRatePerWindow() ?? limit) / window.TotalSeconds;
-        TimeSpan typical;
+        TimeSpan? typical;
         lock (_gate)
         {
-            typical = _durations.Count == 0 ? TimeSpan.Zero : _durations.Order().ElementAt(_durations.Count / 2);
+            typical = _durations.Count == 0 ? null : _durations.Order().ElementAt(_durations.Count / 2);
         }
 
         if (Queued + Submitted + Running == 0)
@@ -223,7 +226,13 @@ internal sealed class BatchTotals(int limit, TimeSpan window)
             return TimeSpan.Zero;
         }
 
-        return perSecond <= 0 ? null : TimeSpan.FromSeconds(Queued / perSecond) + typical;
+        if (perSecond <= 0 || (typical is null && Submitted + Running > 0))
+        {
+            return null;
+        }
+
+        var left = TimeSpan.FromSeconds(Queued / perSecond) + (typical ?? TimeSpan.Zero);
+        return left < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left;
     }
 
     private ref int Counter(Phase phase)

@@ -25,8 +25,6 @@ internal sealed record BatchLineError(int Number, string Problem);
 /// </summary>
 internal static class BatchFile
 {
-    private const string ExpectedLine = "{\"id\": \"boat-1\", \"prompt\": \"A paper boat on a rainy street\", \"duration\": \"5\", \"aspect_ratio\": \"16:9\"}";
-
     /// <summary>Reads and checks every line; <paramref name="run"/> names an intentional re-run (--rerun), whose lines are new keys.</summary>
     public static (List<BatchLine> Lines, List<BatchLineError> Errors) Read(string path, string? run = null)
     {
@@ -134,55 +132,27 @@ internal static class BatchFile
                 continue;
             }
 
-            JToken? token = null;
-            string? problem = null;
-            try
-            {
-                // A key given twice would silently keep one of the two values: which prompt was meant is a guess, so it is refused.
-                token = JToken.Parse(line, new JsonLoadSettings { DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error });
-            }
-            catch (JsonReaderException exception) when (exception.Message.StartsWith("Property with the name", StringComparison.Ordinal))
-            {
-                problem = $"a field appears twice ({ExitCodes.OneLine(Text(exception.Message.Split(" already exists", 2)[0].Replace("Property with the name ", string.Empty, StringComparison.Ordinal)))}); keep one of them, as which value was meant is a guess.";
-            }
-            catch (JsonException exception)
-            {
-                problem = $"not a JSON object ({JsonProblem(exception).TrimEnd('.')}). Each line of a JSON Lines file is one object, such as {ExpectedLine}; "
-                    + "for a spreadsheet or a list of prompts, save it as .csv with a 'prompt' column instead.";
-            }
-
-            if (problem is null && token is not JObject)
-            {
-                problem = $"must be a JSON object of createTask input fields, such as {ExpectedLine}.";
-            }
-
-            yield return (i + 1, token as JObject, problem);
+            var (input, problem) = JsonLine.Read(line);
+            yield return (i + 1, input, problem);
         }
     }
 
     private static string Text(string value) => Ledger.Text.Safe(value, 60);
 
-    /// <summary>Newtonsoft's message in the user's terms: its "Path '', line 0, position 0." tail becomes the field and character, or goes.</summary>
+    /// <summary>
+    /// A line whose checked fields still do not make a request, in the user's terms: from the exception's path, never its
+    /// message (Newtonsoft's text ends in "Path '', line 0, position 0.", meaningless to a user).
+    /// </summary>
     internal static string JsonProblem(JsonException exception)
     {
-        var match = System.Text.RegularExpressions.Regex.Match(exception.Message, @"^(?<text>.*?)\s*Path '(?<path>[^']*)'(, line \d+, position (?<position>\d+))?\.?\s*$", System.Text.RegularExpressions.RegexOptions.Singleline);
-        if (!match.Success)
+        var path = exception switch
         {
-            return ExitCodes.OneLine(Ledger.Text.Safe(exception.Message, 200));
-        }
-
-        var text = match.Groups["text"].Value.TrimEnd('.', ' ');
-        var where = new List<string>();
-        if (match.Groups["path"].Value.Length > 0)
-        {
-            where.Add($"at '{match.Groups["path"].Value}'");
-        }
-
-        if (match.Groups["position"].Success && match.Groups["position"].Value != "0")
-        {
-            where.Add($"character {match.Groups["position"].Value}");
-        }
-
-        return ExitCodes.OneLine(Ledger.Text.Safe(text + (where.Count > 0 ? $" ({string.Join(", ", where)})" : string.Empty) + "."));
+            JsonSerializationException serialization => serialization.Path,
+            JsonReaderException reader => reader.Path,
+            _ => null,
+        };
+        return string.IsNullOrEmpty(path)
+            ? "cannot be read as a createTask request; check each field's type against `kling models`."
+            : $"the field '{Text(path.StartsWith("input.", StringComparison.Ordinal) ? path["input.".Length..] : path)}' cannot be read as the createTask request needs it; check its type against `kling models`.";
     }
 }

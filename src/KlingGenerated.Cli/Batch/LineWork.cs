@@ -99,7 +99,7 @@ internal sealed class LineWork(ITaskLedger ledger, Endpoint endpoint, BatchSetti
             var record = await endpoint.Client.WaitForCompletionAsync(taskId, polling, new LedgerProgress(ledger, endpoint.LedgerName, taskId, new StateWatcher(this, status)), cancellationToken).ConfigureAwait(false);
             totals.NoteDuration(started.Elapsed);
             status.ResultUrls = record.GetResultUrls().Select(u => u.ToString()).ToList();
-            status.File = await ResultFiles.SaveAsync(ledger, endpoint, taskId, record.GetResultUrls(), settings.OutDirectory, null, cancellationToken).ConfigureAwait(false);
+            status.File = await ResultFiles.SaveAsync(ledger, endpoint, taskId, record.GetResultUrls(), settings.OutDirectory, null, cancellationToken, name: LineFileName.Of(status.Line.UserId, settings.Rerun)).ConfigureAwait(false);
             status.Note = null;
             Move(status, Phase.Done);
             Display.Event($"line {status.Label}: done {Text.Safe(taskId)} -> {Text.Safe(status.File, 120)}");

@@ -65,6 +65,12 @@ internal interface ITaskLedger : IDisposable
     /// <summary>Every batch line sent to <paramref name="endpoint"/>, whatever file it came from, oldest first.</summary>
     IReadOnlyList<LedgerEntry> BatchLines(string endpoint);
 
+    /// <summary>
+    /// Removes these entries and their events, each only if it is still as read (outcome, state, task id and file): a row
+    /// another process changed meanwhile is kept. Returns how many were removed.
+    /// </summary>
+    int Remove(IReadOnlyList<LedgerEntry> entries);
+
     /// <summary>The most a task of <paramref name="endpoint"/> has cost (creditsConsumed as the service reported it), or null.</summary>
     double? ObservedTaskCost(string endpoint);
 }

@@ -5,10 +5,14 @@ namespace KlingGenerated.Cli.Ledger;
 /// <summary>Saves a finished task's result through the library's safe download, and records the file in the ledger.</summary>
 internal static class ResultFiles
 {
-    /// <summary>Downloads the first of <paramref name="urls"/> to <c>DIR/&lt;taskId&gt;.mp4</c> (a safe name); returns the full path.</summary>
+    /// <summary>
+    /// Downloads the first of <paramref name="urls"/> to <c>DIR/&lt;taskId&gt;.mp4</c> (a safe name), or to
+    /// <c>DIR/<paramref name="name"/></c> when the caller names it (a batch line's id); returns the full path.
+    /// A named file that already holds another video is left as it is, and this one is saved as <c>NAME-&lt;taskId&gt;.mp4</c>.
+    /// </summary>
     /// <exception cref="ResultExpiredException">The result host no longer serves the file.</exception>
     public static async Task<string> SaveAsync(ITaskLedger ledger, Endpoint endpoint, string taskId, IReadOnlyList<Uri> urls, string directory,
-        DateTimeOffset? finishedAt, CancellationToken cancellationToken, bool overwrite = true)
+        DateTimeOffset? finishedAt, CancellationToken cancellationToken, bool overwrite = true, string? name = null)
     {
         if (urls.Count == 0)
         {
@@ -16,12 +20,19 @@ internal static class ResultFiles
         }
 
         Directory.CreateDirectory(directory);
-        var path = KlingFileNames.InsideDirectory(directory, KlingFileNames.ForTask(taskId));
+        var path = KlingFileNames.InsideDirectory(directory, name ?? KlingFileNames.ForTask(taskId));
+        overwrite &= name is null; // a batch replaces its own <taskId>.mp4; a name it did not derive from the task may be someone else's
         var client = endpoint.Client;
         try
         {
             // A batch replaces its own files (only once the new copy is complete); `kling download` follows generate's --overwrite rule.
             path = await ExistingResult.SaveAsync(client, taskId, urls[0], path, overwrite, compare: true, progress: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CliServiceException) when (name is not null)
+        {
+            // The name is taken by another video (another batch's line of that id, a file of the user's): keep it, save beside it.
+            var beside = KlingFileNames.InsideDirectory(directory, KlingFileNames.ForTask($"{Path.GetFileNameWithoutExtension(name)}-{taskId}"));
+            path = await ExistingResult.SaveAsync(client, taskId, urls[0], beside, overwrite: true, compare: true, progress: null, cancellationToken).ConfigureAwait(false);
         }
 
         catch (KlingDownloadException exception) when (exception.Reason == KlingDownloadFailure.HttpStatus && exception.HttpStatus is 403 or 404 or 410)

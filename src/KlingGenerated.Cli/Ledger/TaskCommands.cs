@@ -17,6 +17,7 @@ internal static class TaskCommands
         var since = new Option<string?>("--since") { Description = "Only createTasks since a time: a duration back from now (30m, 12h, 7d) or a date (2026-11-25 or 2026-11-25T10:00Z)." };
         var limit = new Option<int?>("--limit") { Description = "Only the newest N tasks." };
         var command = new Command("tasks", "List the tasks the local ledger knows (the service cannot list them).") { state, since, limit };
+        command.Subcommands.Add(LedgerLocation.AddTo(PruneCommand.Create(output, error)));
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
             var from = ParseSince(parse.GetValue(since));
@@ -202,7 +203,7 @@ internal static class TaskCommands
         MaxDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(1) : new KlingPollingOptions().MaxDelay,
     };
 
-    internal static DateTimeOffset? ParseSince(string? text)
+    internal static DateTimeOffset? ParseSince(string? text, string option = "--since")
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -231,7 +232,7 @@ internal static class TaskCommands
             return at;
         }
 
-        throw new UsageException($"--since must be a duration back from now (30m, 12h, 7d) or a date (2026-11-25T10:00Z), not '{text}'.");
+        throw new UsageException($"{option} must be a duration back from now (30m, 12h, 7d) or a date (2026-11-25T10:00Z), not '{Text.Safe(text, 60)}'.");
     }
 
     private static async Task PrintAsync(TextWriter output, ParseResult parse, TaskRecord record)
@@ -245,7 +246,7 @@ internal static class TaskCommands
         await output.WriteLineAsync($"{Text.Safe(record.TaskId)}: {Text.Safe(record.RawState)} {string.Join(" ", record.GetResultUrls().Select(u => Text.Safe(u.ToString(), 2000)))}".TrimEnd());
     }
 
-    private static string DisplayState(LedgerEntry entry) => entry.Outcome switch
+    internal static string DisplayState(LedgerEntry entry) => entry.Outcome switch
     {
         "created" => entry.State ?? "created",
         "sending" or "uncertain" => "uncertain",

@@ -103,17 +103,55 @@ public sealed class BatchInputTests
     }
 
     [Theory]
-    [InlineData("b.jsonl", "A kite over dunes\n")]
-    [InlineData("b.jsonl", "{\"prompt\":\"A kite\",\"duration\":[5]}\n")]
-    public async Task A_line_that_is_not_valid_JSON_is_explained_without_the_parser_s_path_and_position(string name, string content)
+    [InlineData("A kite over dunes\n", ":1: not a JSON object: it starts with 'A' where a '{' should open the object.")]
+    [InlineData("{\"prompt\":\"A kite\" \"duration\":\"5\"}\n", ":1: not a JSON object: a ',' is missing between two fields, before character 20 ('\"').")]
+    [InlineData("{\"prompt\":\"A kite\"\n", ":1: not a JSON object: the line ends before the JSON does")]
+    [InlineData("{\"prompt\":\"A kite\",\"duration\":[5]}\n", ":1: \"duration\" must be a JSON string.")]
+    public async Task A_line_that_is_not_valid_JSON_is_explained_in_the_user_s_terms_without_the_parser_s_path_and_position(string content, string expected)
     {
         await using var run = await CliRun.StartAsync();
-        var file = run.Write(name, content);
+        var file = run.Write("b.jsonl", content);
 
         var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
 
         result.ExitCode.Should().Be(2, result.Stderr);
-        result.Stderr.Should().Contain(":1:").And.NotContain("Path ''").And.NotContain("line 0, position 0");
+        result.Stderr.Should().Contain(file + expected).And.NotContain("Path '").And.NotContain(", position ");
+        run.Simulator.RequestCount.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Batch_json_carries_the_invalid_lines_in_the_error_when_it_refuses_and_in_the_summary_when_it_skips_them()
+    {
+        await using var run = await CliRun.StartAsync();
+        var file = run.Write("b.jsonl", "{\"id\":\"ok\",\"prompt\":\"A kite\"}\n{\"id\":\"bad\",\"promt\":\"A boat\"}\n");
+
+        var refused = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"), "--json");
+
+        refused.ExitCode.Should().Be(2, refused.Stderr);
+        var error = JObject.Parse(refused.Stdout)["error"]!;
+        ((string)error["kind"]!).Should().Be("invalid-input");
+        ((string)error["message"]!).Should().Contain("error.invalid").And.Contain("nothing was sent");
+        error["invalid"]!.Should().ContainSingle();
+        ((int)error["invalid"]![0]!["line"]!).Should().Be(2);
+        ((string)error["invalid"]![0]!["problem"]!).Should().Contain("unknown field \"promt\"").And.Contain("did you mean \"prompt\"?");
+        run.Simulator.RequestCount.Should().Be(0);
+
+        var skipped = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"), "--json", "--skip-invalid");
+
+        skipped.ExitCode.Should().Be(0, skipped.Stderr);
+        var summary = JObject.Parse(skipped.Stdout);
+        summary["invalid"]!.Select(l => (int)l["line"]!).Should().Equal(2);
+        summary["lines"]!.Select(l => (string)l["id"]!).Should().Equal("ok");
+    }
+
+    [Fact]
+    public void A_prompt_that_looks_like_a_date_stays_text()
+    {
+        var (line, problem) = KlingGenerated.Cli.Batch.JsonLine.Read("{\"prompt\":\"2026-12-07T10:00:00Z\"}");
+
+        problem.Should().BeNull();
+        line!["prompt"]!.Type.Should().Be(Newtonsoft.Json.Linq.JTokenType.String);
+        ((string)line["prompt"]!).Should().Be("2026-12-07T10:00:00Z");
     }
 
     [Theory]
@@ -134,7 +172,7 @@ public sealed class BatchInputTests
 
     [Theory]
     [InlineData("b.jsonl", "{\"id\":\"ok\",\"prompt\":\"A kite\"}\n{\"id\":\"x\",\"prompt\":\"  \"}\n", ":2: \"prompt\" is empty or only spaces")]
-    [InlineData("b.jsonl", "{\"prompt\":\"A kite\"}\n\n{\"prompt\":\"a\",\"prompt\":\"b\"}\n", ":3: a field appears twice ('prompt')")]
+    [InlineData("b.jsonl", "{\"prompt\":\"A kite\"}\n\n{\"prompt\":\"a\",\"prompt\":\"b\"}\n", ":3: the field \"prompt\" appears twice")]
     [InlineData("b.csv", "prompt,id\nA kite,k\n\"   \",x\n", ":3: \"prompt\" is empty or only spaces")]
     [InlineData("b.csv", "prompt,id,prompt\nA kite,k,b\n", ":1: the column 'prompt' appears twice")]
     public async Task A_blank_prompt_or_a_field_given_twice_is_refused_before_anything_is_sent_naming_its_line(string name, string content, string expected)

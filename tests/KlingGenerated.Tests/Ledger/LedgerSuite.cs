@@ -255,5 +255,25 @@ public abstract class LedgerSuite
         Rows(location, "SELECT kind FROM events ORDER BY id").Select(r => r["kind"]).Should().Equal("sending", "refused", "sending", "created", "sending", "uncertain");
     }
 
+    [Fact]
+    public async Task Pruning_removes_a_failed_task_with_its_events_and_keeps_a_task_that_may_exist()
+    {
+        await using var failing = await StartSimulatorAsync(fault: "generation-failed");
+        await using var uncertain = await StartSimulatorAsync(fault: "server-error-after-create");
+        var dir = KlingProcess.NewDirectory();
+        var ledger = await NewLedgerAsync(dir);
+        (await KlingInProcess.RunAsync(dir, "generate", "A kite that fails", "--ledger", ledger, "--api-key", Key, "--base-url", failing.BaseUrl.ToString())).ExitCode.Should().Be(4);
+        (await KlingInProcess.RunAsync(dir, "generate", "A kite that may exist", "--ledger", ledger, "--api-key", Key, "--base-url", uncertain.BaseUrl.ToString())).ExitCode.Should().Be(3);
+
+        var pruned = await KlingInProcess.RunAsync(dir, "tasks", "prune", "--older-than", "2999-01-01", "--ledger", ledger);
+
+        pruned.ExitCode.Should().Be(0, pruned.Stderr);
+        pruned.Stderr.Should().Contain("Removed 1 row(s)").And.Contain("Kept 1").And.Contain("may exist and be charged");
+        var left = Rows(ledger, "SELECT id, outcome FROM submissions").Should().ContainSingle().Subject;
+        left["outcome"].Should().Be("uncertain");
+        Rows(ledger, "SELECT submission FROM events").Select(r => Convert.ToInt64(r["submission"], System.Globalization.CultureInfo.InvariantCulture))
+            .Should().NotBeEmpty().And.OnlyContain(id => id == Convert.ToInt64(left["id"], System.Globalization.CultureInfo.InvariantCulture), "the failed task's events went with it");
+    }
+
     internal static Task<KlingSimulator> StartSimulatorAsync(string? fault = null) => LedgerTests.StartSimulatorAsync(fault);
 }

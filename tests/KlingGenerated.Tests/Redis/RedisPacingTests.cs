@@ -274,6 +274,25 @@ public sealed class RedisPacingTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_refused_Redis_password_is_reported_as_refused_credentials_not_as_unreachable_and_nothing_is_sent()
+    {
+        await using var guarded = await RedisServer.StartAsync(password: "right-" + Guid.NewGuid().ToString("N"));
+        await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { RateLimit = 100 });
+        await using var wrong = Provider(simulator, limit: 20, window: TimeSpan.FromSeconds(1), margin: TimeSpan.Zero,
+            redisConfiguration: guarded.Configuration + ",password=not-the-password", mode: RedisUnavailableMode.Fail);
+        await using var right = Provider(simulator, limit: 20, window: TimeSpan.FromSeconds(1), margin: TimeSpan.Zero,
+            redisConfiguration: guarded.Configuration + ",password=" + guarded.Password, mode: RedisUnavailableMode.Fail);
+
+        var refused = async () => await wrong.GetRequiredService<IKlingClient>().CreateTaskAsync(Request("refused"), CancellationToken.None);
+
+        var error = (await refused.Should().ThrowAsync<KlingRedisPacingException>()).Which;
+        error.Message.Should().Contain("refused the credentials").And.Contain("Check the password").And.NotContain("could not be reached").And.NotContain("not-the-password");
+        simulator.RequestCount.Should().Be(0, "nothing is sent without a permit");
+        (await right.GetRequiredService<IKlingClient>().CreateTaskAsync(Request("allowed"), CancellationToken.None)).Data!.TaskId
+            .Should().NotBeNullOrEmpty("the same server takes the right password, so only the password was refused");
+    }
+
+    [Fact]
     public async Task Pacing_goes_back_to_Redis_when_Redis_is_back()
     {
         await using var ownRedis = await RedisServer.StartAsync();
