@@ -8,6 +8,7 @@ internal static class CommandRunner
     public static async Task<int> RunAsync(ParseResult parse, TextWriter output, TextWriter error, CancellationToken cancellationToken, Func<CommandContext, Task> body)
     {
         var context = new CommandContext(parse, output, error, cancellationToken);
+        MaskTheKey(parse);
         try
         {
             await body(context);
@@ -16,6 +17,21 @@ internal static class CommandRunner
         catch (Exception exception)
         {
             return ExitCodes.Report(exception, context);
+        }
+    }
+
+    /// <summary>
+    /// Masks the key this command was given in all it prints, also in a command that builds no client (`kling tasks`
+    /// lists task ids a hostile service may have made of the key). A key that cannot be read is reported later, by the command.
+    /// </summary>
+    private static void MaskTheKey(ParseResult parse)
+    {
+        try
+        {
+            KlingSecrets.Add(ApiKeySource.Find(parse.GetValue(GlobalOptions.ApiKey), parse.GetValue(GlobalOptions.ApiKeyFile), CliEnvironment.Of(parse)));
+        }
+        catch (Exception exception) when (exception is UsageException or InvalidOperationException or ArgumentException)
+        {
         }
     }
 }
