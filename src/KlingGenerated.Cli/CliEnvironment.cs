@@ -9,6 +9,14 @@ namespace KlingGenerated.Cli;
 // Why: the tests run the CLI in their own process, many at once, each with its own KIE_*, KLING_LEDGER and folder.
 internal sealed record CliEnvironment(Func<string, string?> Variable, string WorkingDirectory)
 {
+    /// <summary>Applied to the client's options after the command's own (null in the shipped CLI).</summary>
+    // Why: a test shortens the library's retry delays (the retries, their count and rules stay) instead of waiting minutes.
+    public Action<KlingClientOptions>? Client { get; init; }
+
+    /// <summary>The one clock of the run ("30m" back from when, for --since and --older-than).</summary>
+    // Why: a test moves it (FakeTimeProvider) instead of waiting or racing midnight.
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>The process's environment and current directory.</summary>
     public static CliEnvironment Process { get; } = new(Environment.GetEnvironmentVariable, string.Empty);
 

@@ -92,6 +92,7 @@ internal sealed class Endpoint : IAsyncDisposable
             o.Resilience.MaxUnreachableRetries = 2;
             o.CreateTaskJournal = Ledger.LedgerJournal.Shared; // the ledger marks a createTask "sending" as its body leaves, and records its outcome
             configure?.Invoke(o); // a command's own policy (kling batch: the account's pace, patient retries)
+            environment.Client?.Invoke(o); // a test's shorter retry delays (CliEnvironment.Client)
         });
         if (redis is not null)
         {

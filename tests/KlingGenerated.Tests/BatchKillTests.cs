@@ -254,7 +254,8 @@ public sealed class BatchKillTests(ITestOutputHelper output)
         await using var healthy = await KlingSimulator.StartAsync(options);
         var failing = healthy;
 
-        var first = await KlingInProcess.RunAsync(dir, Run(failing));
+        // The fault answers the balance check 500 too: its retries come 10-100 ms apart, not 1-30 s.
+        var first = await KlingInProcess.RunWithShortRetryDelaysAsync(dir, Run(failing));
         failing.CreatedTasks.Should().ContainSingle("the task was created before the 500");
         using (var http = new HttpClient())
         {
@@ -263,9 +264,9 @@ public sealed class BatchKillTests(ITestOutputHelper output)
             (await http.SendAsync(heal)).EnsureSuccessStatusCode();
         }
 
-        var again = await KlingInProcess.RunAsync(dir, Run(healthy));
+        var again = await KlingInProcess.RunWithShortRetryDelaysAsync(dir, Run(healthy));
         var createsWithoutFlag = healthy.CreatedTasks.Count - 1;
-        var resubmitted = await KlingInProcess.RunAsync(dir, Run(healthy, "--resubmit-uncertain"));
+        var resubmitted = await KlingInProcess.RunWithShortRetryDelaysAsync(dir, Run(healthy, "--resubmit-uncertain"));
 
         first.ExitCode.Should().Be(3, first.Stderr);
         ((int)JObject.Parse(first.Stdout)["uncertain"]!).Should().Be(1);

@@ -23,7 +23,7 @@ internal static class PruneCommand
         var command = new Command("prune", "Forget old tasks the ledger no longer needs: failed, refused or never sent, or downloaded.") { olderThan, force, dryRun };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
-            var before = TaskCommands.ParseSince(parse.GetValue(olderThan), "--older-than")!.Value;
+            var before = TaskCommands.ParseSince(parse.GetValue(olderThan), CliEnvironment.Of(parse).Time, "--older-than")!.Value;
             using var ledger = LedgerLocation.Open(parse);
             var old = ledger.List(null, null).Where(e => e.QueuedAt < before).ToList();
             var forced = parse.GetValue(force);

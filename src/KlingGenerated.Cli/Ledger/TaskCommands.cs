@@ -20,7 +20,7 @@ internal static class TaskCommands
         command.Subcommands.Add(LedgerLocation.AddTo(PruneCommand.Create(output, error)));
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
-            var from = ParseSince(parse.GetValue(since));
+            var from = ParseSince(parse.GetValue(since), CliEnvironment.Of(parse).Time);
             using var ledger = LedgerLocation.Open(parse);
             var wanted = parse.GetValue(state);
             var entries = ledger.List(wanted is "uncertain" or "sending" ? null : wanted, from)
@@ -203,7 +203,8 @@ internal static class TaskCommands
         MaxDelay = endpoint.IsSimulator ? TimeSpan.FromSeconds(1) : new KlingPollingOptions().MaxDelay,
     };
 
-    internal static DateTimeOffset? ParseSince(string? text, string option = "--since")
+    /// <summary>A duration back from <paramref name="clock"/>'s now, or a date (UTC unless it names its offset); null when not given.</summary>
+    internal static DateTimeOffset? ParseSince(string? text, TimeProvider clock, string option = "--since")
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -223,7 +224,7 @@ internal static class TaskCommands
             };
             if (back is { } span)
             {
-                return DateTimeOffset.UtcNow - span;
+                return clock.GetUtcNow() - span;
             }
         }
 

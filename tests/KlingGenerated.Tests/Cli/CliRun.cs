@@ -49,11 +49,13 @@ internal sealed class CliRun : IAsyncDisposable
     /// <summary>Runs kling with <paramref name="args"/> followed by <see cref="Service"/>.</summary>
     public Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) => InProcessAsync([.. args, .. Service]);
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> InProcessAsync(string[] args, CancellationToken cancellationToken = default)
+    /// <summary>Runs kling in this process; with <paramref name="clock"/>, the run's one clock is that one.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> InProcessAsync(string[] args, CancellationToken cancellationToken = default, TimeProvider? clock = null)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = await KlingCli.RunAsync(args, output, error, cancellationToken, new CliTerminal(false, false, () => 80, TimeProvider.System));
+        var environment = clock is null ? null : CliEnvironment.Process with { Time = clock };
+        var code = await KlingCli.RunAsync(args, output, error, cancellationToken, new CliTerminal(false, false, () => 80, clock ?? TimeProvider.System), environment);
         return (code, output.ToString(), error.ToString());
     }
 

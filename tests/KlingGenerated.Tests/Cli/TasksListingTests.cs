@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
 using Newtonsoft.Json.Linq;
 
 namespace KlingGenerated.Tests.Cli;
@@ -57,6 +58,38 @@ public sealed class TasksListingTests
         {
             System.Globalization.CultureInfo.CurrentCulture = culture;
         }
+    }
+
+    [Fact]
+    public async Task Tasks_since_and_prune_older_than_count_back_from_the_runs_one_clock()
+    {
+        await using var run = await CliRun.StartAsync();
+        var task = (await run.RunAsync("generate", "A kite", "--no-wait")).Stdout.Trim();
+        var threeDaysLater = new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(3));
+
+        var lastTwoDays = await CliRun.InProcessAsync(["tasks", "--since", "2d", "--json", "--ledger", run.Ledger], clock: threeDaysLater);
+        var lastFourDays = await CliRun.InProcessAsync(["tasks", "--since", "96h", "--json", "--ledger", run.Ledger], clock: threeDaysLater);
+        var prunable = await CliRun.InProcessAsync(["tasks", "prune", "--older-than", "2d", "--dry-run", "--force", "--json", "--ledger", run.Ledger], clock: threeDaysLater);
+        var notYet = await CliRun.InProcessAsync(["tasks", "prune", "--older-than", "2d", "--dry-run", "--force", "--json", "--ledger", run.Ledger]);
+
+        lastTwoDays.ExitCode.Should().Be(0, lastTwoDays.Stderr);
+        JArray.Parse(lastTwoDays.Stdout).Should().BeEmpty("three days on the clock, the task is older than 2 days");
+        JArray.Parse(lastFourDays.Stdout).Select(t => (string?)t["taskId"]).Should().Equal([task], "it is younger than 96 hours");
+        JObject.Parse(prunable.Stdout)["removed"]!.Select(t => (string?)t["taskId"]).Should().Equal([task], prunable.Stderr);
+        JObject.Parse(notYet.Stdout)["removed"]!.Should().BeEmpty("on the real clock the task is seconds old");
+    }
+
+    [Fact]
+    public void A_duration_since_is_taken_back_from_the_clock_given_and_a_date_is_read_as_utc()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 20, 0, 0, TimeSpan.Zero));
+
+        KlingGenerated.Cli.Ledger.TaskCommands.ParseSince("30m", clock).Should().Be(new DateTimeOffset(2026, 12, 7, 19, 30, 0, TimeSpan.Zero));
+        KlingGenerated.Cli.Ledger.TaskCommands.ParseSince("1.5d", clock).Should().Be(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
+        clock.Advance(TimeSpan.FromHours(1));
+        KlingGenerated.Cli.Ledger.TaskCommands.ParseSince("30m", clock).Should().Be(new DateTimeOffset(2026, 12, 7, 20, 30, 0, TimeSpan.Zero));
+        KlingGenerated.Cli.Ledger.TaskCommands.ParseSince("2026-11-25", clock).Should().Be(new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero));
+        KlingGenerated.Cli.Ledger.TaskCommands.ParseSince(" ", clock).Should().BeNull();
     }
 
     [Fact]

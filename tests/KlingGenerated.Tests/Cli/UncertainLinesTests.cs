@@ -14,7 +14,8 @@ public sealed class UncertainLinesTests
         await File.WriteAllLinesAsync(Path.Combine(dir, "two.jsonl"), ["""{"id":"short","prompt":"Five seconds","duration":"5"}""", """{"id":"long","prompt":"Ten seconds","duration":"10"}"""]);
         await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { AcceptedApiKey = LedgerTests.ApiKey, Fault = "server-error-after-create", RateLimit = 1000 });
 
-        var run = await KlingInProcess.RunAsync(dir, ["batch", "two.jsonl", "--out", "v", "--api-key", LedgerTests.ApiKey, "--base-url", simulator.BaseUrl.ToString()]);
+        // The fault answers the balance check 500 too: its retries come 10-100 ms apart, not 1-30 s.
+        var run = await KlingInProcess.RunWithShortRetryDelaysAsync(dir, ["batch", "two.jsonl", "--out", "v", "--api-key", LedgerTests.ApiKey, "--base-url", simulator.BaseUrl.ToString()]);
 
         run.ExitCode.Should().Be(3, run.Stderr);
         simulator.CreatedTasks.Should().HaveCount(2, "both tasks were created before the 500 that made them uncertain");

@@ -16,8 +16,26 @@ internal static class KlingInProcess
     public static Task<KlingProcess.Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
         RunAsync(workingDirectory, environment, terminal: null, args);
 
+    /// <summary>
+    /// Runs the CLI with the library's retry delays cut to milliseconds (<see cref="ShortRetryDelays"/>): for a test whose
+    /// service keeps failing a query (the balance check before a batch, a status), where the default backoff waits about 40 s
+    /// per command though the retries, their number and their rules are not what the test is about.
+    /// </summary>
+    public static Task<KlingProcess.Result> RunWithShortRetryDelaysAsync(string workingDirectory, params string[] args) =>
+        RunAsync(workingDirectory, new Dictionary<string, string>(), terminal: null, ShortRetryDelays, args);
+
+    /// <summary>The retries as the library makes them (same count, same rules), 10-100 ms apart instead of 1-30 s.</summary>
+    public static void ShortRetryDelays(KlingGenerated.KlingClientOptions options)
+    {
+        options.Resilience.BaseDelay = TimeSpan.FromMilliseconds(10);
+        options.Resilience.MaxDelay = TimeSpan.FromMilliseconds(100);
+    }
+
     /// <summary>Runs the CLI with a given terminal (default: a log, as when stderr is redirected).</summary>
-    public static async Task<KlingProcess.Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, CliTerminal? terminal, params string[] args)
+    public static Task<KlingProcess.Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, CliTerminal? terminal, params string[] args) =>
+        RunAsync(workingDirectory, environment, terminal, client: null, args);
+
+    private static async Task<KlingProcess.Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, CliTerminal? terminal, Action<KlingGenerated.KlingClientOptions>? client, string[] args)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal) { ["KLING_LEDGER"] = KlingProcess.LedgerFor(workingDirectory) };
         foreach (var (name, value) in environment)
@@ -34,7 +52,7 @@ internal static class KlingInProcess
             exitCode = await KlingCli.RunAsync(
                 args, output, error, timeout.Token,
                 terminal ?? new CliTerminal(Live: false, Ansi: false, Width: () => 80, TimeProvider.System), // stderr redirected, as in a process started by a test
-                new CliEnvironment(name => variables.GetValueOrDefault(name), Path.GetFullPath(workingDirectory)));
+                new CliEnvironment(name => variables.GetValueOrDefault(name), Path.GetFullPath(workingDirectory)) { Client = client });
         }
         catch (Exception exception) when (!timeout.IsCancellationRequested)
         {

@@ -27,7 +27,8 @@ public sealed class EchoedApiKeyTests
     {
         await using var server = EchoingServer();
         using var capture = new TelemetryCapture();
-        var client = new KlingClient(new KlingClientOptions { ApiKey = ApiKey, BaseUrl = server.BaseUrl, LoggerFactory = capture.Logs.Factory() });
+        // The balance query's code 500 is retried as always, 10-100 ms apart instead of 1-30 s: the retries' logs are checked too.
+        var client = new KlingClient(new KlingClientOptions { ApiKey = ApiKey, BaseUrl = server.BaseUrl, LoggerFactory = capture.Logs.Factory(), Resilience = { BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(100) } });
         var polling = new KlingPollingOptions { InitialDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(10) };
 
         var failed = await Assert.ThrowsAsync<KlingApiException>(() => client.GenerateVideoAsync(
@@ -60,13 +61,13 @@ public sealed class EchoedApiKeyTests
 
         var results = new[]
         {
-            await KlingInProcess.RunAsync(dir, ["generate", "a fox", "--json", .. common]),
-            await KlingInProcess.RunAsync(dir, ["generate", "a fox", .. common]),
-            await KlingInProcess.RunAsync(dir, ["status", TaskId, "--json", .. common]),
-            await KlingInProcess.RunAsync(dir, ["status", TaskId, .. common]),
-            await KlingInProcess.RunAsync(dir, ["credits", "--json", .. common]),
-            await KlingInProcess.RunAsync(dir, ["tasks", "--json", .. common]),
-            await KlingInProcess.RunAsync(dir, ["tasks", .. common]),
+            await KlingInProcess.RunWithShortRetryDelaysAsync(dir, ["generate", "a fox", "--json", .. common]),
+            await KlingInProcess.RunWithShortRetryDelaysAsync(dir, ["generate", "a fox", .. common]),
+            await KlingInProcess.RunWithShortRetryDelaysAsync(dir, ["status", TaskId, "--json", .. common]),
+            await KlingInProcess.RunWithShortRetryDelaysAsync(dir, ["status", TaskId, .. common]),
+            await KlingInProcess.RunWithShortRetryDelaysAsync(dir, ["credits", "--json", .. common]),
+            await KlingInProcess.RunWithShortRetryDelaysAsync(dir, ["tasks", "--json", .. common]),
+            await KlingInProcess.RunWithShortRetryDelaysAsync(dir, ["tasks", .. common]),
         };
 
         results[0].ExitCode.Should().Be(ExitCodesTaskFailed, results[0].Stderr);
