@@ -71,7 +71,7 @@ internal sealed class LineWork(ITaskLedger ledger, Endpoint endpoint, BatchSetti
         if (result.Error is KlingApiException { Kind: KlingErrorKind.BudgetExceeded } over)
         {
             // The library's spend gate refused it before anything was sent: the line stays unsent, and so do the rest.
-            status.Note = $"not sent: --max-credits {budget.MaxCredits?.ToString(CultureInfo.InvariantCulture)} for this batch is used up ({budget.Budget})";
+            status.Note = $"not sent: --max-credits {(budget.MaxCredits is { } cap ? KlingBudget.FormatCredits(cap) : "?")} for this batch is used up ({budget.Budget})";
             Display.Event($"line {status.Label}: {Text.Safe(ExitCodes.OneLine(over.Message), 200)}");
             return SendOutcome.OverBudget;
         }
