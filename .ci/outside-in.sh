@@ -276,10 +276,27 @@ if [ -x "$binary" ]; then
   auth=(-H 'Authorization: Bearer simulator-key')
   ok=""
   if [ -n "$url" ]; then
-    created=$(curl -sf --max-time 10 "${auth[@]}" -H 'Content-Type: application/json' -X POST "${url}api/v1/jobs/createTask" \
-      -d '{"model":"kling/v2-5-turbo-text-to-video-pro","input":{"prompt":"A paper boat drifting down a rain-soaked street at dusk"}}')
+    # The body is the document's first createTask example without a callback (its model and input): no model id is
+    # typed here, so a model renamed or added in the document needs no edit of this script.
+    body=$(/usr/bin/python3 - "$repo/openapi/kling.openapi.yaml" <<'PY'
+import json, sys, yaml
+doc = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
+def resolve(node):
+    while isinstance(node, dict) and "$ref" in node:
+        target = doc
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+examples = doc["paths"]["/api/v1/jobs/createTask"]["post"]["requestBody"]["content"]["application/json"]["examples"]
+value = next(v for v in (resolve(e)["value"] for e in examples.values()) if "callBackUrl" not in v)
+print(json.dumps({"model": value["model"], "input": value["input"]}))
+PY
+)
+    echo "createTask body (from the document's examples): $body"
+    created=$(curl -sf --max-time 10 "${auth[@]}" -H 'Content-Type: application/json' -X POST "${url}api/v1/jobs/createTask" -d "$body")
     echo "createTask: $created"
-    task=$(echo "$created" | sed -n 's/.*"taskId":"\([A-Za-z0-9_-]*\)".*/\1/p')
+    task=$(echo "$created" | sed -n 's/.*"taskId":"\([A-Za-z0-9_.-]*\)".*/\1/p')
     record=""
     for _ in $(seq 1 60); do
       [ -n "$task" ] || break

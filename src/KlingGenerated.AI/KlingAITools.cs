@@ -201,7 +201,7 @@ public static class KlingAITools
             }
         }
 
-        private string Left() => $"Budget left: {budget.Left:0.##} credits.";
+        private string Left() => $"Budget left: {KlingBudget.FormatCredits(budget.Left)} credits.";
 
         public async Task<VideoTaskStatus> WaitForVideoAsync(
             [Description("The task id generate_video returned.")] string taskId,

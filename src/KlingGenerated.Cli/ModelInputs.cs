@@ -114,33 +114,15 @@ internal sealed class ModelInputs
         var files = new List<(string, string)>();
         foreach (var option in new[] { Image, TailImage })
         {
-            if (parse.GetValue(option) is not { } value || (Uri.TryCreate(value, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
+            if (parse.GetValue(option) is not { } value || LocalImageFile.IsUrl(value))
             {
                 continue;
             }
 
-            var shown = TerminalText.Safe(value);
             var path = CliEnvironment.Of(parse).FullPath(value); // relative to the command's working directory
-            if (!File.Exists(path))
+            if (LocalImageFile.Problem(path) is { } problem)
             {
-                throw new UsageException($"{option.Name} '{shown}' is neither an http(s) URL nor a file that exists. Nothing was sent.");
-            }
-
-            var length = new FileInfo(path).Length;
-            if (length > KlingUploadRules.MaxFileBytes)
-            {
-                throw new UsageException($"{option.Name} '{shown}' is {length} bytes, more than the {KlingUploadRules.MaxFileBytes} an image may have (the document's x-kling-max-bytes). Nothing was sent.");
-            }
-
-            var head = new byte[16];
-            using (var stream = File.OpenRead(path))
-            {
-                stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            }
-
-            if (KlingUploadRules.MediaTypeOf(head) is null)
-            {
-                throw new UsageException($"{option.Name} '{shown}' is not {string.Join(" or ", KlingUploadRules.MediaTypes)} (judged from its first bytes). Nothing was sent.");
+                throw new UsageException($"{option.Name} '{TerminalText.Safe(value)}' {TerminalText.Safe(problem)}. Nothing was sent.");
             }
 
             files.Add((value, path));

@@ -49,6 +49,12 @@ public partial class KlingClient
             request.Content = new SendingContent(content, submission, tracker, journal);
         }
 
+        if (journal is not null)
+        {
+            // Told by the resilience handler before a retry's backoff and pacing wait: the last answer created nothing.
+            tracker.Retrying = cancellation => RetryingAsync(journal, submission, cancellation);
+        }
+
         HttpResponseMessage response;
         string taskId;
         try
@@ -109,6 +115,19 @@ public partial class KlingClient
         }
 
         return response;
+    }
+
+    /// <summary>Tells the journal an attempt surely created nothing and will be sent again; its failure keeps the record at "sending" (the safe side).</summary>
+    private static async ValueTask RetryingAsync(IKlingCreateTaskJournal journal, KlingCreateTaskSubmission submission, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await journal.RetryingAsync(submission, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception journalError) when (journalError is not OutOfMemoryException)
+        {
+            _ = journalError;
+        }
     }
 
     /// <summary>Sends, turning what a bare HttpClient throws into KlingApiException (the resilience handler already did when it is there).</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 
 namespace KlingGenerated;
@@ -12,8 +11,12 @@ namespace KlingGenerated;
 /// </summary>
 /// <remarks>
 /// Process-wide on purpose: text from one client's answers reaches loggers, exporters and writers that know no client.
-/// Values shorter than <see cref="MinimumLength"/> characters are not added (masking them would rewrite ordinary words);
-/// at most <see cref="Capacity"/> distinct values are kept, the oldest forgotten first.
+/// Values shorter than <see cref="MinimumLength"/> characters are not added (masking them would rewrite ordinary words).
+/// A value once added is never forgotten: no capacity, no eviction, no lifetime tied to a client. A key is masked as long
+/// as the process lives, because what it protects outlives the client that added it (an exception message, a ledger
+/// row, a log line printed later; an earlier bound of 256 keys evicted the oldest and a CI run then printed a key
+/// unmasked). Memory is one entry per distinct key the process used, which a real process keeps small (adding the
+/// same key again costs nothing); <see cref="Mask"/> looks for each of them.
 /// </remarks>
 // CUSTOM: one masking hook for the library and the tools on it (no InternalsVisibleTo between shipped packages).
 public static class KlingSecrets
@@ -24,30 +27,36 @@ public static class KlingSecrets
     /// <summary>The shortest value <see cref="Add"/> accepts.</summary>
     public const int MinimumLength = 8;
 
-    /// <summary>The most distinct values kept.</summary>
-    public const int Capacity = 256;
-
-    private static readonly ConcurrentDictionary<string, byte> Known = new(StringComparer.Ordinal);
-    private static readonly ConcurrentQueue<string> Order = new();
+    private static readonly Lock Gate = new();
+    private static readonly HashSet<string> Known = new(StringComparer.Ordinal);
     private static volatile string[] _secrets = [];
 
-    /// <summary>Adds a value (an API key) that <see cref="Mask"/> hides from now on; null, blank and short values are ignored.</summary>
+    /// <summary>Adds a value (an API key) that <see cref="Mask"/> hides from now on, for the rest of the process; null, blank and short values are ignored.</summary>
     /// <param name="secret">The value to hide.</param>
     public static void Add(string? secret)
     {
-        if (string.IsNullOrWhiteSpace(secret) || secret.Length < MinimumLength || !Known.TryAdd(secret, 0))
+        if (string.IsNullOrWhiteSpace(secret) || secret.Length < MinimumLength)
         {
             return;
         }
 
-        Order.Enqueue(secret);
-        while (Known.Count > Capacity && Order.TryDequeue(out var oldest))
+        lock (Gate)
         {
-            Known.TryRemove(oldest, out _);
-        }
+            if (!Known.Add(secret))
+            {
+                return;
+            }
 
-        // Longest first, so a secret that contains another is replaced whole.
-        _secrets = [.. Known.Keys.OrderByDescending(s => s.Length)];
+            // Longest first, so a secret that contains another is replaced whole; readers see the old or the new array, never a half-built one.
+            var secrets = _secrets;
+            var at = 0;
+            while (at < secrets.Length && secrets[at].Length >= secret.Length)
+            {
+                at++;
+            }
+
+            _secrets = [.. secrets.AsSpan(0, at), secret, .. secrets.AsSpan(at)];
+        }
     }
 
     /// <summary>

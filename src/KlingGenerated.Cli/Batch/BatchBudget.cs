@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace KlingGenerated.Cli.Batch;
 
 /// <summary>
@@ -74,7 +72,7 @@ internal sealed class BatchBudget
         return null;
     }
 
-    private static string Format(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+    private static string Format(double value) => KlingBudget.FormatCredits(value);
 
-    private static string Format(decimal value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+    private static string Format(decimal value) => KlingBudget.FormatCredits(value);
 }

@@ -57,7 +57,7 @@ internal static class BatchCommand
 
             if (settings.MaxCredits is { } cap && (!double.IsFinite(cap) || cap <= 0))
             {
-                throw new UsageException($"--max-credits must be a positive number of credits, not {cap.ToString(CultureInfo.InvariantCulture)}.");
+                throw new UsageException($"--max-credits must be a positive number of credits, not {KlingBudget.FormatCredits(cap)}.");
             }
 
             if (settings.Rerun is { } name && (name.Length is 0 or > 40 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))

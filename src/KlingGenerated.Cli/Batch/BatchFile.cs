@@ -12,7 +12,11 @@ namespace KlingGenerated.Cli.Batch;
 /// One request of a batch file: its line, the user's id (if any), the key the ledger knows it by across copies, renames
 /// and folders (its id, else its content), and the request.
 /// </summary>
-internal sealed record BatchLine(int Number, string? UserId, string Key, VideoTaskRequest Request);
+internal sealed record BatchLine(int Number, string? UserId, string Key, VideoTaskRequest Request)
+{
+    /// <summary>The line's local images, uploaded just before it is sent; <see cref="Request"/> holds their stand-ins until then.</summary>
+    public IReadOnlyList<LineImage> Images { get; init; } = [];
+}
 
 /// <summary>A problem with one line of a batch file.</summary>
 internal sealed record BatchLineError(int Number, string Problem);
@@ -39,6 +43,7 @@ internal static class BatchFile
         var errors = new List<BatchLineError>();
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var occurrences = new Dictionary<string, int>(StringComparer.Ordinal);
+        var images = new LineImages(Path.GetDirectoryName(Path.GetFullPath(path))!);
         foreach (var (number, input, problem) in rows)
         {
             if ((problem ?? BatchInput.Problem(input!)) is { } refused)
@@ -69,6 +74,13 @@ internal static class BatchFile
 
             var model = BatchInput.ModelOf(input).Model!.Id;
             input.Remove(BatchInput.ModelKey);
+            var (lineImages, imageProblem) = images.Resolve(input, model);
+            if (imageProblem is not null)
+            {
+                errors.Add(new BatchLineError(number, imageProblem));
+                continue;
+            }
+
             var body = new JObject { ["model"] = model, ["input"] = input };
             var problems = KlingOpenApiContract.ValidateOperationBody("CreateTask", new MemoryStream(Encoding.UTF8.GetBytes(body.ToString(Formatting.None))));
             if (problems.Count > 0)
@@ -88,8 +100,9 @@ internal static class BatchFile
                 continue;
             }
 
-            // Known by its id, else by its content (the request as sent, so key order and spacing do not matter) and which
-            // repeat of it this is: a copy, a rename or another folder is the same batch; an edit of one line is one new line.
+            // Known by its id, else by its content (the request as sent, so key order and spacing do not matter; a local image
+            // by its bytes' hash, not by the upload's URL) and which repeat of it this is: a copy, a rename or another folder
+            // is the same batch; an edit of one line (or of its image) is one new line.
             var key = userId is not null ? "id:" + userId : ContentKey(request);
             if (userId is null)
             {
@@ -97,7 +110,7 @@ internal static class BatchFile
                 key += "#" + occurrences[key].ToString(CultureInfo.InvariantCulture);
             }
 
-            lines.Add(new BatchLine(number, userId, run is null ? key : $"{key}@{run}", request));
+            lines.Add(new BatchLine(number, userId, run is null ? key : $"{key}@{run}", request) { Images = lineImages });
         }
 
         return (lines, errors);

@@ -29,6 +29,8 @@ internal enum SendOutcome
 /// </summary>
 internal sealed class LineWork(ITaskLedger ledger, Endpoint endpoint, BatchSettings settings, BatchTotals totals)
 {
+    private readonly LineUploads _uploads = new(endpoint.Client); // one per run: a file several lines use is uploaded once
+
     /// <summary>The run's counts by phase and its submit times.</summary>
     public BatchTotals Totals => totals;
 
@@ -38,7 +40,12 @@ internal sealed class LineWork(ITaskLedger ledger, Endpoint endpoint, BatchSetti
     /// <summary>Sends the createTask of a line claimed as submission <paramref name="id"/>, and records its outcome on the line.</summary>
     public async Task<SendOutcome> SendAsync(LineStatus status, long id, BatchBudget budget, CancellationToken cancellationToken)
     {
-        var result = await LedgeredCreate.TryCreateRecordedAsync(ledger, id, endpoint.Client, status.Line.Request, cancellationToken, budget.Budget).ConfigureAwait(false);
+        if (await UploadImagesAsync(status, id, cancellationToken).ConfigureAwait(false) is not { } request)
+        {
+            return status.Phase == Phase.Failed ? SendOutcome.Failed : SendOutcome.NotSent;
+        }
+
+        var result = await LedgeredCreate.TryCreateRecordedAsync(ledger, id, endpoint.Client, request, cancellationToken, budget.Budget).ConfigureAwait(false);
         switch (result.Outcome)
         {
             case "created":
@@ -64,7 +71,7 @@ internal sealed class LineWork(ITaskLedger ledger, Endpoint endpoint, BatchSetti
         if (result.Error is KlingApiException { Kind: KlingErrorKind.BudgetExceeded } over)
         {
             // The library's spend gate refused it before anything was sent: the line stays unsent, and so do the rest.
-            status.Note = $"not sent: --max-credits {budget.MaxCredits?.ToString(CultureInfo.InvariantCulture)} for this batch is used up ({budget.Budget})";
+            status.Note = $"not sent: --max-credits {(budget.MaxCredits is { } cap ? KlingBudget.FormatCredits(cap) : "?")} for this batch is used up ({budget.Budget})";
             Display.Event($"line {status.Label}: {Text.Safe(ExitCodes.OneLine(over.Message), 200)}");
             return SendOutcome.OverBudget;
         }
@@ -85,6 +92,33 @@ internal sealed class LineWork(ITaskLedger ledger, Endpoint endpoint, BatchSetti
         Move(status, Phase.Failed);
         Display.Event($"line {status.Label}: {Text.Safe(status.Note, 160)}");
         return SendOutcome.Failed;
+    }
+
+    /// <summary>
+    /// The request to send for a claimed line, its local images uploaded first (free); null when an upload failed or was
+    /// interrupted, recorded as not sent (nothing was created, so the next run sends the line).
+    /// </summary>
+    private async Task<VideoTaskRequest?> UploadImagesAsync(LineStatus status, long id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _uploads.RequestToSendAsync(status, Display, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            status.Note = "not sent (interrupted)";
+            ledger.RecordNotSent(id, "not sent: interrupted while its image was uploaded");
+            return null;
+        }
+        catch (Exception exception) when (exception is KlingApiException or System.ComponentModel.DataAnnotations.ValidationException or LineImageChangedException or HttpRequestException)
+        {
+            var problem = "the image upload failed: " + ExitCodes.OneLine(exception.Message);
+            ledger.RecordNotSent(id, "not sent: " + problem);
+            status.Note = "not created: " + problem;
+            Move(status, Phase.Failed);
+            Display.Event($"line {status.Label}: not sent, {Text.Safe(problem, 200)}");
+            return null;
+        }
     }
 
     /// <summary>Waits for the line's task and downloads its result; a failure fails the line, a wait that ran out leaves it unfinished.</summary>

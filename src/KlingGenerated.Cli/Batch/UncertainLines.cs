@@ -29,5 +29,5 @@ internal static class UncertainLines
             + "Check `kling tasks --state uncertain` and the kie.ai console, then run again with --resubmit-uncertain only if you accept paying that again.";
     }
 
-    private static string Format(decimal value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+    private static string Format(decimal value) => KlingBudget.FormatCredits(value);
 }

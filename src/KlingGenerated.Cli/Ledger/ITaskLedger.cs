@@ -32,7 +32,7 @@ internal interface ITaskLedger : IDisposable
     /// <summary>Records that the request is leaving for the service now: from here on, a task may exist.</summary>
     void MarkSending(long submission);
 
-    /// <summary>Records that the service refused the request with HTTP 429, which creates nothing: safe to send again.</summary>
+    /// <summary>Records that the service answered that nothing was created (HTTP 429, body code 429 or 455) and the request will be sent again: queued, not on the wire.</summary>
     void MarkQueuedAgain(long submission);
 
     /// <summary>Records the task id the service answered.</summary>

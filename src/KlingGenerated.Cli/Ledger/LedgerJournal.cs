@@ -4,7 +4,8 @@ namespace KlingGenerated.Cli.Ledger;
 
 /// <summary>
 /// The task ledger as the library's createTask journal (<see cref="IKlingCreateTaskJournal"/>): a submission is marked
-/// "sending" just before its body starts to leave (after pacing, retry decisions and the wait for a connection), and its
+/// "sending" just before each attempt's body starts to leave (after pacing, retry decisions and the wait for a connection),
+/// queued again when an answer said nothing was created and the attempt is retried (before its backoff and permit), and its
 /// outcome, decided by the library (<see cref="KlingCreateTaskOutcome"/>), is recorded as created, uncertain, rejected or
 /// not sent. A submission is found by the request object the CLI hands to CreateTaskAsync: no ambient state, no URL matching.
 /// </summary>
@@ -38,9 +39,21 @@ internal sealed class LedgerJournal : IKlingCreateTaskJournal
 
     public ValueTask SendingAsync(KlingCreateTaskSubmission submission, CancellationToken cancellationToken)
     {
-        if (Find(submission) is { } tracked && submission.Attempts == 1)
+        if (Find(submission) is { } tracked)
         {
-            tracked.Ledger.MarkSending(tracked.Id); // committed before the first body byte goes out
+            tracked.Ledger.MarkSending(tracked.Id); // committed before the attempt's first body byte goes out
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask RetryingAsync(KlingCreateTaskSubmission submission, CancellationToken cancellationToken)
+    {
+        if (Find(submission) is { } tracked)
+        {
+            // Answered "nothing created" (a 429, a maintenance 455): queued again while it waits for its backoff and permit,
+            // so a kill during that wait leaves a line the next run sends, not one the user must resolve by hand.
+            tracked.Ledger.MarkQueuedAgain(tracked.Id);
         }
 
         return ValueTask.CompletedTask;

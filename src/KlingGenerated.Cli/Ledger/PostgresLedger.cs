@@ -116,7 +116,7 @@ internal sealed partial class PostgresLedger : ITaskLedger
         Update(submission, "sending", "sent_at = now(), outcome = CASE WHEN outcome = 'queued' THEN 'sending' ELSE outcome END", null, null, fenced: true);
 
     public void MarkQueuedAgain(long submission) =>
-        Update(submission, "refused", "sent_at = NULL, outcome = CASE WHEN outcome = 'sending' THEN 'queued' ELSE outcome END", null, "HTTP 429");
+        Update(submission, "refused", "sent_at = NULL, outcome = CASE WHEN outcome = 'sending' THEN 'queued' ELSE outcome END", null, "nothing created; sent again");
 
     public void RecordCreated(long submission, string taskId) =>
         Update(submission, "created", "answered_at = now(), outcome = 'created', task_id = @detail, state = COALESCE(state, 'created'), message = NULL", taskId, taskId);

@@ -170,9 +170,9 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
     public void MarkSending(long submission) =>
         Update(submission, durable: true, "sending", "sent_at = $now, outcome = CASE WHEN outcome = 'queued' THEN 'sending' ELSE outcome END", null, null);
 
-    /// <summary>Records that the service refused the request with HTTP 429, which creates nothing: safe to send again.</summary>
+    /// <summary>Records that the service answered that nothing was created (HTTP 429, body code 429 or 455) and the request will be sent again: queued, not on the wire.</summary>
     public void MarkQueuedAgain(long submission) =>
-        Update(submission, durable: false, "refused", "sent_at = NULL, outcome = CASE WHEN outcome = 'sending' THEN 'queued' ELSE outcome END", null, "HTTP 429");
+        Update(submission, durable: false, "refused", "sent_at = NULL, outcome = CASE WHEN outcome = 'sending' THEN 'queued' ELSE outcome END", null, "nothing created; sent again");
 
     /// <summary>Records the task id the service answered.</summary>
     public void RecordCreated(long submission, string taskId) =>

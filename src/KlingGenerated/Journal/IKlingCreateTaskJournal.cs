@@ -9,8 +9,8 @@ namespace KlingGenerated;
 /// <remarks>
 /// Calls for one submission come in order, never at once: <see cref="CreatingAsync"/> once, then
 /// <see cref="SendingAsync"/> for each attempt whose body starts to leave (a retry after an answer that surely created
-/// nothing sends again), then <see cref="CompletedAsync"/> once, whatever happened, unless <see cref="CreatingAsync"/>
-/// threw. An exception from <see cref="CreatingAsync"/> or <see cref="SendingAsync"/> stops the submission before that
+/// nothing sends again, and <see cref="RetryingAsync"/> comes between the two), then <see cref="CompletedAsync"/> once,
+/// whatever happened, unless <see cref="CreatingAsync"/> threw. An exception from <see cref="CreatingAsync"/> or <see cref="SendingAsync"/> stops the submission before that
 /// body leaves (nothing is created). An exception from <see cref="CompletedAsync"/> with a failure is not thrown: the
 /// createTask's own failure is (its record then stays at "sending", the safe side). One after a task was created never loses
 /// its id: the call then fails with a <see cref="KlingApiException"/> whose <see cref="KlingApiException.TaskId"/> names
@@ -26,6 +26,14 @@ public interface IKlingCreateTaskJournal
     /// may exist until <see cref="CompletedAsync"/> says otherwise; commit that before returning.
     /// </summary>
     ValueTask SendingAsync(KlingCreateTaskSubmission submission, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// After an attempt that was answered with "surely nothing created" (HTTP 429, body code 429 or 455) and will be sent
+    /// again: told before the backoff and the wait for the next pacing permit, so a record need not say "on the wire"
+    /// while nothing is. The next attempt calls <see cref="SendingAsync"/> again as its body starts to leave. An exception
+    /// here is ignored (the record then stays at "sending", the safe side). The default does nothing.
+    /// </summary>
+    ValueTask RetryingAsync(KlingCreateTaskSubmission submission, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>With the outcome, once. Runs even when the caller cancelled (its token is then not passed on).</summary>
     ValueTask CompletedAsync(KlingCreateTaskSubmission submission, KlingCreateTaskOutcome outcome, CancellationToken cancellationToken);

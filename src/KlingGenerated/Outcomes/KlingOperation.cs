@@ -39,6 +39,15 @@ internal static class KlingOperation
     public static bool Refused(HttpRequestMessage request) =>
         request.Options.TryGetValue(BodyKey, out var tracker) && tracker.Refused;
 
+    /// <summary>
+    /// Before a retry of a billable request whose last attempt surely created nothing (only such are retried): the
+    /// journal hears it now, before the backoff and the next pacing permit, while nothing is on the wire.
+    /// </summary>
+    public static ValueTask RetryingAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        request.Options.TryGetValue(BodyKey, out var tracker) && tracker.Retrying is { } retrying && tracker.Left
+            ? retrying(cancellationToken)
+            : ValueTask.CompletedTask;
+
     /// <summary>Marks the start of a new attempt: its body has not left yet.</summary>
     public static void NewAttempt(HttpRequestMessage request)
     {
@@ -75,5 +84,8 @@ internal static class KlingOperation
             get => _refused;
             set => _refused = value;
         }
+
+        /// <summary>Tells the journal (KlingClient.Send.cs) that the last attempt surely created nothing and will be sent again.</summary>
+        public Func<CancellationToken, ValueTask>? Retrying { get; set; }
     }
 }

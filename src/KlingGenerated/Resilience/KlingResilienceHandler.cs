@@ -72,8 +72,11 @@ public sealed class KlingResilienceHandler : DelegatingHandler
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome)),
                 OnRetry = args => // Telemetry/ResilienceTelemetry.cs: an event with the delay, and a log line
                 {
-                    ResilienceTelemetry.Retrying(args.Context.Properties.GetValue(RequestKey, null!), args.AttemptNumber + 1, args.RetryDelay, args.Outcome);
-                    return ValueTask.CompletedTask;
+                    var request = args.Context.Properties.GetValue(RequestKey, null!);
+                    ResilienceTelemetry.Retrying(request, args.AttemptNumber + 1, args.RetryDelay, args.Outcome);
+                    // A createTask is retried only when its answer said nothing was created: its journal hears it before the
+                    // backoff and the next permit, so a record never says "on the wire" while it only waits (a kill then leaves it unsent).
+                    return KlingOperation.RetryingAsync(request, args.Context.CancellationToken);
                 },
             });
         }

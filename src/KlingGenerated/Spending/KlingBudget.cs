@@ -117,5 +117,15 @@ public sealed class KlingBudget
         }
     }
 
-    internal static string Format(decimal credits) => credits.ToString("0.##", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// Credits as every message prints them: culture-invariant (a dot, whatever the user's culture) and exact, without
+    /// trailing zeros (0.001 stays 0.001, never "0"; 42.50 is 42.5).
+    /// </summary>
+    public static string FormatCredits(decimal credits) => credits.ToString("0.############################", CultureInfo.InvariantCulture);
+
+    /// <summary>The same for a figure held as a double (a balance, an option): exact to its 15 significant digits.</summary>
+    public static string FormatCredits(double credits) =>
+        double.IsFinite(credits) && Math.Abs(credits) < 7.9e27 ? FormatCredits((decimal)credits) : credits.ToString("R", CultureInfo.InvariantCulture);
+
+    internal static string Format(decimal credits) => FormatCredits(credits);
 }

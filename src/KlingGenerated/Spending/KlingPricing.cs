@@ -128,11 +128,11 @@ public sealed class KlingPricing
         var from = unverified ? $", unverified: {model.Source ?? "not stated by kie.ai"}" : string.Empty;
         if (price is { } p)
         {
-            return $"{p.ToString("0.##", CultureInfo.InvariantCulture)} {Unit} ({inputs}{from}{read})";
+            return $"{KlingBudget.FormatCredits(p)} {Unit} ({inputs}{from}{read})";
         }
 
         return unverified && model.Credits.TryGetValue(value!, out var seen)
-            ? $"an unverified price ({model.Model} {inputs} is {seen.ToString("0.##", CultureInfo.InvariantCulture)} {Unit}{from}{read}; accept it with KlingPricing.Document.WithUnverifiedPrices() or set yours with WithPrice)"
+            ? $"an unverified price ({model.Model} {inputs} is {KlingBudget.FormatCredits(seen)} {Unit}{from}{read}; accept it with KlingPricing.Document.WithUnverifiedPrices() or set yours with WithPrice)"
             : $"an unknown price ({(model.Model.Length == 0 ? "no model" : model.Model)} {inputs} is not priced{read})";
     }
 

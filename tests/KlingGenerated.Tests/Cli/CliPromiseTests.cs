@@ -136,6 +136,7 @@ public sealed class CliPromiseTests
 
         result.ExitCode.Should().Be(3, result.Stderr);
         result.Stderr.Should().Contain("less than one task costs (42 credits)").And.Contain("nothing was sent");
+        result.Stderr.Should().Contain($"--max-credits {cap} leaves {cap} credits", "the cap is printed as given, never rounded to 0");
         run.Simulator.CreatedTasks.Should().BeEmpty();
     }
 

@@ -1,5 +1,6 @@
 using KlingGenerated.Tests.Infrastructure;
 using KlingGenerated.Tests.Uploads;
+using Newtonsoft.Json.Linq;
 
 namespace KlingGenerated.Tests.Cli;
 
@@ -26,6 +27,33 @@ public sealed class GenerateUploadTests
         result.Stderr.Should().MatchRegex($@"Uploaded boat\.png \({UploadImages.Png.Length} bytes\) to http://127\.0\.0\.1:\d+/uploads/\S+ \(expires \d{{4}}-\d\d-\d\d \d\d:\d\d UTC\)");
         var video = result.Stdout.Trim();
         Mp4.ShouldBeThePlayableSample(File.ReadAllBytes(Path.Combine(dir, video)));
+    }
+
+    [Fact]
+    public async Task Generate_with_a_local_tail_image_uploads_it_and_the_create_carries_its_URL_in_the_models_tail_image_field()
+    {
+        await using var run = await CliRun.StartAsync();
+        var model = KlingModels.All.Select(m => m.Id).First(m => KlingUploadRules.ImageFieldsOf(m).Any(f => !f.Required) && KlingUploadRules.ImageFieldsOf(m).Any(f => f.Required));
+        var first = KlingUploadRules.ImageFieldsOf(model).First(f => f.Required).Field;
+        var tail = KlingUploadRules.ImageFieldsOf(model).First(f => !f.Required).Field;
+        UploadImages.WriteTemp(run.Folder, "first.png", UploadImages.Png);
+        UploadImages.WriteTemp(run.Folder, "last.jpg", UploadImages.Jpeg);
+        var environment = new Dictionary<string, string>
+        {
+            ["KIE_API_KEY"] = CliRun.Key,
+            ["KIE_BASE_URL"] = run.Simulator.BaseUrl.AbsoluteUri,
+            ["KIE_UPLOAD_BASE_URL"] = run.Simulator.UploadBaseUrl.AbsoluteUri,
+        };
+
+        var result = await KlingInProcess.RunAsync(run.Folder, environment, "generate", "The paper boat reaches the harbour.", "--model", model, "--image", "first.png", "--tail-image", "last.jpg", "--out", "out");
+
+        result.ExitCode.Should().Be(0, result.Stderr);
+        result.Stderr.Should().Contain($"Uploaded last.jpg ({UploadImages.Jpeg.Length} bytes) to ");
+        var input = JObject.Parse(run.Simulator.CreatedTasks.Values.Should().ContainSingle().Subject)["input"]!;
+        string UrlOf(int size) => $"{run.Simulator.UploadBaseUrl.AbsoluteUri}uploads/{run.Simulator.Uploads.Single(u => u.Size == size).FileId}/";
+        ((string?)input[tail]).Should().StartWith(UrlOf(UploadImages.Jpeg.Length), "the tail image is sent as the URL of its upload");
+        ((string?)input[first]).Should().StartWith(UrlOf(UploadImages.Png.Length));
+        Mp4.ShouldBeThePlayableSample(File.ReadAllBytes(Path.Combine(run.Folder, result.Stdout.Trim())));
     }
 
     [Theory]

@@ -12,7 +12,7 @@ public static class ConformanceVectors
 {
     public static string Directory => Path.Combine(Repo.Root, "openapi", "conformance");
 
-    private static readonly Dictionary<string, Lazy<JObject>> Files = new[] { "requests", "validation", "responses", "webhooks", "polling" }
+    private static readonly Dictionary<string, Lazy<JObject>> Files = new[] { "requests", "validation", "responses", "webhooks", "polling", "uploads" }
         .ToDictionary(kind => kind, kind => new Lazy<JObject>(() => Load(kind)));
 
     /// <summary>The whole file of one kind (its top-level settings and its vectors).</summary>

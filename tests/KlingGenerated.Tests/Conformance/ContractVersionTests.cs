@@ -26,6 +26,7 @@ public sealed partial class ContractVersionTests
     [InlineData("responses")]
     [InlineData("webhooks")]
     [InlineData("polling")]
+    [InlineData("uploads")]
     public void Every_vector_file_carries_the_document_version(string kind)
     {
         ((string?)ConformanceVectors.File(kind)["contractVersion"]).Should().Be(DocumentVersion,

@@ -28,9 +28,9 @@ public sealed class TypeScriptPortTests
         var run = await Npm("test", ("KLING_SIMULATOR_DLL", Path.Combine(AppContext.BaseDirectory, "KlingGenerated.Simulator.dll")));
 
         run.ExitCode.Should().Be(0, "`npm test` in tests/ports/typescript failed:\n{0}", run.Output);
-        var vectors = new[] { "requests", "validation", "responses", "webhooks", "polling" }.Sum(kind => ConformanceVectors.All(kind).Count());
-        // 5 vector-file checks, 2 checks that the files' window and grace period are the document's, 1 end-to-end run.
-        const int vectorFileChecks = 5, documentChecks = 2, endToEnd = 1;
+        var vectors = new[] { "requests", "validation", "responses", "webhooks", "polling", "uploads" }.Sum(kind => ConformanceVectors.All(kind).Count());
+        // 6 vector-file checks, 2 checks that the files' window and grace period are the document's, 1 end-to-end run.
+        const int vectorFileChecks = 6, documentChecks = 2, endToEnd = 1;
         Regex.Match(run.Output, @"^ℹ pass (\d+)$", RegexOptions.Multiline).Groups[1].Value.Should()
             .Be((vectors + vectorFileChecks + documentChecks + endToEnd).ToString(System.Globalization.CultureInfo.InvariantCulture), "every vector runs once:\n{0}", run.Output);
         run.Output.Should().MatchRegex(@"(?m)^ℹ fail 0$").And.Contain("the seed example runs end to end against the standalone simulator");

@@ -43,6 +43,29 @@ public sealed class BudgetTests
     }
 
     [Theory]
+    [InlineData("de-DE")]
+    [InlineData("fr-FR")]
+    [InlineData("en-US")]
+    public void Credits_are_printed_exactly_and_with_a_dot_in_any_culture(string culture)
+    {
+        var before = System.Globalization.CultureInfo.CurrentCulture;
+        System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo(culture);
+        try
+        {
+            KlingBudget.FormatCredits(0.001m).Should().Be("0.001", "a cap of 0.001 credits is not 0");
+            KlingBudget.FormatCredits(0.001d).Should().Be("0.001");
+            KlingBudget.FormatCredits(84.5d).Should().Be("84.5");
+            KlingBudget.FormatCredits(42.50m).Should().Be("42.5");
+            KlingBudget.FormatCredits(1234567m).Should().Be("1234567");
+            new KlingBudget(0.001m).ToString().Should().StartWith("budget of 0.001 credits").And.EndWith("0.001 left");
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = before;
+        }
+    }
+
+    [Theory]
     [InlineData(50, 1)]
     [InlineData(100, 2)]
     [InlineData(126, 3)]

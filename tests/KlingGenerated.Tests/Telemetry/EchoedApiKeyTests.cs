@@ -112,6 +112,30 @@ public sealed class EchoedApiKeyTests
         KlingSecrets.Mask(null).Should().BeNull();
     }
 
+    [Fact]
+    public void A_key_a_client_registered_is_still_masked_after_a_thousand_other_keys_were_added()
+    {
+        var first = "first-client-key-" + Guid.NewGuid().ToString("N");
+        _ = new KlingClient(new KlingClientOptions { ApiKey = first, BaseUrl = new Uri("http://masking.invalid/") }); // a client adds its key
+        var others = Enumerable.Range(0, 1000).Select(i => $"other-key-{i:D4}-{Guid.NewGuid():N}").ToList();
+        others.ForEach(KlingSecrets.Add);
+        others.ForEach(KlingSecrets.Add); // adding a key again keeps one entry
+
+        KlingSecrets.Mask($"task {first} failed").Should().Be("task [API key] failed", "a key registered first is never forgotten, however many came after");
+        KlingSecrets.Mask($"{others[0]}|{others[^1]}").Should().Be("[API key]|[API key]");
+    }
+
+    [Fact]
+    public void A_secret_that_contains_another_is_masked_whole_whatever_the_order_they_were_added()
+    {
+        var inner = "inner-secret-" + Guid.NewGuid().ToString("N");
+        var outer = "outer-" + inner + "-tail";
+        KlingSecrets.Add(inner);
+        KlingSecrets.Add(outer);
+
+        KlingSecrets.Mask($"a {outer} b {inner}").Should().Be("a [API key] b [API key]");
+    }
+
     private const int ExitCodesTaskFailed = 4;
 
     private static IEnumerable<string> Tags(OpenTelemetry.Metrics.Metric metric)

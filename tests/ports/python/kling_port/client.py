@@ -12,22 +12,25 @@ MAX_RESPONSE_BYTES = 1024 * 1024
 
 
 class KlingClient:
-    def __init__(self, base_url, api_key, session=None, timeout=30.0):
+    def __init__(self, base_url, api_key, session=None, timeout=30.0, upload_base_url=None):
+        from .uploads import UPLOAD_SERVER  # the upload operations' own server in the document
+
         self.base_url = base_url.rstrip("/")
+        self.upload_base_url = (upload_base_url or UPLOAD_SERVER).rstrip("/")
         self.session = session or requests.Session()
         self.timeout = timeout
         self.headers = {"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT, "Accept": "application/json"}
 
-    def _send(self, method, path, params=None, body=None):
-        data = None
+    def _send(self, method, path, params=None, body=None, base_url=None, files=None, form=None):
+        data = form
         headers = dict(self.headers)
         if body is not None:
             # allow_nan=False: JSON has no NaN; ensure_ascii=False: the same characters, as UTF-8.
             data = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
             headers["Content-Type"] = "application/json; charset=utf-8"
         try:
-            response = self.session.request(method, self.base_url + path, params=params, data=data, headers=headers,
-                                            timeout=self.timeout, stream=True, allow_redirects=False)
+            response = self.session.request(method, (base_url or self.base_url) + path, params=params, data=data, files=files,
+                                            headers=headers, timeout=self.timeout, stream=True, allow_redirects=False)
         except requests.RequestException as exception:
             # no-answer: the request may have arrived.
             raise KlingApiError("Unknown", 0, None, detail=f"No answer to {method} {path} ({exception}).",
@@ -73,6 +76,18 @@ class KlingClient:
 
     def get_download_url(self, url):
         return self._send("POST", "/api/v1/common/download-url", body={"url": url})
+
+    def upload_file(self, data, file_name, upload_path):
+        from .uploads import upload_file
+        return upload_file(self, data, file_name, upload_path)
+
+    def upload_file_base64(self, data, file_name, upload_path):
+        from .uploads import upload_file_base64
+        return upload_file_base64(self, data, file_name, upload_path)
+
+    def upload_file_from_url(self, file_url, upload_path, file_name=None):
+        from .uploads import upload_file_from_url
+        return upload_file_from_url(self, file_url, upload_path, file_name)
 
     def wait_for_completion(self, task_id, **options):
         return wait_for_completion(self.get_task_record, task_id, **options)

@@ -17,10 +17,12 @@ class RecordingAdapter(BaseAdapter):
         split = urlsplit(request.url)
         sent = {
             "method": request.method,
+            "host": split.netloc,
             "path": split.path,
             "query": {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()},
             "headers": CaseInsensitiveDict(request.headers),
-            "body": request.body.decode("utf-8") if isinstance(request.body, bytes) else (request.body or ""),
+            "body": request.body.decode("utf-8", errors="replace") if isinstance(request.body, bytes) else (request.body or ""),
+            "raw": request.body if isinstance(request.body, bytes) else (request.body or "").encode("utf-8"),
         }
         self.requests.append(sent)
         status, content_type, body, headers = self.answer(sent)
@@ -43,7 +45,11 @@ def client_with(answer, api_key="k"):
     adapter = RecordingAdapter(answer)
     session = requests.Session()
     session.mount("http://", adapter)
-    return KlingClient("http://127.0.0.1:1", api_key, session=session), adapter
+    return KlingClient("http://127.0.0.1:1", api_key, session=session, upload_base_url=UPLOAD_BASE_URL), adapter
+
+
+# The upload operations' own server (the document gives them one): another host than the service's.
+UPLOAD_BASE_URL = "http://127.0.0.1:2"
 
 
 def success(data):

@@ -1,8 +1,12 @@
 """Every vector of openapi/conformance/ against the port, one test each."""
+import base64
+import email.policy
 import json
 import os
 import re
 import unittest
+
+from email.parser import BytesParser
 
 import jsonschema
 
@@ -15,7 +19,7 @@ from kling_port.webhook import TOLERANCE_SECONDS, WebhookError, compute_signatur
 
 from .stub import client_with, success
 
-KINDS = ["requests", "validation", "responses", "webhooks", "polling"]
+KINDS = ["requests", "validation", "responses", "webhooks", "polling", "uploads"]
 
 
 def load(kind):
@@ -258,6 +262,74 @@ def _polling_test(v):
     return test
 
 
+class Uploads(unittest.TestCase):
+    pass
+
+
+def file_of(i):
+    """An upload vector's file: its base64 bytes, then zero bytes up to `padTo`."""
+    head = base64.b64decode(i["file"]["base64"])
+    return head + bytes(max(0, i["file"].get("padTo", 0) - len(head)))
+
+
+def form_of(sent):
+    """A multipart request's text fields and file part (name, media type, bytes), as a server reads them."""
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + sent["headers"]["Content-Type"].encode("ascii") + b"\r\n\r\n" + sent["raw"])
+    fields, file = {}, None
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if name == "file":
+            file = {"fileName": part.get_filename(), "contentType": part.get_content_type(), "bytes": part.get_payload(decode=True)}
+        else:
+            fields[name] = part.get_payload(decode=True).decode("utf-8")
+    return fields, file
+
+
+def _upload_test(v):
+    def test(self):
+        http = v.get("http")
+        client, adapter = client_with(lambda sent: (http["status"], http["contentType"], http["body"], http.get("headers")), api_key="port-key")
+        i, expect = v["input"], v["expect"]
+        call = {
+            "UploadFileStream": lambda: client.upload_file(file_of(i), i["fileName"], i["uploadPath"]),
+            "UploadFileBase64": lambda: client.upload_file_base64(file_of(i), i["fileName"], i["uploadPath"]),
+            "UploadFileFromUrl": lambda: client.upload_file_from_url(i["fileUrl"], i["uploadPath"], i.get("fileName")),
+        }[v["operation"]]
+        if expect["outcome"] == "refused":
+            with self.assertRaises(ValidationError) as raised:
+                call()
+            self.assertIn(expect["mentions"], str(raised.exception))
+            self.assertEqual(adapter.requests, [], "a refused upload sends nothing")
+            return
+        if expect["outcome"] == "success":
+            stored = call()
+            self.assertEqual(stored["fileUrl"], expect["fileUrl"])
+            self.assertEqual(stored.get("expiresAt"), expect.get("expiresAt"))
+        else:
+            with self.assertRaises(KlingApiError) as raised:
+                call()
+            error = raised.exception
+            self.assertEqual((error.kind, error.code, error.http_status, error.retryable),
+                             (expect["kind"], expect["code"], expect["httpStatus"], expect["retryable"]))
+        self.assertEqual(len(adapter.requests), 1)
+        sent = adapter.requests[0]
+        self.assertEqual(sent["headers"]["Authorization"], "Bearer port-key")
+        self.assertEqual(sent["host"], "127.0.0.1:2", "uploads go to their own server")
+        request = expect.get("request")
+        if request is None:
+            return
+        self.assertEqual((sent["method"], sent["path"]), (request["method"], request["path"]))
+        if "body" in request:
+            self.assertEqual(json.loads(sent["body"]), request["body"])
+        if "form" in request:
+            fields, file = form_of(sent)
+            self.assertEqual(fields, request["form"]["fields"])
+            self.assertEqual(file, {"fileName": request["form"]["file"]["fileName"], "contentType": request["form"]["file"]["contentType"],
+                                    "bytes": base64.b64decode(request["form"]["file"]["base64"])})
+    return test
+
+
 def _name(v):
     return "test_" + v["id"].replace("-", "_")
 
@@ -273,6 +345,8 @@ for _v in load("webhooks")["vectors"]:
     setattr(Webhooks, _name(_v), _webhook_test(_v))
 for _v in load("polling")["vectors"]:
     setattr(Polling, _name(_v), _polling_test(_v))
+for _v in load("uploads")["vectors"]:
+    setattr(Uploads, _name(_v), _upload_test(_v))
 
 
 class Documents(unittest.TestCase):

@@ -5,6 +5,7 @@ import type { components, paths } from '../generated/kling.js';
 import { errorOf, KlingApiError } from './errors.js';
 import { validateCreateTask, validateTaskId, ValidationError } from './validation.js';
 import { waitForCompletion, type PollingOptions } from './polling.js';
+import { uploadCalls, uploadServer } from './uploads.js';
 
 // Every request schema with a model and an input: the one per model that VideoTaskRequest's discriminator maps to.
 type Schemas = components['schemas'][keyof components['schemas']];
@@ -16,6 +17,8 @@ export interface KlingClientOptions {
   apiKey: string;
   fetch?: (request: Request) => Promise<Response>;
   maxResponseBytes?: number;
+  /** The upload operations' server: the document's own for them (kie.ai's upload host) unless given. */
+  uploadBaseUrl?: string;
 }
 
 /** Turns every answer that is not a success envelope into a KlingApiError before openapi-fetch parses it. */
@@ -69,6 +72,7 @@ export function createKlingClient(options: KlingClientOptions) {
       if (!data?.data) throw new KlingApiError('Unknown', 200, 200, undefined, undefined, 'The download-url answer has no link.');
       return data.data;
     },
+    ...uploadCalls(http, options.uploadBaseUrl ?? uploadServer),
     waitForCompletion(taskId: string, polling?: PollingOptions) {
       return waitForCompletion((id) => client.getTaskRecord(id), taskId, polling);
     },

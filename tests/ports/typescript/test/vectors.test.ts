@@ -46,7 +46,7 @@ function jsonEqual(a: unknown, b: unknown): boolean {
 describe('the vector files', () => {
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   const validate = ajv.compile(JSON.parse(fs.readFileSync(path.join(repoRoot, 'openapi', 'conformance', 'vectors.schema.json'), 'utf8')));
-  for (const kind of ['requests', 'validation', 'responses', 'webhooks', 'polling']) {
+  for (const kind of ['requests', 'validation', 'responses', 'webhooks', 'polling', 'uploads']) {
     test(`${kind}.json follows vectors.schema.json and has unique ids`, () => {
       const file = vectors<{ id: string }>(kind);
       assert.ok(validate(file), JSON.stringify(validate.errors));
