@@ -113,7 +113,10 @@ public sealed class ModelIsADocumentEditTests(ITestOutputHelper output)
         """;
 
     /// <summary>The files a client and its simulator are built from, as the repository has them.</summary>
-    private static readonly string[] Sources = ["Directory.Build.props", "Directory.Packages.props", "global.json", "nswag.json", ".editorconfig", "openapi", "src/KlingGenerated", "src/KlingGenerated.Generator", "src/KlingGenerated.Simulator"];
+    private static readonly string[] Sources = ["Directory.Build.props", "Directory.Packages.props", "global.json", "nswag.json", ".editorconfig", "openapi", "src/KlingGenerated", "src/KlingGenerated.Generator", "src/KlingGenerated.Simulator", "tests/ports/python", "tests/ports/typescript"];
+
+    /// <summary>What a copy leaves out: build output, installed packages, and what the ports generate at test time.</summary>
+    private static readonly string[] NotCopied = ["bin", "obj", "node_modules", "dist", "generated", "__pycache__"];
 
     [Fact]
     [Trait("Category", "Slow")]
@@ -130,6 +133,10 @@ public sealed class ModelIsADocumentEditTests(ITestOutputHelper output)
             var document = Path.Combine(root, "openapi", "kling.openapi.yaml");
             File.WriteAllText(document, WithModel(File.ReadAllText(document)));
             Changed(root).Should().Equal(["openapi/kling.openapi.yaml"], "the document is the only file that differs from the repository");
+            // The TypeScript port's pinned packages, as installed for the repository (TypeScriptPortTests installs them).
+            var packages = Path.Combine(Repo.Root, "tests", "ports", "typescript", "node_modules");
+            Directory.Exists(packages).Should().BeTrue("`npm ci` in tests/ports/typescript installs the port's packages");
+            Directory.CreateSymbolicLink(Path.Combine(root, "tests", "ports", "typescript", "node_modules"), packages);
 
             var proof = Path.Combine(root, "proof");
             Directory.CreateDirectory(proof);
@@ -155,7 +162,8 @@ public sealed class ModelIsADocumentEditTests(ITestOutputHelper output)
             build.ExitCode.Should().Be(0, build.Output);
             File.ReadAllText(Path.Combine(root, "src", "KlingGenerated", "obj", "KlingClient.g.cs")).Should().Contain("class KlingLabStoryboardRequest", "NSwag generated the new model's request type from the copy");
 
-            var run = await RunAsync(root, "run", "--no-build", "--project", "proof/Proof.csproj", "--", Model);
+            // The program just built, started directly (`dotnet run --no-build` would evaluate the project again first).
+            var run = await RunAsync(root, Path.Combine("proof", "bin", "Debug", "net10.0", "Proof.dll"), Model);
             output.WriteLine(run.Output);
             run.ExitCode.Should().Be(0, run.Output);
             run.Output.Should().Contain("type KlingLabStoryboardRequest fields prompt:string,caption:string,style:string,strength:number,loop:boolean,reference_urls:array");
@@ -169,6 +177,27 @@ public sealed class ModelIsADocumentEditTests(ITestOutputHelper output)
 
             run.Output.Should().NotContain("client accepted").And.NotMatchRegex(@"simulator (200|500)");
             run.Output.Should().Contain("credits 991", "the simulator charged the copy's price for a looping storyboard");
+
+            // The ports, beside the same copy: no line of theirs changes for the new model.
+            var simulatorDll = Path.Combine(root, "src", "KlingGenerated.Simulator", "bin", "Debug", "net10.0", "KlingGenerated.Simulator.dll");
+            var python = await PythonInterpreter.WithModulesAsync(["requests", "jsonschema", "yaml"], ["python3-requests", "python3-jsonschema", "python3-yaml"]);
+            var typeScript = await PortProofs.RunTypeScriptAsync(root, simulatorDll, Model);
+            output.WriteLine(typeScript.Output);
+            File.ReadAllText(Path.Combine(root, "tests", "ports", "typescript", "generated", "kling.ts")).Should().Contain("KlingLabStoryboardRequest", "openapi-typescript generated the new model's request from the copy");
+            var pythonRun = await PortProofs.RunPythonAsync(root, python, simulatorDll, Model);
+            pythonRun.Output.Should().Contain("python fields prompt:string,caption:string,style:string,strength:number,loop:boolean,reference_urls:array");
+            foreach (var (language, port) in new[] { ("typescript", typeScript), ("python", pythonRun) })
+            {
+                output.WriteLine(port.Output);
+                port.ExitCode.Should().Be(0, port.Output);
+                port.Output.Should().Contain($"{language} valid 0 problems").And.MatchRegex($@"{language} record {Model} success mp4 ftyp");
+                foreach (var field in new[] { "caption", "style", "strength", "loop", "reference_urls" })
+                {
+                    port.Output.Should().Contain($"{language} invalid {field} refused");
+                }
+
+                port.Output.Should().NotContain("accepted", "every broken field is refused before sending");
+            }
         }
         finally
         {
@@ -221,7 +250,7 @@ public sealed class ModelIsADocumentEditTests(ITestOutputHelper output)
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
             var relative = Path.GetRelativePath(from, file);
-            if (relative.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
+            if (relative.Split(Path.DirectorySeparatorChar).Any(NotCopied.Contains))
             {
                 continue;
             }
@@ -236,28 +265,6 @@ public sealed class ModelIsADocumentEditTests(ITestOutputHelper output)
             .Select(file => Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/'))
             .Where(relative => !SHA256.HashData(File.ReadAllBytes(Path.Combine(root, relative))).AsSpan().SequenceEqual(SHA256.HashData(File.ReadAllBytes(Path.Combine(Repo.Root, relative)))))];
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string directory, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(20));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not exit within 20 minutes.");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(string directory, params string[] args) =>
+        ToolProcess.RunAsync(directory, TimeSpan.FromMinutes(20), "dotnet", args);
 }
