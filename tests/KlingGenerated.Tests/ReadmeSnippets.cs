@@ -109,7 +109,10 @@ public sealed class ReadmeSnippets
     public async Task The_quick_start_stopped_by_ctrl_c_after_the_create_prints_the_task_id_and_a_resume_command_that_works()
     {
         var program = ReadmeProgram.Compile("QuickStart");
-        await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { WaitingFor = TimeSpan.Zero, QueuingFor = TimeSpan.Zero, GeneratingFor = TimeSpan.FromSeconds(4) });
+        // The simulator's own clock: the task stays generating until the test moves it on, however slowly a loaded machine
+        // gets the SIGINT to the program (with a 4 s task on the wall clock, a busy CI once saw the program finish first).
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { WaitingFor = TimeSpan.Zero, QueuingFor = TimeSpan.Zero, GeneratingFor = TimeSpan.FromSeconds(4), TimeProvider = clock });
         var folder = Directory.CreateTempSubdirectory("kling-quickstart-").FullName;
         using var process = ReadmeProgram.Start(program, Service(simulator), folder);
         var stderr = process.StandardError.ReadToEndAsync();
@@ -139,6 +142,7 @@ public sealed class ReadmeSnippets
         resume.Should().Be($"kling wait {taskId}");
 
         // The printed command, run as printed against the same service, finishes the task (and downloads it).
+        clock.Advance(TimeSpan.FromSeconds(5));
         var words = await ShellWords.SplitAsync(resume);
         var resumed = await KlingInProcess.RunAsync(folder, new Dictionary<string, string> { ["KIE_API_KEY"] = simulator.ApiKey, ["KIE_BASE_URL"] = simulator.BaseUrl.AbsoluteUri }, words[1..]);
         resumed.ExitCode.Should().Be(0, resumed.Stderr);

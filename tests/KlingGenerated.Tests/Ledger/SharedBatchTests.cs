@@ -85,10 +85,12 @@ public sealed class SharedBatchTests(PostgresFixture postgres, ITestOutputHelper
         await File.WriteAllLinesAsync(Path.Combine(dir, "b.jsonl"), ["{\"prompt\":\"paced alone\"}"]);
         using var other = (KlingGenerated.Cli.Ledger.PostgresLedger)KlingGenerated.Cli.Ledger.LedgerLocation.OpenSetting(ledger);
         var endpoint = simulator.BaseUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
-        other.Join(endpoint, "alone"); // a live worker pacing alone at the whole limit
+        other.Join(endpoint, "alone"); // a live worker pacing alone at the whole limit (it renews before each run, as a live one does)
 
-        var refused = await KlingProcess.RunAsync(dir, "batch", "b.jsonl", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
-        var shareBesideAlone = await KlingProcess.RunAsync(dir, "batch", "b.jsonl", "--rate-limit", "10", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
+        // --lease 600: on a loaded machine a process can take longer than the default 30 s lease to start.
+        var refused = await KlingProcess.RunAsync(dir, "batch", "b.jsonl", "--lease", "600", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
+        other.Join(endpoint, "alone");
+        var shareBesideAlone = await KlingProcess.RunAsync(dir, "batch", "b.jsonl", "--lease", "600", "--rate-limit", "10", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
         var createdWhileRefused = simulator.CreatedTasks.Count;
         other.Join(endpoint, "its own share of 10 per 10 s");
         var bothShare = await KlingProcess.RunAsync(dir, "batch", "b.jsonl", "--rate-limit", "10", "--out", "v", "--ledger", ledger, "--api-key", Key, "--base-url", simulator.BaseUrl.ToString());
