@@ -7,9 +7,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 size_mib=${SIZE_MIB:-1024}
 rounds=${ROUNDS:-3}
-for tool in python3 curl /usr/bin/time dotnet; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: install it (apt-get install -y python3 curl time)" >&2; exit 1; }
-done
+. "$here/../lib.sh"
+BENCH_INSTALL_HINT="install it (apt-get install -y python3 curl time)" bench_need python3 curl /usr/bin/time dotnet
 
 work=$(mktemp -d)
 server=
@@ -36,7 +35,7 @@ with open(out, "wb") as f, open("/dev/urandom", "rb") as rand:
         f.write(chunk)
         left -= len(chunk)
 PY
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(bench_free_port)
 (cd "$work/serve" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
 server=$!
 url="http://127.0.0.1:$port/result.mp4"

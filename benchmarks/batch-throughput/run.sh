@@ -19,42 +19,20 @@ lines=${LINES:-100}
 limit=${LIMIT:-20}
 window_ms=${WINDOW_MS:-10000}
 rounds=${ROUNDS:-1}
-for tool in curl python3 dotnet; do
-  command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
-done
+. "$here/../lib.sh"
+bench_need curl python3 dotnet
 
 work=$(mktemp -d)
-sim=
-cleanup() { [ -n "$sim" ] && kill "$sim" 2>/dev/null; rm -rf "$work"; }
+cleanup() { bench_stop_sim; rm -rf "$work"; }
 trap cleanup EXIT
 
-echo "commit: $(git -C "$checkout" rev-parse --short HEAD) ($checkout)"
-echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(nproc) cores, $(uname -sr); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-kling=${KLING_DLL:-}
-simdll=${SIMULATOR_DLL:-}
-if [ -z "$kling" ] || [ -z "$simdll" ]; then
-  echo "building the CLI and the simulator (Release)..."
-  dotnet build -c Release "$checkout/src/KlingGenerated.Cli" -o "$work/cli" -v quiet -nologo
-  dotnet build -c Release "$checkout/src/KlingGenerated.Simulator" -o "$work/sim" -v quiet -nologo
-  kling="$work/cli/kling.dll"; simdll="$work/sim/KlingGenerated.Simulator.dll"
-else
-  echo "using the builds given: $kling, $simdll"
-fi
+bench_header
+bench_build
 
 for round in $(seq "$rounds"); do
   run="$work/run$round"
   mkdir -p "$run/home"
-  : > "$run/sim.out"
-  dotnet "$simdll" --urls http://127.0.0.1:0 --rate-limit "$limit" --rate-limit-window-ms "$window_ms" \
-    --credits 100000000 --waiting-ms 100 --queuing-ms 100 --generating-ms 300 > "$run/sim.out" 2>&1 &
-  sim=$!
-  url=
-  for _ in $(seq 300); do
-    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$run/sim.out" | head -1 || true)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || { echo "the simulator did not start:" >&2; cat "$run/sim.out" >&2; exit 1; }
+  bench_start_sim "$run/sim.out" --rate-limit "$limit" --rate-limit-window-ms "$window_ms" --credits 100000000
   python3 -c "import json; [print(json.dumps({'id': f'b{i}', 'prompt': f'Throughput clip {i}'})) for i in range(1, $lines + 1)]" > "$run/lines.jsonl"
   set +e
   HOME="$run/home" KLING_LEDGER="$run/tasks.db" KIE_API_KEY=simulator-key \
@@ -62,8 +40,8 @@ for round in $(seq "$rounds"); do
     --rate-limit "$limit" --rate-window "$(python3 -c "print($window_ms / 1000)")" > "$run/batch.json" 2> "$run/batch.err"
   code=$?
   set -e
-  curl -sf -H 'Authorization: Bearer simulator-key' "${url}_simulator/tasks" > "$run/tasks.json"
-  kill "$sim"; wait "$sim" 2>/dev/null || true; sim=
+  bench_sim_tasks > "$run/tasks.json"
+  bench_stop_sim
   python3 - "$run/tasks.json" "$limit" "$window_ms" "$code" "$round" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1])); limit = int(sys.argv[2]); window = int(sys.argv[3]) / 1000

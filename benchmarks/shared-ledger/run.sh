@@ -3,6 +3,7 @@
 # service's real limit (20 createTasks per 10 s). The simulator's own task list (GET /_simulator/tasks) is the truth.
 #
 #   benchmarks/shared-ledger/run.sh [CHECKOUT]          (CHECKOUT: a clone to measure, default this one)
+#   KLING_DLL=... SIMULATOR_DLL=... benchmarks/shared-ledger/run.sh   (uses builds you already have)
 #   WORKERS=4 LINES=200 SCENARIOS="plain kill restart" benchmarks/shared-ledger/run.sh
 #
 # Scenarios, each on a fresh PostgreSQL cluster (initdb + pg_ctl on loopback, as the postgres user when run as root),
@@ -23,18 +24,15 @@ window_ms=${WINDOW_MS:-10000}
 scenarios=${SCENARIOS:-plain kill restart}
 pgbin=$(dirname "$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1)")
 [ -x "$pgbin/pg_ctl" ] || { echo "PostgreSQL (initdb, pg_ctl) is missing: apt-get install -y postgresql" >&2; exit 1; }
-for tool in curl python3 dotnet redis-server; do
-  command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
-done
+. "$here/../lib.sh"
+bench_need curl python3 dotnet redis-server
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 work=$(mktemp -d)
 pgroot=
-sim=
 redis=
 cleanup() {
-  [ -n "$sim" ] && kill "$sim" 2>/dev/null
+  bench_stop_sim
   [ -n "$redis" ] && kill "$redis" 2>/dev/null
   [ -n "$pgroot" ] && as_pg "$pgbin/pg_ctl" stop -m immediate -D "$pgroot/data" >/dev/null 2>&1
   jobs -p | xargs -r kill -9 2>/dev/null
@@ -42,11 +40,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "commit: $(git -C "$checkout" rev-parse --short HEAD) ($checkout)"
-echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(nproc) cores, $(uname -sr); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "building the CLI and the simulator (Release)..."
-dotnet build -c Release "$checkout/src/KlingGenerated.Cli" -o "$work/cli" -v quiet -nologo >/dev/null
-dotnet build -c Release "$checkout/src/KlingGenerated.Simulator" -o "$work/sim" -v quiet -nologo >/dev/null
+bench_header
+bench_build
 python3 -c "import json; [print(json.dumps({'prompt': f'Shared clip {i:03d}: a paper lantern, take {i}'})) for i in range(1, $lines + 1)]" > "$work/lines.jsonl"
 
 for scenario in $scenarios; do
@@ -54,32 +49,23 @@ for scenario in $scenarios; do
   mkdir -p "$run"
   # PostgreSQL: a new cluster owned by postgres, password-protected, on a free loopback port.
   pgroot=$(mktemp -d /tmp/kling-bench-pg.XXXXXX)
-  pgport=$(free_port)
+  pgport=$(bench_free_port)
   password=$(python3 -c 'import secrets; print(secrets.token_hex(8))')
   echo "$password" > "$pgroot/pw"
   [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$pgroot"
   as_pg "$pgbin/initdb" -D "$pgroot/data" -U postgres --pwfile "$pgroot/pw" -A scram-sha-256 --no-sync >/dev/null
   as_pg "$pgbin/pg_ctl" start -w -D "$pgroot/data" -l "$pgroot/log" -o "-p $pgport -c listen_addresses=127.0.0.1 -k $pgroot" >/dev/null
   ledger="postgresql://postgres:$password@127.0.0.1:$pgport/postgres"
-  redisport=$(free_port)
+  redisport=$(bench_free_port)
   redis-server --port "$redisport" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning > "$run/redis.out" 2>&1 &
   redis=$!
-  dotnet "$work/sim/KlingGenerated.Simulator.dll" --urls http://127.0.0.1:0 --rate-limit "$limit" --rate-limit-window-ms "$window_ms" \
-    --credits 100000000 --waiting-ms 100 --queuing-ms 100 --generating-ms 300 > "$run/sim.out" 2>&1 &
-  sim=$!
-  url=
-  for _ in $(seq 300); do
-    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$run/sim.out" | head -1 || true)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || { echo "the simulator did not start:" >&2; cat "$run/sim.out" >&2; exit 1; }
+  bench_start_sim "$run/sim.out" --rate-limit "$limit" --rate-limit-window-ms "$window_ms" --credits 100000000
 
   pids=()
   start=$(date +%s.%N)
   for w in $(seq "$workers"); do
     mkdir -p "$run/w$w/home"
-    (cd "$run/w$w" && HOME="$run/w$w/home" KIE_API_KEY=simulator-key dotnet "$work/cli/kling.dll" batch "$work/lines.jsonl" \
+    (cd "$run/w$w" && HOME="$run/w$w/home" KIE_API_KEY=simulator-key dotnet "$kling" batch "$work/lines.jsonl" \
       --out out --ledger "$ledger" --redis "127.0.0.1:$redisport" --base-url "$url" --json \
       --rate-limit "$limit" --rate-window "$(python3 -c "print($window_ms / 1000)")" > batch.json 2> batch.err; echo $? > exit) &
     pids+=($!)
@@ -96,8 +82,8 @@ for scenario in $scenarios; do
   esac
   for pid in "${pids[@]}"; do wait "$pid" || true; done
   elapsed=$(python3 -c "print(round($(date +%s.%N) - $start, 1))")
-  curl -sf -H 'Authorization: Bearer simulator-key' "${url}_simulator/tasks" > "$run/tasks.json"
-  (cd "$run" && HOME="$run" dotnet "$work/cli/kling.dll" tasks --json --ledger "$ledger" > ledger.json 2> ledger.err) || true
+  bench_sim_tasks > "$run/tasks.json"
+  (cd "$run" && HOME="$run" dotnet "$kling" tasks --json --ledger "$ledger" > ledger.json 2> ledger.err) || true
   if grep -q "$password" "$run"/w*/batch.err "$run"/w*/batch.json "$run/ledger.err" 2>/dev/null; then echo "the password was printed!"; fi
   python3 - "$run" "$limit" "$window_ms" "$scenario" "$workers" "$lines" "$elapsed" "$killed" <<'PY'
 import json, sys, os, collections
@@ -134,7 +120,8 @@ for w in range(1, workers + 1):
         tail = open(f"{run}/w{w}/batch.err", errors="replace").read().strip().splitlines()[-4:]
         print(f"[{scenario}] w{w} ended with exit {exits[f'w{w}']}; its last lines: " + " | ".join(tail))
 PY
-  kill "$sim" "$redis" 2>/dev/null; wait "$sim" "$redis" 2>/dev/null || true; sim=; redis=
+  bench_stop_sim
+  kill "$redis" 2>/dev/null; wait "$redis" 2>/dev/null || true; redis=
   as_pg "$pgbin/pg_ctl" stop -m immediate -D "$pgroot/data" >/dev/null 2>&1 || true
   rm -rf "$pgroot"; pgroot=
 done

@@ -13,37 +13,16 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 checkout=$(cd "${1:-$here/../..}" && pwd)
+. "$here/../lib.sh"
+bench_need curl python3 dotnet
 work=$(mktemp -d)
-sim=
-cleanup() { [ -n "$sim" ] && kill "$sim" 2>/dev/null; rm -rf "$work"; }
+cleanup() { bench_stop_sim; rm -rf "$work"; }
 trap cleanup EXIT
 
-echo "commit: $(git -C "$checkout" rev-parse --short HEAD) ($checkout)"
-echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); machine: $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-kling=${KLING_DLL:-}
-simdll=${SIMULATOR_DLL:-}
-if [ -z "$kling" ] || [ -z "$simdll" ]; then
-  echo "building the CLI and the simulator (Release)..."
-  dotnet build -c Release "$checkout/src/KlingGenerated.Cli" -o "$work/cli" -v quiet -nologo >/dev/null
-  dotnet build -c Release "$checkout/src/KlingGenerated.Simulator" -o "$work/sim" -v quiet -nologo >/dev/null
-  kling="$work/cli/kling.dll"; simdll="$work/sim/KlingGenerated.Simulator.dll"
-fi
+bench_header
+bench_build
 
-url=
-start_sim() { # extra simulator arguments
-  : > "$work/sim.out"
-  dotnet "$simdll" --urls http://127.0.0.1:0 --waiting-ms 100 --queuing-ms 100 --generating-ms 300 "$@" > "$work/sim.out" 2>&1 &
-  sim=$!
-  url=
-  for _ in $(seq 600); do
-    url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$work/sim.out" | head -1 || true)
-    [ -n "$url" ] && return 0
-    sleep 0.1
-  done
-  echo "the simulator did not start:" >&2; cat "$work/sim.out" >&2; exit 1
-}
-stop_sim() { kill "$sim"; wait "$sim" 2>/dev/null || true; sim=; }
-created() { curl -sf -H 'Authorization: Bearer simulator-key' "${url}_simulator/tasks" | { grep -o '"acceptedAtUnixNanoseconds"' || true; } | wc -l; }
+created() { bench_sim_tasks | { grep -o '"acceptedAtUnixNanoseconds"' || true; } | wc -l; }
 lines() { # prefix from to
   python3 -c "import json,sys; [print(json.dumps({'id': f'$1{i}', 'prompt': f'Spend gate clip $1{i}'})) for i in range($2, $3 + 1)]"
 }
@@ -59,17 +38,17 @@ kling_exec() { # the same, replacing the (background) subshell, so its $! is the
 echo "== 1. budget: 10 lines of 42 credits each, the simulator's balance never drops =="
 for cap in 50 100 41 1 0.001; do
   run="$work/cap-$cap"; mkdir -p "$run/home"
-  start_sim --credits-per-task 0
+  bench_start_sim "$work/sim.out" --credits-per-task 0
   lines c 1 10 > "$run/lines.jsonl"
   set +e; kling "$run" batch "$run/lines.jsonl" --out "$run/out" --max-credits "$cap" --json > "$run/out.json" 2> "$run/err.txt"; code=$?; set -e
-  n=$(created); stop_sim
+  n=$(created); bench_stop_sim
   echo "--max-credits $cap: $n task(s) created (cap's worth: $(python3 -c "print(int($cap // 42))")); exit $code"
   echo "  says: $(grep -E 'max-credits' "$run/err.txt" | tail -1 | cut -c1-400)"
 done
 
 echo "== 2. two files sharing 10 of 12 lines, started together on one ledger =="
 run="$work/shared"; mkdir -p "$run/home"
-start_sim
+bench_start_sim "$work/sim.out"
 { lines s 1 10; lines a 1 1; } > "$run/a.jsonl"
 { lines s 1 10; lines b 1 1; } > "$run/b.jsonl"
 set +e
@@ -78,11 +57,11 @@ kling "$run" batch "$run/b.jsonl" --out "$run/out" --json > "$run/b.json" 2> "$r
 wait $pa; ca=$?; wait $pb; cb=$?
 set -e
 echo "tasks created: $(created) for 12 distinct lines (exits $ca and $cb); MP4s: $(ls "$run/out"/*.mp4 2>/dev/null | wc -l)"
-stop_sim
+bench_stop_sim
 
 echo "== 3. kill -9 twice during a 30-line batch, then --resubmit-uncertain =="
 run="$work/kill"; mkdir -p "$run/home"
-start_sim
+bench_start_sim "$work/sim.out"
 lines k 1 30 > "$run/lines.jsonl"
 for at in 5 15; do
   kling_exec "$run" batch "$run/lines.jsonl" --out "$run/out" --json > "$run/kill-$at.json" 2> "$run/kill-$at.err" &
@@ -100,5 +79,5 @@ PY
 grep "Batch finished" "$run/third.err" | tail -1 | cut -c1-600 || true
 set +e; kling "$run" batch "$run/lines.jsonl" --out "$run/out" --resubmit-uncertain --json > "$run/resubmit.json" 2> "$run/resubmit.err"; code=$?; set -e
 echo "--resubmit-uncertain: exit $code; MP4s in --out: $(ls "$run/out"/*.mp4 2>/dev/null | wc -l); tasks the simulator created in all: $(created) for 30 lines"
-stop_sim
+bench_stop_sim
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

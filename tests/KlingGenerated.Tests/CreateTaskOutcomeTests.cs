@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using KlingGenerated.Tests.Infrastructure;
 
 namespace KlingGenerated.Tests;
 
@@ -283,19 +284,11 @@ public sealed class CreateTaskOutcomeTests
     }
 
     /// <summary>Gives its bytes, then fails as a connection cut mid-body does.</summary>
-    private sealed class BreakingStream(byte[] head) : Stream
+    private sealed class BreakingStream(byte[] head) : ReadOnlyTestStream
     {
         private int _position;
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        protected override long BytesRead => _position;
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -309,15 +302,5 @@ public sealed class CreateTaskOutcomeTests
             _position += n;
             return n;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -187,15 +187,11 @@ public sealed class FuzzTests(ITestOutputHelper output)
         }
 
         /// <summary>Gives the first bytes of a body, then fails as SocketsHttpHandler does when the connection closes early.</summary>
-        private sealed class BreakingStream(byte[] body, int breakAfter) : Stream
+        private sealed class BreakingStream(byte[] body, int breakAfter) : ReadOnlyTestStream
         {
             private int _read;
 
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => _read; set => throw new NotSupportedException(); }
+            protected override long BytesRead => _read;
 
             public override int Read(byte[] buffer, int offset, int count)
             {
@@ -209,25 +205,13 @@ public sealed class FuzzTests(ITestOutputHelper output)
                 _read += n;
                 return n;
             }
-
-            public override void Flush()
-            {
-            }
-
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
 
-        private sealed class EndlessStream(long length, FuzzHandler owner) : Stream
+        private sealed class EndlessStream(long length, FuzzHandler owner) : ReadOnlyTestStream
         {
             private long _read;
 
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => _read; set => throw new NotSupportedException(); }
+            protected override long BytesRead => _read;
 
             public override int Read(byte[] buffer, int offset, int count)
             {
@@ -237,14 +221,6 @@ public sealed class FuzzTests(ITestOutputHelper output)
                 owner.MostBytesRead = Math.Max(owner.MostBytesRead, _read);
                 return n;
             }
-
-            public override void Flush()
-            {
-            }
-
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
     }
 }

@@ -23,21 +23,14 @@ internal sealed partial class PostgresLedger
     public IReadOnlyList<(string Worker, string Pacing)> Join(string endpoint, string pacing) =>
         Write((connection, transaction) =>
         {
-            using (var join = Command(connection, transaction, """
+            LedgerSql.Execute(connection, transaction, """
                 INSERT INTO kling.workers (worker, endpoint, pacing, started_at, seen_at) VALUES (@me, @e, @p, now(), now())
                 ON CONFLICT (worker) DO UPDATE SET seen_at = now(), pacing = EXCLUDED.pacing, endpoint = EXCLUDED.endpoint;
-                """))
-            {
-                join.Parameters.AddWithValue("me", Worker);
-                join.Parameters.AddWithValue("e", endpoint);
-                join.Parameters.AddWithValue("p", pacing);
-                join.ExecuteNonQuery();
-            }
+                """,
+                ("me", Worker), ("e", endpoint), ("p", pacing));
 
-            using var others = Command(connection, transaction, "SELECT worker, pacing FROM kling.workers WHERE endpoint = @e AND worker <> @me AND seen_at > now() - @lease ORDER BY started_at;");
-            others.Parameters.AddWithValue("e", endpoint);
-            others.Parameters.AddWithValue("me", Worker);
-            others.Parameters.AddWithValue("lease", Lease);
+            using var others = LedgerSql.Command(connection, transaction, "SELECT worker, pacing FROM kling.workers WHERE endpoint = @e AND worker <> @me AND seen_at > now() - @lease ORDER BY started_at;",
+                ("e", endpoint), ("me", Worker), ("lease", Lease));
             using var reader = others.ExecuteReader();
             var list = new List<(string, string)>();
             while (reader.Read())
@@ -50,52 +43,36 @@ internal sealed partial class PostgresLedger
 
     /// <summary>Renews this worker's leases and its registration.</summary>
     public void Renew() =>
-        Write((connection, transaction) =>
-        {
-            using var command = Command(connection, transaction, """
-                UPDATE kling.submissions SET lease_until = now() + @lease WHERE worker = @me AND lease_until IS NOT NULL;
-                UPDATE kling.workers SET seen_at = now() WHERE worker = @me;
-                """);
-            command.Parameters.AddWithValue("me", Worker);
-            command.Parameters.AddWithValue("lease", Lease);
-            return command.ExecuteNonQuery();
-        });
+        Write((connection, transaction) => LedgerSql.Execute(connection, transaction, """
+            UPDATE kling.submissions SET lease_until = now() + @lease WHERE worker = @me AND lease_until IS NOT NULL;
+            UPDATE kling.workers SET seen_at = now() WHERE worker = @me;
+            """,
+            ("me", Worker), ("lease", Lease)));
 
     /// <summary>This worker is done with the line of <paramref name="submission"/> (finished, failed or given up): its lease ends.</summary>
     public void Release(long submission) =>
         Write((connection, transaction) =>
-        {
-            using var command = Command(connection, transaction, "UPDATE kling.submissions SET lease_until = NULL WHERE id = @id AND worker = @me;");
-            command.Parameters.AddWithValue("id", submission);
-            command.Parameters.AddWithValue("me", Worker);
-            return command.ExecuteNonQuery();
-        });
+            LedgerSql.Execute(connection, transaction, "UPDATE kling.submissions SET lease_until = NULL WHERE id = @id AND worker = @me;", ("id", submission), ("me", Worker)));
 
     /// <summary>This worker stops: the lines it still holds are free for the others at once.</summary>
     public void Leave() =>
-        Write((connection, transaction) =>
-        {
-            using var command = Command(connection, transaction, """
-                UPDATE kling.submissions SET lease_until = now() - interval '1 second' WHERE worker = @me AND lease_until IS NOT NULL;
-                DELETE FROM kling.workers WHERE worker = @me;
-                """);
-            command.Parameters.AddWithValue("me", Worker);
-            return command.ExecuteNonQuery();
-        });
+        Write((connection, transaction) => LedgerSql.Execute(connection, transaction, """
+            UPDATE kling.submissions SET lease_until = now() - interval '1 second' WHERE worker = @me AND lease_until IS NOT NULL;
+            DELETE FROM kling.workers WHERE worker = @me;
+            """,
+            ("me", Worker)));
 
     /// <inheritdoc />
     public LedgerClaim Claim(string endpoint, string requestJson, string batch, string lineKey, int lineNumber, bool resubmitUncertain) =>
         Write((connection, transaction) =>
         {
             var rows = new List<ClaimRow>();
-            using (var find = Command(connection, transaction, $"""
+            using (var find = LedgerSql.Command(connection, transaction, $"""
                 SELECT id, outcome, worker, COALESCE(lease_until > now(), false),
                        outcome = 'created' AND (state = 'fail' OR (state = 'success' AND file IS NOT NULL))
                 FROM kling.submissions WHERE endpoint = @e AND line_key = @k AND {Active} ORDER BY id FOR UPDATE;
-                """))
+                """, ("e", endpoint), ("k", lineKey)))
             {
-                find.Parameters.AddWithValue("e", endpoint);
-                find.Parameters.AddWithValue("k", lineKey);
                 using var reader = find.ExecuteReader();
                 while (reader.Read())
                 {
@@ -109,53 +86,35 @@ internal sealed partial class PostgresLedger
 
     private sealed class PostgresClaimSteps(PostgresLedger ledger, NpgsqlConnection connection, NpgsqlTransaction transaction, (string Endpoint, string Request, string Batch, string Key, int Line) line) : IClaimSteps
     {
-        public LedgerEntry? Read(long id)
-        {
-            using var command = Command(connection, transaction, $"SELECT {LedgerRows.Columns} FROM kling.submissions WHERE id = @id;");
-            command.Parameters.AddWithValue("id", id);
-            using var reader = command.ExecuteReader();
-            return reader.Read() ? LedgerRows.Entry(reader, Time, ledger.Location, out _) : null;
-        }
+        public LedgerEntry? Read(long id) => ledger.Entries(connection, transaction, "WHERE id = @p0", id).FirstOrDefault();
 
         public void Release(long id, string outcome, string message)
         {
-            using var command = Command(connection, transaction, """
+            LedgerSql.Execute(connection, transaction, """
                 UPDATE kling.submissions SET outcome = @o, message = COALESCE(message, @m), answered_at = now(), updated_at = now(), lease_until = NULL WHERE id = @id;
-                """);
-            command.Parameters.AddWithValue("o", outcome);
-            command.Parameters.AddWithValue("m", message);
-            command.Parameters.AddWithValue("id", id);
-            command.ExecuteNonQuery();
+                """,
+                ("o", outcome), ("m", message), ("id", id));
             AddEvent(connection, transaction, id, outcome, message);
         }
 
         public void Adopt(long id)
         {
-            using var command = Command(connection, transaction, "UPDATE kling.submissions SET worker = @me, lease_until = now() + @lease, updated_at = now() WHERE id = @id;");
-            command.Parameters.AddWithValue("me", ledger.Worker);
-            command.Parameters.AddWithValue("lease", ledger.Lease);
-            command.Parameters.AddWithValue("id", id);
-            command.ExecuteNonQuery();
+            LedgerSql.Execute(connection, transaction, "UPDATE kling.submissions SET worker = @me, lease_until = now() + @lease, updated_at = now() WHERE id = @id;",
+                ("me", ledger.Worker), ("lease", ledger.Lease), ("id", id));
             AddEvent(connection, transaction, id, "taken-over", ledger.Worker);
         }
 
         public long? Insert()
         {
             // The partial unique index (one active row per line) turns a concurrent second claim into "nothing inserted".
-            using var insert = Command(connection, transaction, $"""
+            var inserted = LedgerSql.Scalar(connection, transaction, $"""
                 INSERT INTO kling.submissions (endpoint, request, batch, line_key, line_number, queued_at, outcome, updated_at, worker, lease_until)
                 VALUES (@e, @request, @batch, @key, @line, now(), 'queued', now(), @me, now() + @lease)
                 ON CONFLICT (endpoint, line_key) WHERE line_key IS NOT NULL AND {Active} DO NOTHING
                 RETURNING id;
-                """);
-            insert.Parameters.AddWithValue("e", line.Endpoint);
-            insert.Parameters.AddWithValue("request", line.Request);
-            insert.Parameters.AddWithValue("batch", line.Batch);
-            insert.Parameters.AddWithValue("key", line.Key);
-            insert.Parameters.AddWithValue("line", line.Line);
-            insert.Parameters.AddWithValue("me", ledger.Worker);
-            insert.Parameters.AddWithValue("lease", ledger.Lease);
-            if (insert.ExecuteScalar() is not long id)
+                """,
+                ("e", line.Endpoint), ("request", line.Request), ("batch", line.Batch), ("key", line.Key), ("line", line.Line), ("me", ledger.Worker), ("lease", ledger.Lease));
+            if (inserted is not long id)
             {
                 return null;
             }
@@ -166,10 +125,9 @@ internal sealed partial class PostgresLedger
 
         public LedgerEntry? ActiveHolder()
         {
-            using var holder = Command(connection, transaction, $"SELECT id FROM kling.submissions WHERE endpoint = @e AND line_key = @k AND {Active} ORDER BY id LIMIT 1;");
-            holder.Parameters.AddWithValue("e", line.Endpoint);
-            holder.Parameters.AddWithValue("k", line.Key);
-            return holder.ExecuteScalar() is long held ? Read(held) : null;
+            var holder = LedgerSql.Scalar(connection, transaction, $"SELECT id FROM kling.submissions WHERE endpoint = @e AND line_key = @k AND {Active} ORDER BY id LIMIT 1;",
+                ("e", line.Endpoint), ("k", line.Key));
+            return holder is long held ? Read(held) : null;
         }
     }
 
@@ -177,12 +135,10 @@ internal sealed partial class PostgresLedger
     public ILookup<string, SharedLine> Lines(string endpoint, IReadOnlyCollection<string> lineKeys) =>
         Run(writing: false, (connection, transaction) =>
         {
-            using var command = Command(connection, transaction, """
+            using var command = LedgerSql.Command(connection, transaction, """
                 SELECT line_key, id, outcome, state, task_id, file, worker, COALESCE(lease_until > now(), false), answered_at, message, fail_code, fail_msg
                 FROM kling.submissions WHERE endpoint = @e AND line_key = ANY(@keys) ORDER BY id;
-                """);
-            command.Parameters.AddWithValue("e", endpoint);
-            command.Parameters.AddWithValue("keys", NpgsqlDbType.Array | NpgsqlDbType.Text, lineKeys.ToArray());
+                """, ("e", endpoint), ("keys", Typed(NpgsqlDbType.Array | NpgsqlDbType.Text, lineKeys.ToArray())));
             using var reader = command.ExecuteReader();
             string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
             var rows = new List<SharedLine>();
@@ -197,11 +153,7 @@ internal sealed partial class PostgresLedger
 
     /// <summary>The database's clock now (workers compare times with it, not with their own).</summary>
     public DateTimeOffset Now() =>
-        Run(writing: false, (connection, transaction) =>
-        {
-            using var command = Command(connection, transaction, "SELECT now();");
-            return new DateTimeOffset((DateTime)command.ExecuteScalar()!, TimeSpan.Zero);
-        });
+        Run(writing: false, (connection, transaction) => new DateTimeOffset((DateTime)LedgerSql.Scalar(connection, transaction, "SELECT now();")!, TimeSpan.Zero));
 
     /// <summary>
     /// Refuses to mark "sending" a line this worker no longer holds (its lease ran out and another worker took the line
@@ -210,14 +162,12 @@ internal sealed partial class PostgresLedger
     /// </summary>
     private void EnsureStillHeld(NpgsqlConnection connection, NpgsqlTransaction transaction, long submission)
     {
-        using var command = Command(connection, transaction, $"""
+        var held = LedgerSql.Scalar(connection, transaction, """
             UPDATE kling.submissions SET lease_until = CASE WHEN worker IS NULL THEN NULL ELSE now() + @lease END
             WHERE id = @id AND (worker IS NULL OR (worker = @me AND outcome IN ('queued', 'sending'))) RETURNING id;
-            """);
-        command.Parameters.AddWithValue("id", submission);
-        command.Parameters.AddWithValue("me", Worker);
-        command.Parameters.AddWithValue("lease", Lease);
-        if (command.ExecuteScalar() is not long)
+            """,
+            ("id", submission), ("me", Worker), ("lease", Lease));
+        if (held is not long)
         {
             throw new LedgerLineTakenException("another worker took over this line after this worker's lease ran out; this worker did not send it.");
         }

@@ -1,4 +1,3 @@
-using Npgsql;
 using NpgsqlTypes;
 
 namespace KlingGenerated.Cli.Ledger;
@@ -17,26 +16,14 @@ internal sealed partial class PostgresLedger
             var removed = 0;
             foreach (var entry in entries)
             {
-                using (var events = Command(connection, transaction, $"DELETE FROM kling.events WHERE submission = @id AND EXISTS (SELECT 1 FROM kling.submissions WHERE {StillAsRead} FOR UPDATE);"))
-                {
-                    Bind(events, entry);
-                    events.ExecuteNonQuery();
-                }
-
-                using var row = Command(connection, transaction, $"DELETE FROM kling.submissions WHERE {StillAsRead};");
-                Bind(row, entry);
-                removed += row.ExecuteNonQuery();
+                LedgerSql.Execute(connection, transaction, $"DELETE FROM kling.events WHERE submission = @id AND EXISTS (SELECT 1 FROM kling.submissions WHERE {StillAsRead} FOR UPDATE);", AsRead(entry));
+                removed += LedgerSql.Execute(connection, transaction, $"DELETE FROM kling.submissions WHERE {StillAsRead};", AsRead(entry));
             }
 
             return removed;
         });
 
-    private static void Bind(NpgsqlCommand command, LedgerEntry entry)
-    {
-        command.Parameters.AddWithValue("id", entry.Id);
-        command.Parameters.AddWithValue("outcome", entry.Outcome);
-        command.Parameters.Add(new NpgsqlParameter("state", NpgsqlDbType.Text) { Value = (object?)entry.State ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("file", NpgsqlDbType.Text) { Value = (object?)entry.File ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("task", NpgsqlDbType.Text) { Value = (object?)entry.TaskId ?? DBNull.Value });
-    }
+    // The parameters of StillAsRead (a new set per statement: a parameter belongs to one command).
+    private static (string, object?)[] AsRead(LedgerEntry entry) =>
+        [("id", entry.Id), ("outcome", entry.Outcome), ("state", Typed(NpgsqlDbType.Text, entry.State)), ("file", Typed(NpgsqlDbType.Text, entry.File)), ("task", Typed(NpgsqlDbType.Text, entry.TaskId))];
 }

@@ -96,19 +96,14 @@ internal sealed partial class PostgresLedger : ITaskLedger
         var reference = Guid.NewGuid(); // a retried insert whose first commit did succeed finds its row instead of adding another
         return Write((connection, transaction) =>
         {
-            using var command = Command(connection, transaction, """
+            return (long)LedgerSql.Scalar(connection, transaction, """
                 INSERT INTO kling.submissions (endpoint, request, batch, line_key, line_number, queued_at, outcome, updated_at, client_ref)
                 VALUES (@endpoint, @request, @batch, @key, @line, now(), 'queued', now(), @ref)
                 ON CONFLICT (client_ref) DO UPDATE SET client_ref = EXCLUDED.client_ref
                 RETURNING id;
-                """);
-            command.Parameters.AddWithValue("endpoint", endpoint);
-            command.Parameters.AddWithValue("request", requestJson);
-            command.Parameters.AddWithValue("batch", NpgsqlDbType.Text, (object?)batch ?? DBNull.Value);
-            command.Parameters.AddWithValue("key", NpgsqlDbType.Text, (object?)lineKey ?? DBNull.Value);
-            command.Parameters.AddWithValue("line", NpgsqlDbType.Integer, (object?)lineNumber ?? DBNull.Value);
-            command.Parameters.AddWithValue("ref", reference);
-            return (long)command.ExecuteScalar()!;
+                """,
+                ("endpoint", endpoint), ("request", requestJson), ("batch", Typed(NpgsqlDbType.Text, batch)), ("key", Typed(NpgsqlDbType.Text, lineKey)),
+                ("line", Typed(NpgsqlDbType.Integer, lineNumber)), ("ref", reference))!;
         });
     }
 
@@ -138,18 +133,14 @@ internal sealed partial class PostgresLedger : ITaskLedger
         Write((connection, transaction) =>
         {
             var id = EnsureTask(connection, transaction, endpoint, taskId, record.Param);
-            using var command = Command(connection, transaction, """
+            var changed = LedgerSql.Execute(connection, transaction, """
                 UPDATE kling.submissions SET state = @state, fail_code = @failCode, fail_msg = @failMsg,
                     result_urls = COALESCE(@urls, result_urls), credits = COALESCE(@credits, credits), updated_at = now()
                 WHERE id = @id AND (state IS DISTINCT FROM @state OR (@urls IS NOT NULL AND result_urls IS DISTINCT FROM @urls) OR (@credits IS NOT NULL AND credits IS DISTINCT FROM @credits));
-                """);
-            command.Parameters.AddWithValue("state", record.RawState ?? "unknown");
-            command.Parameters.AddWithValue("failCode", NpgsqlDbType.Text, (object?)record.FailCode ?? DBNull.Value);
-            command.Parameters.AddWithValue("failMsg", NpgsqlDbType.Text, (object?)record.FailMsg ?? DBNull.Value);
-            command.Parameters.AddWithValue("urls", NpgsqlDbType.Text, (object?)urls ?? DBNull.Value);
-            command.Parameters.AddWithValue("credits", NpgsqlDbType.Double, record.CreditsConsumed is > 0 ? record.CreditsConsumed.Value : DBNull.Value);
-            command.Parameters.AddWithValue("id", id);
-            if (command.ExecuteNonQuery() > 0)
+                """,
+                ("state", record.RawState ?? "unknown"), ("failCode", Typed(NpgsqlDbType.Text, record.FailCode)), ("failMsg", Typed(NpgsqlDbType.Text, record.FailMsg)),
+                ("urls", Typed(NpgsqlDbType.Text, urls)), ("credits", Typed(NpgsqlDbType.Double, record.CreditsConsumed is > 0 ? record.CreditsConsumed.Value : null)), ("id", id));
+            if (changed > 0)
             {
                 AddEvent(connection, transaction, id, "state", record.RawState ?? "unknown");
             }
@@ -162,10 +153,7 @@ internal sealed partial class PostgresLedger : ITaskLedger
         Write((connection, transaction) =>
         {
             var id = EnsureTask(connection, transaction, endpoint, taskId, null);
-            using var command = Command(connection, transaction, "UPDATE kling.submissions SET file = @file, updated_at = now() WHERE id = @id;");
-            command.Parameters.AddWithValue("file", path);
-            command.Parameters.AddWithValue("id", id);
-            command.ExecuteNonQuery();
+            LedgerSql.Execute(connection, transaction, "UPDATE kling.submissions SET file = @file, updated_at = now() WHERE id = @id;", ("file", path), ("id", id));
             AddEvent(connection, transaction, id, "file", path);
             return 0;
         });
@@ -183,11 +171,7 @@ internal sealed partial class PostgresLedger : ITaskLedger
 
     public double? ObservedTaskCost(string endpoint) =>
         Run(writing: false, (connection, transaction) =>
-        {
-            using var command = Command(connection, transaction, "SELECT MAX(credits) FROM kling.submissions WHERE endpoint = @e AND credits > 0;");
-            command.Parameters.AddWithValue("e", endpoint);
-            return command.ExecuteScalar() is double cost ? (double?)cost : null;
-        });
+            LedgerSql.Scalar(connection, transaction, "SELECT MAX(credits) FROM kling.submissions WHERE endpoint = @e AND credits > 0;", ("e", endpoint)) is double cost ? (double?)cost : null);
 
     public void Dispose() => _source.Dispose();
 
@@ -199,10 +183,7 @@ internal sealed partial class PostgresLedger : ITaskLedger
                 EnsureStillHeld(connection, transaction, submission);
             }
 
-            using var command = Command(connection, transaction, $"UPDATE kling.submissions SET {set}, updated_at = now() WHERE id = @id;");
-            command.Parameters.AddWithValue("id", submission);
-            command.Parameters.AddWithValue("detail", NpgsqlDbType.Text, (object?)detail ?? DBNull.Value);
-            command.ExecuteNonQuery();
+            LedgerSql.Execute(connection, transaction, $"UPDATE kling.submissions SET {set}, updated_at = now() WHERE id = @id;", ("id", submission), ("detail", Typed(NpgsqlDbType.Text, detail)));
             AddEvent(connection, transaction, submission, kind, eventDetail);
             return 0;
         });
@@ -210,64 +191,36 @@ internal sealed partial class PostgresLedger : ITaskLedger
     private static long EnsureTask(NpgsqlConnection connection, NpgsqlTransaction transaction, string endpoint, string taskId, string? param)
     {
         // Not unique: a test server (or a buggy service) may answer the same id twice; the newest row follows the task.
-        using (var find = Command(connection, transaction, "SELECT id FROM kling.submissions WHERE task_id = @task ORDER BY id DESC LIMIT 1;"))
+        if (LedgerSql.Scalar(connection, transaction, "SELECT id FROM kling.submissions WHERE task_id = @task ORDER BY id DESC LIMIT 1;", ("task", taskId)) is long id)
         {
-            find.Parameters.AddWithValue("task", taskId);
-            if (find.ExecuteScalar() is long id)
-            {
-                return id;
-            }
+            return id;
         }
 
         // A task created elsewhere (another ledger, an older kling): start following it now.
-        using var insert = Command(connection, transaction, """
+        var added = (long)LedgerSql.Scalar(connection, transaction, """
             INSERT INTO kling.submissions (endpoint, request, queued_at, outcome, task_id, updated_at)
             VALUES (@endpoint, @request, now(), 'created', @task, now()) RETURNING id;
-            """);
-        insert.Parameters.AddWithValue("endpoint", endpoint);
-        insert.Parameters.AddWithValue("request", NpgsqlDbType.Text, (object?)param ?? DBNull.Value);
-        insert.Parameters.AddWithValue("task", taskId);
-        var added = (long)insert.ExecuteScalar()!;
+            """,
+            ("endpoint", endpoint), ("request", Typed(NpgsqlDbType.Text, param)), ("task", taskId))!;
         AddEvent(connection, transaction, added, "imported", taskId);
         return added;
     }
 
-    private static void AddEvent(NpgsqlConnection connection, NpgsqlTransaction transaction, long submission, string kind, string? detail)
-    {
-        using var command = Command(connection, transaction, "INSERT INTO kling.events (submission, at, kind, detail) VALUES (@s, now(), @kind, @detail);");
-        command.Parameters.AddWithValue("s", submission);
-        command.Parameters.AddWithValue("kind", kind);
-        command.Parameters.AddWithValue("detail", NpgsqlDbType.Text, (object?)detail ?? DBNull.Value);
-        command.ExecuteNonQuery();
-    }
+    private static void AddEvent(NpgsqlConnection connection, NpgsqlTransaction transaction, long submission, string kind, string? detail) =>
+        LedgerSql.Execute(connection, transaction, "INSERT INTO kling.events (submission, at, kind, detail) VALUES (@s, now(), @kind, @detail);",
+            ("s", submission), ("kind", kind), ("detail", Typed(NpgsqlDbType.Text, detail)));
 
     private List<LedgerEntry> Read(string where, params object?[] parameters) =>
-        Run(writing: false, (connection, transaction) =>
+        Run(writing: false, (connection, transaction) => Entries(connection, transaction, where, parameters));
+
+    /// <summary>Reads entries in the caller's transaction; an unreadable row is noted in <see cref="Unreadable"/>.</summary>
+    private List<LedgerEntry> Entries(NpgsqlConnection connection, NpgsqlTransaction transaction, string where, params object?[] parameters) =>
+        LedgerSql.Entries(connection, transaction, "kling.submissions", where, parameters, Time, Location, problem =>
         {
-            using var command = Command(connection, transaction, $"SELECT {LedgerRows.Columns} FROM kling.submissions {where};");
-            for (var i = 0; i < parameters.Length; i++)
+            lock (_unreadable)
             {
-                command.Parameters.AddWithValue("p" + i.ToString(CultureInfo.InvariantCulture), parameters[i] ?? DBNull.Value);
+                _unreadable.Add(problem);
             }
-
-            using var reader = command.ExecuteReader();
-            var entries = new List<LedgerEntry>();
-            while (reader.Read())
-            {
-                if (LedgerRows.Entry(reader, Time, Location, out var problem) is { } entry)
-                {
-                    entries.Add(entry);
-                }
-                else
-                {
-                    lock (_unreadable)
-                    {
-                        _unreadable.Add(problem!);
-                    }
-                }
-            }
-
-            return entries;
         });
 
     private T Write<T>(Func<NpgsqlConnection, NpgsqlTransaction, T> change) => Run(writing: true, change);
@@ -314,5 +267,6 @@ internal sealed partial class PostgresLedger : ITaskLedger
     private static DateTimeOffset? Time(System.Data.Common.DbDataReader reader, int i) =>
         reader.IsDBNull(i) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(i), TimeSpan.Zero);
 
-    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql) => new(sql, connection, transaction);
+    // A parameter of a given type: PostgreSQL cannot infer the type of a NULL in every place (@urls IS NOT NULL).
+    private static NpgsqlParameter Typed(NpgsqlDbType type, object? value) => new() { NpgsqlDbType = type, Value = value ?? DBNull.Value };
 }

@@ -18,13 +18,10 @@ internal sealed partial class TaskLedger
         return Write(durable: false, connection =>
         {
             // BEGIN IMMEDIATE (Write's transaction) holds the write lock: no other process claims between this read and the insert.
-            using var find = connection.CreateCommand();
-            find.CommandText = $"""
+            using var find = LedgerSql.Command(connection, null, $"""
                 SELECT id, outcome, owner, outcome = 'created' AND (state = 'fail' OR (state = 'success' AND file IS NOT NULL)) FROM submissions
                 WHERE endpoint = $e AND line_key = $k AND outcome IN {LineClaims.ActiveOutcomes} ORDER BY id;
-                """;
-            find.Parameters.AddWithValue("$e", endpoint);
-            find.Parameters.AddWithValue("$k", lineKey);
+                """, ("$e", endpoint), ("$k", lineKey));
             var rows = new List<ClaimRow>();
             using (var reader = find.ExecuteReader())
             {
@@ -44,28 +41,18 @@ internal sealed partial class TaskLedger
     {
         private readonly string _now = Now();
 
-        public LedgerEntry? Read(long id) => ledger.ReadUnlocked("WHERE id = $p0", [id]).FirstOrDefault();
+        public LedgerEntry? Read(long id) => ledger.ReadUnlocked("WHERE id = @p0", [id]).FirstOrDefault();
 
         public void Release(long id, string outcome, string message)
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE submissions SET outcome = $o, message = COALESCE(message, $m), answered_at = $now, updated_at = $now WHERE id = $id;";
-            command.Parameters.AddWithValue("$o", outcome);
-            command.Parameters.AddWithValue("$m", message);
-            command.Parameters.AddWithValue("$now", _now);
-            command.Parameters.AddWithValue("$id", id);
-            command.ExecuteNonQuery();
+            LedgerSql.Execute(connection, null, "UPDATE submissions SET outcome = $o, message = COALESCE(message, $m), answered_at = $now, updated_at = $now WHERE id = $id;",
+                ("$o", outcome), ("$m", message), ("$now", _now), ("$id", id));
             AddEvent(connection, id, _now, outcome, message);
         }
 
         public void Adopt(long id)
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE submissions SET owner = $owner, updated_at = $now WHERE id = $id;";
-            command.Parameters.AddWithValue("$owner", owner);
-            command.Parameters.AddWithValue("$now", _now);
-            command.Parameters.AddWithValue("$id", id);
-            command.ExecuteNonQuery();
+            LedgerSql.Execute(connection, null, "UPDATE submissions SET owner = $owner, updated_at = $now WHERE id = $id;", ("$owner", owner), ("$now", _now), ("$id", id));
             AddEvent(connection, id, _now, "taken-over", owner);
         }
 

@@ -10,19 +10,14 @@ internal sealed partial class TaskLedger
             var removed = 0;
             foreach (var entry in entries)
             {
-                using var command = connection.CreateCommand();
-                command.CommandText = """
+                var changes = LedgerSql.Scalar(connection, null, """
                     DELETE FROM events WHERE submission = $id
                         AND EXISTS (SELECT 1 FROM submissions WHERE id = $id AND outcome = $outcome AND state IS $state AND file IS $file AND task_id IS $task);
                     DELETE FROM submissions WHERE id = $id AND outcome = $outcome AND state IS $state AND file IS $file AND task_id IS $task;
                     SELECT changes();
-                    """;
-                command.Parameters.AddWithValue("$id", entry.Id);
-                command.Parameters.AddWithValue("$outcome", entry.Outcome);
-                command.Parameters.AddWithValue("$state", (object?)entry.State ?? DBNull.Value);
-                command.Parameters.AddWithValue("$file", (object?)entry.File ?? DBNull.Value);
-                command.Parameters.AddWithValue("$task", (object?)entry.TaskId ?? DBNull.Value);
-                removed += Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+                    """,
+                    ("$id", entry.Id), ("$outcome", entry.Outcome), ("$state", entry.State), ("$file", entry.File), ("$task", entry.TaskId));
+                removed += Convert.ToInt32(changes, System.Globalization.CultureInfo.InvariantCulture);
             }
 
             return removed;

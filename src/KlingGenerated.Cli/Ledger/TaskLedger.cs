@@ -73,12 +73,12 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
         try
         {
             connection.Open();
-            Execute(connection, $"PRAGMA busy_timeout = {(int)busyTimeout.TotalMilliseconds};");
-            Execute(connection, "PRAGMA journal_mode = WAL;");
-            Execute(connection, "PRAGMA synchronous = NORMAL;"); // WAL + NORMAL survives any process crash; FULL is set per write below
+            LedgerSql.Execute(connection, null, $"PRAGMA busy_timeout = {(int)busyTimeout.TotalMilliseconds};");
+            LedgerSql.Execute(connection, null, "PRAGMA journal_mode = WAL;");
+            LedgerSql.Execute(connection, null, "PRAGMA synchronous = NORMAL;"); // WAL + NORMAL survives any process crash; FULL is set per write below
             using (var transaction = connection.BeginTransaction(deferred: false))
             {
-                Execute(connection, """
+                LedgerSql.Execute(connection, transaction, """
                     CREATE TABLE IF NOT EXISTS submissions (
                         id           INTEGER PRIMARY KEY AUTOINCREMENT,
                         endpoint     TEXT NOT NULL,
@@ -109,24 +109,24 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
                         kind        TEXT NOT NULL,
                         detail      TEXT
                     );
-                    """, transaction);
-                if (Convert.ToInt64(Scalar(connection, "SELECT COUNT(*) FROM pragma_table_info('submissions') WHERE name = 'owner';", transaction), CultureInfo.InvariantCulture) == 0)
+                    """);
+                if (Convert.ToInt64(LedgerSql.Scalar(connection, transaction, "SELECT COUNT(*) FROM pragma_table_info('submissions') WHERE name = 'owner';"), CultureInfo.InvariantCulture) == 0)
                 {
-                    Execute(connection, "ALTER TABLE submissions ADD COLUMN owner TEXT;", transaction); // who claimed a batch line (see Claim)
+                    LedgerSql.Execute(connection, transaction, "ALTER TABLE submissions ADD COLUMN owner TEXT;"); // who claimed a batch line (see Claim)
                 }
 
-                if (Convert.ToInt64(Scalar(connection, "SELECT COUNT(*) FROM pragma_table_info('submissions') WHERE name = 'credits';", transaction), CultureInfo.InvariantCulture) == 0)
+                if (Convert.ToInt64(LedgerSql.Scalar(connection, transaction, "SELECT COUNT(*) FROM pragma_table_info('submissions') WHERE name = 'credits';"), CultureInfo.InvariantCulture) == 0)
                 {
-                    Execute(connection, "ALTER TABLE submissions ADD COLUMN credits REAL;", transaction); // creditsConsumed, when the service reports it
+                    LedgerSql.Execute(connection, transaction, "ALTER TABLE submissions ADD COLUMN credits REAL;"); // creditsConsumed, when the service reports it
                 }
 
-                var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;", transaction), CultureInfo.InvariantCulture);
+                var version = Convert.ToInt32(LedgerSql.Scalar(connection, transaction, "PRAGMA user_version;"), CultureInfo.InvariantCulture);
                 if (version > SchemaVersion)
                 {
                     throw new LedgerException($"the ledger {full} was written by a newer kling (schema {version}); update kling or pass another --ledger.");
                 }
 
-                Execute(connection, $"PRAGMA user_version = {SchemaVersion};", transaction);
+                LedgerSql.Execute(connection, transaction, $"PRAGMA user_version = {SchemaVersion};");
                 transaction.Commit();
             }
 
@@ -149,22 +149,12 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
         Write(connection => InsertQueued(connection, Now(), endpoint, requestJson, batch, lineKey, lineNumber, owner: null));
 
     // The queued row of a createTask (with its claimant's owner token when it is a claimed batch line).
-    private static long InsertQueued(SqliteConnection connection, string now, string endpoint, string requestJson, string? batch, string? lineKey, int? lineNumber, string? owner)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+    private static long InsertQueued(SqliteConnection connection, string now, string endpoint, string requestJson, string? batch, string? lineKey, int? lineNumber, string? owner) =>
+        (long)LedgerSql.Scalar(connection, null, """
             INSERT INTO submissions (endpoint, request, batch, line_key, line_number, queued_at, outcome, updated_at, owner)
             VALUES ($endpoint, $request, $batch, $key, $line, $now, 'queued', $now, $owner) RETURNING id;
-            """;
-        command.Parameters.AddWithValue("$endpoint", endpoint);
-        command.Parameters.AddWithValue("$request", requestJson);
-        command.Parameters.AddWithValue("$batch", (object?)batch ?? DBNull.Value);
-        command.Parameters.AddWithValue("$key", (object?)lineKey ?? DBNull.Value);
-        command.Parameters.AddWithValue("$line", (object?)lineNumber ?? DBNull.Value);
-        command.Parameters.AddWithValue("$now", now);
-        command.Parameters.AddWithValue("$owner", (object?)owner ?? DBNull.Value);
-        return (long)command.ExecuteScalar()!;
-    }
+            """,
+            ("$endpoint", endpoint), ("$request", requestJson), ("$batch", batch), ("$key", lineKey), ("$line", lineNumber), ("$now", now), ("$owner", owner))!;
 
     /// <summary>Records that the request is leaving for the service now: from here on, a task may exist.</summary>
     public void MarkSending(long submission) =>
@@ -200,20 +190,14 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
         {
             var now = Now();
             var id = EnsureTask(connection, endpoint, taskId, record.Param, now);
-            using var command = connection.CreateCommand();
-            command.CommandText = """
+            var changed = LedgerSql.Execute(connection, null, """
                 UPDATE submissions SET state = $state, fail_code = $failCode, fail_msg = $failMsg,
                     result_urls = COALESCE($urls, result_urls), credits = COALESCE($credits, credits), updated_at = $now
                 WHERE id = $id AND (state IS NOT $state OR ($urls IS NOT NULL AND result_urls IS NOT $urls) OR ($credits IS NOT NULL AND credits IS NOT $credits));
-                """;
-            command.Parameters.AddWithValue("$state", (object?)record.RawState ?? "unknown");
-            command.Parameters.AddWithValue("$failCode", (object?)record.FailCode ?? DBNull.Value);
-            command.Parameters.AddWithValue("$failMsg", (object?)record.FailMsg ?? DBNull.Value);
-            command.Parameters.AddWithValue("$urls", (object?)urls ?? DBNull.Value);
-            command.Parameters.AddWithValue("$credits", record.CreditsConsumed is > 0 ? record.CreditsConsumed.Value : DBNull.Value);
-            command.Parameters.AddWithValue("$now", now);
-            command.Parameters.AddWithValue("$id", id);
-            if (command.ExecuteNonQuery() > 0)
+                """,
+                ("$state", record.RawState ?? "unknown"), ("$failCode", record.FailCode), ("$failMsg", record.FailMsg), ("$urls", urls),
+                ("$credits", record.CreditsConsumed is > 0 ? record.CreditsConsumed.Value : null), ("$now", now), ("$id", id));
+            if (changed > 0)
             {
                 AddEvent(connection, id, now, "state", record.RawState ?? "unknown");
             }
@@ -228,31 +212,26 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
         {
             var now = Now();
             var id = EnsureTask(connection, endpoint, taskId, null, now);
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE submissions SET file = $file, updated_at = $now WHERE id = $id;";
-            command.Parameters.AddWithValue("$file", path);
-            command.Parameters.AddWithValue("$now", now);
-            command.Parameters.AddWithValue("$id", id);
-            command.ExecuteNonQuery();
+            LedgerSql.Execute(connection, null, "UPDATE submissions SET file = $file, updated_at = $now WHERE id = $id;", ("$file", path), ("$now", now), ("$id", id));
             AddEvent(connection, id, now, "file", path);
             return 0;
         });
 
     /// <summary>Another submission to the same endpoint that already holds <paramref name="taskId"/>, or null.</summary>
     public LedgerEntry? FindOtherHolder(long submission, string taskId) =>
-        Read("WHERE task_id = $p0 AND id <> $p1 AND endpoint = (SELECT endpoint FROM submissions WHERE id = $p1) ORDER BY id DESC LIMIT 1", [taskId, submission]).FirstOrDefault();
+        Read("WHERE task_id = @p0 AND id <> @p1 AND endpoint = (SELECT endpoint FROM submissions WHERE id = @p1) ORDER BY id DESC LIMIT 1", [taskId, submission]).FirstOrDefault();
 
     /// <summary>The entry of a task, or null when the ledger does not know it.</summary>
     public LedgerEntry? Find(string taskId) =>
-        Read("WHERE task_id = $p0 ORDER BY id DESC LIMIT 1", [taskId]).FirstOrDefault();
+        Read("WHERE task_id = @p0 ORDER BY id DESC LIMIT 1", [taskId]).FirstOrDefault();
 
     /// <summary>Entries, newest first, optionally only in <paramref name="state"/> (a task state or an outcome) and since a time.</summary>
     public IReadOnlyList<LedgerEntry> List(string? state, DateTimeOffset? since) =>
-        Read("WHERE ($p0 IS NULL OR state = $p0 OR outcome = $p0) AND ($p1 IS NULL OR queued_at >= $p1) ORDER BY id DESC",
+        Read("WHERE (@p0 IS NULL OR state = @p0 OR outcome = @p0) AND (@p1 IS NULL OR queued_at >= @p1) ORDER BY id DESC",
             [state, since?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)]);
 
     /// <summary>Every batch line sent to <paramref name="endpoint"/>, whatever file it came from, oldest first: a batch is known by its lines' keys.</summary>
-    public IReadOnlyList<LedgerEntry> BatchLines(string endpoint) => Read("WHERE endpoint = $p0 AND line_key IS NOT NULL ORDER BY id", [endpoint]);
+    public IReadOnlyList<LedgerEntry> BatchLines(string endpoint) => Read("WHERE endpoint = @p0 AND line_key IS NOT NULL ORDER BY id", [endpoint]);
 
     /// <summary>The most a task of <paramref name="endpoint"/> has cost (creditsConsumed as the service reported it), or null when none was reported.</summary>
     public double? ObservedTaskCost(string endpoint)
@@ -260,10 +239,7 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
         _gate.Wait();
         try
         {
-            using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT MAX(credits) FROM submissions WHERE endpoint = $e AND credits > 0;";
-            command.Parameters.AddWithValue("$e", endpoint);
-            return command.ExecuteScalar() is double cost ? cost : null;
+            return LedgerSql.Scalar(_connection, null, "SELECT MAX(credits) FROM submissions WHERE endpoint = $e AND credits > 0;", ("$e", endpoint)) is double cost ? cost : null;
         }
         catch (SqliteException exception)
         {
@@ -296,52 +272,32 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
         Write(durable, connection =>
         {
             var now = Now();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"UPDATE submissions SET {set}, updated_at = $now WHERE id = $id;";
-            command.Parameters.AddWithValue("$now", now);
-            command.Parameters.AddWithValue("$id", submission);
-            command.Parameters.AddWithValue("$detail", (object?)detail ?? DBNull.Value);
-            command.ExecuteNonQuery();
+            LedgerSql.Execute(connection, null, $"UPDATE submissions SET {set}, updated_at = $now WHERE id = $id;", ("$now", now), ("$id", submission), ("$detail", detail));
             AddEvent(connection, submission, now, kind, eventDetail);
             return 0;
         });
 
     private static long EnsureTask(SqliteConnection connection, string endpoint, string taskId, string? param, string now)
     {
-        using var find = connection.CreateCommand();
         // Not unique: a test server (or a buggy service) may answer the same id twice; the newest row follows the task.
-        find.CommandText = "SELECT id FROM submissions WHERE task_id = $task ORDER BY id DESC LIMIT 1;";
-        find.Parameters.AddWithValue("$task", taskId);
-        if (find.ExecuteScalar() is long id)
+        if (LedgerSql.Scalar(connection, null, "SELECT id FROM submissions WHERE task_id = $task ORDER BY id DESC LIMIT 1;", ("$task", taskId)) is long id)
         {
             return id;
         }
 
         // A task created elsewhere (another machine, an older kling): start following it now.
-        using var insert = connection.CreateCommand();
-        insert.CommandText = """
+        var added = (long)LedgerSql.Scalar(connection, null, """
             INSERT INTO submissions (endpoint, request, queued_at, outcome, task_id, updated_at)
             VALUES ($endpoint, $request, $now, 'created', $task, $now) RETURNING id;
-            """;
-        insert.Parameters.AddWithValue("$endpoint", endpoint);
-        insert.Parameters.AddWithValue("$request", (object?)param ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$now", now);
-        insert.Parameters.AddWithValue("$task", taskId);
-        var added = (long)insert.ExecuteScalar()!;
+            """,
+            ("$endpoint", endpoint), ("$request", param), ("$now", now), ("$task", taskId))!;
         AddEvent(connection, added, now, "imported", taskId);
         return added;
     }
 
-    private static void AddEvent(SqliteConnection connection, long submission, string now, string kind, string? detail)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO events (submission, at, kind, detail) VALUES ($s, $at, $kind, $detail);";
-        command.Parameters.AddWithValue("$s", submission);
-        command.Parameters.AddWithValue("$at", now);
-        command.Parameters.AddWithValue("$kind", kind);
-        command.Parameters.AddWithValue("$detail", (object?)detail ?? DBNull.Value);
-        command.ExecuteNonQuery();
-    }
+    private static void AddEvent(SqliteConnection connection, long submission, string now, string kind, string? detail) =>
+        LedgerSql.Execute(connection, null, "INSERT INTO events (submission, at, kind, detail) VALUES ($s, $at, $kind, $detail);",
+            ("$s", submission), ("$at", now), ("$kind", kind), ("$detail", detail));
 
     private T Write<T>(Func<SqliteConnection, T> change) => Write(durable: false, change);
 
@@ -352,7 +308,7 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
         {
             if (durable != _durable)
             {
-                Execute(_connection, durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
+                LedgerSql.Execute(_connection, null, durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
                 _durable = durable;
             }
 
@@ -389,28 +345,7 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
     {
         try
         {
-            using var command = _connection.CreateCommand();
-            command.CommandText = $"SELECT {LedgerRows.Columns} FROM submissions {where};";
-            for (var i = 0; i < parameters.Length; i++)
-            {
-                command.Parameters.AddWithValue("$p" + i.ToString(CultureInfo.InvariantCulture), parameters[i] ?? DBNull.Value);
-            }
-
-            using var reader = command.ExecuteReader();
-            var entries = new List<LedgerEntry>();
-            while (reader.Read())
-            {
-                if (LedgerRows.Entry(reader, Time, Path, out var problem) is { } entry)
-                {
-                    entries.Add(entry);
-                }
-                else
-                {
-                    _unreadable.Add(problem!);
-                }
-            }
-
-            return entries;
+            return LedgerSql.Entries(_connection, null, "submissions", where, parameters, Time, Path, _unreadable.Add);
         }
         catch (SqliteException exception)
         {
@@ -423,22 +358,6 @@ internal sealed partial class TaskLedger : ITaskLedger, IAsyncDisposable
     // ISO 8601 text, read as UTC.
     private static DateTimeOffset? Time(System.Data.Common.DbDataReader reader, int i) =>
         reader.IsDBNull(i) ? null : DateTimeOffset.Parse(reader.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-
-    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        command.ExecuteNonQuery();
-    }
-
-    private static object? Scalar(SqliteConnection connection, string sql, SqliteTransaction? transaction)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        return command.ExecuteScalar();
-    }
 }
 
 /// <summary>

@@ -13,14 +13,9 @@ public sealed class BatchInputTests
     [InlineData("promt", "\"x\"", "prompt")]
     public async Task An_unknown_key_is_refused_before_anything_is_sent_with_the_field_it_probably_means(string key, string value, string meant)
     {
-        await using var run = await CliRun.StartAsync();
-        var file = run.Write("b.jsonl", $$"""{"prompt":"A kite over dunes","{{key}}":{{value}}}""" + "\n");
+        var (_, stderr) = await RefusedBatch.RunAsync("b.jsonl", $$"""{"prompt":"A kite over dunes","{{key}}":{{value}}}""" + "\n");
 
-        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
-
-        result.ExitCode.Should().Be(2, result.Stderr);
-        result.Stderr.Should().Contain($"unknown field \"{key}\"").And.Contain($"did you mean \"{meant}\"?").And.Contain("nothing was sent");
-        run.Simulator.RequestCount.Should().Be(0);
+        stderr.Should().Contain($"unknown field \"{key}\"").And.Contain($"did you mean \"{meant}\"?").And.Contain("nothing was sent");
     }
 
     [Theory]
@@ -29,41 +24,25 @@ public sealed class BatchInputTests
     [InlineData("\"cfg_scale\": \"0.5\"", "write \"cfg_scale\": 0.5 (without quotes)")]
     public async Task A_value_of_the_other_JSON_type_is_refused_with_the_exact_fix(string field, string fix)
     {
-        await using var run = await CliRun.StartAsync();
-        var file = run.Write("b.jsonl", "{\"prompt\":\"A kite\"," + field + "}\n");
+        var (_, stderr) = await RefusedBatch.RunAsync("b.jsonl", "{\"prompt\":\"A kite\"," + field + "}\n");
 
-        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
-
-        result.ExitCode.Should().Be(2, result.Stderr);
-        result.Stderr.Should().Contain(fix);
-        run.Simulator.RequestCount.Should().Be(0);
+        stderr.Should().Contain(fix);
     }
 
     [Fact]
     public async Task A_line_that_is_not_JSON_shows_the_expected_line_and_mentions_csv()
     {
-        await using var run = await CliRun.StartAsync();
-        var file = run.Write("prompts.jsonl", "A kite over dunes\n");
+        var (_, stderr) = await RefusedBatch.RunAsync("prompts.jsonl", "A kite over dunes\n");
 
-        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
-
-        result.ExitCode.Should().Be(2, result.Stderr);
-        result.Stderr.Should().Contain("prompts.jsonl:1:").And.Contain("{\"id\": \"boat-1\", \"prompt\":").And.Contain(".csv");
-        run.Simulator.RequestCount.Should().Be(0);
+        stderr.Should().Contain("prompts.jsonl:1:").And.Contain("{\"id\": \"boat-1\", \"prompt\":").And.Contain(".csv");
     }
 
     [Fact]
     public async Task A_file_that_is_not_UTF8_is_refused_and_names_the_line()
     {
-        await using var run = await CliRun.StartAsync();
-        var file = Path.Combine(run.Folder, "latin1.jsonl");
-        await File.WriteAllBytesAsync(file, [.. Encoding.UTF8.GetBytes("{\"prompt\":\"ok\"}\n{\"prompt\":\"caf"), 0xE9, .. Encoding.UTF8.GetBytes("\"}\n")]);
+        var (_, stderr) = await RefusedBatch.RunAsync("latin1.jsonl", [.. Encoding.UTF8.GetBytes("{\"prompt\":\"ok\"}\n{\"prompt\":\"caf"), 0xE9, .. Encoding.UTF8.GetBytes("\"}\n")]);
 
-        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
-
-        result.ExitCode.Should().Be(2, result.Stderr);
-        result.Stderr.Should().Contain("not valid UTF-8 (line 2)").And.Contain("nothing was sent");
-        run.Simulator.RequestCount.Should().Be(0);
+        stderr.Should().Contain("not valid UTF-8 (line 2)").And.Contain("nothing was sent");
     }
 
     [Fact]
@@ -89,19 +68,6 @@ public sealed class BatchInputTests
         JObject.Parse(result.Stdout)["lines"]!.Select(l => (string)l["id"]!).Should().BeEquivalentTo("a", "b", "c");
     }
 
-    [Fact]
-    public async Task A_CSV_column_that_is_not_an_input_field_is_refused_with_a_suggestion()
-    {
-        await using var run = await CliRun.StartAsync();
-        var file = run.Write("sheet.csv", "prompt,aspectRatio\nA kite,9:16\n");
-
-        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
-
-        result.ExitCode.Should().Be(2, result.Stderr);
-        result.Stderr.Should().Contain("unknown column 'aspectRatio'; did you mean 'aspect_ratio'?");
-        run.Simulator.RequestCount.Should().Be(0);
-    }
-
     [Theory]
     [InlineData("A kite over dunes\n", ":1: not a JSON object: it starts with 'A' where a '{' should open the object.")]
     [InlineData("{\"prompt\":\"A kite\" \"duration\":\"5\"}\n", ":1: not a JSON object: a ',' is missing between two fields, before character 20 ('\"').")]
@@ -109,14 +75,9 @@ public sealed class BatchInputTests
     [InlineData("{\"prompt\":\"A kite\",\"duration\":[5]}\n", ":1: \"duration\" must be a JSON string.")]
     public async Task A_line_that_is_not_valid_JSON_is_explained_in_the_user_s_terms_without_the_parser_s_path_and_position(string content, string expected)
     {
-        await using var run = await CliRun.StartAsync();
-        var file = run.Write("b.jsonl", content);
+        var (file, stderr) = await RefusedBatch.RunAsync("b.jsonl", content);
 
-        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
-
-        result.ExitCode.Should().Be(2, result.Stderr);
-        result.Stderr.Should().Contain(file + expected).And.NotContain("Path '").And.NotContain(", position ");
-        run.Simulator.RequestCount.Should().Be(0);
+        stderr.Should().Contain(file + expected).And.NotContain("Path '").And.NotContain(", position ");
     }
 
     [Fact]
@@ -155,19 +116,15 @@ public sealed class BatchInputTests
     }
 
     [Theory]
+    [InlineData("prompt,aspectRatio\nA kite,9:16\n", "unknown column 'aspectRatio'; did you mean 'aspect_ratio'?")]
     [InlineData("prompt,aspect\nA kite,9:16\n", "unknown column 'aspect'; did you mean 'aspect_ratio'?")]
     [InlineData("Prompt,aspect_ratio\nA kite,9:16\n", "Did you mean 'prompt' for 'Prompt'?")]
     [InlineData("prompt;aspect_ratio\nA kite;9:16\n", "this header seems to use ';'")]
     public async Task A_CSV_header_close_to_the_known_columns_gets_a_suggestion(string content, string expected)
     {
-        await using var run = await CliRun.StartAsync();
-        var file = run.Write("sheet.csv", content);
+        var (_, stderr) = await RefusedBatch.RunAsync("sheet.csv", content);
 
-        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
-
-        result.ExitCode.Should().Be(2, result.Stderr);
-        result.Stderr.Should().Contain(expected);
-        run.Simulator.RequestCount.Should().Be(0);
+        stderr.Should().Contain(expected);
     }
 
     [Theory]
@@ -177,26 +134,16 @@ public sealed class BatchInputTests
     [InlineData("b.csv", "prompt,id,prompt\nA kite,k,b\n", ":1: the column 'prompt' appears twice")]
     public async Task A_blank_prompt_or_a_field_given_twice_is_refused_before_anything_is_sent_naming_its_line(string name, string content, string expected)
     {
-        await using var run = await CliRun.StartAsync();
-        var file = run.Write(name, content);
+        var (file, stderr) = await RefusedBatch.RunAsync(name, content);
 
-        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
-
-        result.ExitCode.Should().Be(2, result.Stderr);
-        result.Stderr.Should().Contain(file + expected).And.Contain("nothing was sent");
-        run.Simulator.RequestCount.Should().Be(0);
+        stderr.Should().Contain(file + expected).And.Contain("nothing was sent");
     }
 
     [Fact]
     public async Task A_csv_problem_names_the_file_line_the_record_starts_on_not_its_record_number()
     {
-        await using var run = await CliRun.StartAsync();
-        var file = run.Write("b.csv", "prompt,id\n\"A kite\nover two\nmore lines\",k\n\n\"   \",x\n");
+        var (file, stderr) = await RefusedBatch.RunAsync("b.csv", "prompt,id\n\"A kite\nover two\nmore lines\",k\n\n\"   \",x\n");
 
-        var result = await run.RunAsync("batch", file, "--out", Path.Combine(run.Folder, "v"));
-
-        result.ExitCode.Should().Be(2, result.Stderr);
-        result.Stderr.Should().Contain(file + ":6: \"prompt\" is empty or only spaces");
-        run.Simulator.RequestCount.Should().Be(0);
+        stderr.Should().Contain(file + ":6: \"prompt\" is empty or only spaces");
     }
 }

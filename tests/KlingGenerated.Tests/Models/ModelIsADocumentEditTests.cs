@@ -155,7 +155,8 @@ public sealed class ModelIsADocumentEditTests(ITestOutputHelper output)
             build.ExitCode.Should().Be(0, build.Output);
             File.ReadAllText(Path.Combine(root, "src", "KlingGenerated", "obj", "KlingClient.g.cs")).Should().Contain("class KlingLabStoryboardRequest", "NSwag generated the new model's request type from the copy");
 
-            var run = await RunAsync(root, "run", "--no-build", "--project", "proof/Proof.csproj", "--", Model);
+            // The program just built, started directly (`dotnet run --no-build` would evaluate the project again first).
+            var run = await RunAsync(root, Path.Combine("proof", "bin", "Debug", "net10.0", "Proof.dll"), Model);
             output.WriteLine(run.Output);
             run.ExitCode.Should().Be(0, run.Output);
             run.Output.Should().Contain("type KlingLabStoryboardRequest fields prompt:string,caption:string,style:string,strength:number,loop:boolean,reference_urls:array");
@@ -236,28 +237,6 @@ public sealed class ModelIsADocumentEditTests(ITestOutputHelper output)
             .Select(file => Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/'))
             .Where(relative => !SHA256.HashData(File.ReadAllBytes(Path.Combine(root, relative))).AsSpan().SequenceEqual(SHA256.HashData(File.ReadAllBytes(Path.Combine(Repo.Root, relative)))))];
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string directory, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(20));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not exit within 20 minutes.");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(string directory, params string[] args) =>
+        ToolProcess.RunAsync(directory, TimeSpan.FromMinutes(20), "dotnet", args);
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using KlingGenerated.Simulator;
 using KlingGenerated.Tests.Infrastructure;
 using Newtonsoft.Json.Linq;
@@ -96,36 +94,6 @@ public sealed class GeneratorMatrixTests
         matrix.Output.Should().Contain($"matrix: {Generators.Length} of {Generators.Length} rows passed");
     }
 
-    private static async Task<(int ExitCode, string Output)> Run(string command, string[] arguments, params (string Name, string Value)[] environment)
-    {
-        var start = new ProcessStartInfo(command, arguments)
-        {
-            WorkingDirectory = MatrixDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        start.Environment["NO_COLOR"] = "1";
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(20));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{command} {string.Join(' ', arguments)} did not exit within 20 minutes; it was killed.\n{await stdout}\n{await stderr}");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> Run(string command, string[] arguments, params (string Name, string Value)[] environment) =>
+        ToolProcess.RunAsync(MatrixDirectory, TimeSpan.FromMinutes(20), command, arguments, environment);
 }
