@@ -113,7 +113,10 @@ public sealed class ModelIsADocumentEditTests(ITestOutputHelper output)
         """;
 
     /// <summary>The files a client and its simulator are built from, as the repository has them.</summary>
-    private static readonly string[] Sources = ["Directory.Build.props", "Directory.Packages.props", "global.json", "nswag.json", ".editorconfig", "openapi", "src/KlingGenerated", "src/KlingGenerated.Generator", "src/KlingGenerated.Simulator"];
+    private static readonly string[] Sources = ["Directory.Build.props", "Directory.Packages.props", "global.json", "nswag.json", ".editorconfig", "openapi", "src/KlingGenerated", "src/KlingGenerated.Generator", "src/KlingGenerated.Simulator", "tests/ports/python", "tests/ports/typescript"];
+
+    /// <summary>What a copy leaves out: build output, installed packages, and what the ports generate at test time.</summary>
+    private static readonly string[] NotCopied = ["bin", "obj", "node_modules", "dist", "generated", "__pycache__"];
 
     [Fact]
     [Trait("Category", "Slow")]
@@ -130,6 +133,10 @@ public sealed class ModelIsADocumentEditTests(ITestOutputHelper output)
             var document = Path.Combine(root, "openapi", "kling.openapi.yaml");
             File.WriteAllText(document, WithModel(File.ReadAllText(document)));
             Changed(root).Should().Equal(["openapi/kling.openapi.yaml"], "the document is the only file that differs from the repository");
+            // The TypeScript port's pinned packages, as installed for the repository (TypeScriptPortTests installs them).
+            var packages = Path.Combine(Repo.Root, "tests", "ports", "typescript", "node_modules");
+            Directory.Exists(packages).Should().BeTrue("`npm ci` in tests/ports/typescript installs the port's packages");
+            Directory.CreateSymbolicLink(Path.Combine(root, "tests", "ports", "typescript", "node_modules"), packages);
 
             var proof = Path.Combine(root, "proof");
             Directory.CreateDirectory(proof);
@@ -170,6 +177,27 @@ public sealed class ModelIsADocumentEditTests(ITestOutputHelper output)
 
             run.Output.Should().NotContain("client accepted").And.NotMatchRegex(@"simulator (200|500)");
             run.Output.Should().Contain("credits 991", "the simulator charged the copy's price for a looping storyboard");
+
+            // The ports, beside the same copy: no line of theirs changes for the new model.
+            var simulatorDll = Path.Combine(root, "src", "KlingGenerated.Simulator", "bin", "Debug", "net10.0", "KlingGenerated.Simulator.dll");
+            var python = await PythonInterpreter.WithModulesAsync(["requests", "jsonschema", "yaml"], ["python3-requests", "python3-jsonschema", "python3-yaml"]);
+            var typeScript = await PortProofs.RunTypeScriptAsync(root, simulatorDll, Model);
+            output.WriteLine(typeScript.Output);
+            File.ReadAllText(Path.Combine(root, "tests", "ports", "typescript", "generated", "kling.ts")).Should().Contain("KlingLabStoryboardRequest", "openapi-typescript generated the new model's request from the copy");
+            var pythonRun = await PortProofs.RunPythonAsync(root, python, simulatorDll, Model);
+            pythonRun.Output.Should().Contain("python fields prompt:string,caption:string,style:string,strength:number,loop:boolean,reference_urls:array");
+            foreach (var (language, port) in new[] { ("typescript", typeScript), ("python", pythonRun) })
+            {
+                output.WriteLine(port.Output);
+                port.ExitCode.Should().Be(0, port.Output);
+                port.Output.Should().Contain($"{language} valid 0 problems").And.MatchRegex($@"{language} record {Model} success mp4 ftyp");
+                foreach (var field in new[] { "caption", "style", "strength", "loop", "reference_urls" })
+                {
+                    port.Output.Should().Contain($"{language} invalid {field} refused");
+                }
+
+                port.Output.Should().NotContain("accepted", "every broken field is refused before sending");
+            }
         }
         finally
         {
@@ -222,7 +250,7 @@ public sealed class ModelIsADocumentEditTests(ITestOutputHelper output)
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
             var relative = Path.GetRelativePath(from, file);
-            if (relative.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
+            if (relative.Split(Path.DirectorySeparatorChar).Any(NotCopied.Contains))
             {
                 continue;
             }

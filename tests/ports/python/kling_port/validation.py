@@ -10,7 +10,7 @@ import math
 
 import jsonschema
 
-from .spec import MODEL_REQUESTS, SCHEMAS, SPEC, input_fields_of
+from .spec import MODEL_REQUESTS, SPEC, input_fields_of
 
 
 class ValidationError(Exception):
@@ -39,7 +39,6 @@ def _to_json_schema(node, extra_checks, path):
 
 _EXTRA = []
 _ROOT = {"components": _to_json_schema(SPEC["components"], _EXTRA, "")}
-_STEP = SCHEMAS["CfgScale"]
 # One validator per model: the body's model chooses its request schema (VideoTaskRequest's discriminator mapping).
 _UTF16_LIMITS = {
     model: {"input." + name: prop["x-utf16-maxLength"] for name, prop in input_fields_of(model).items() if "x-utf16-maxLength" in prop}
@@ -74,12 +73,15 @@ def validate_create_task(body):
         return [f"input.cfg_scale must be a finite number, not {cfg}."]
     for error in sorted(_VALIDATORS[model].iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
         problems.append(f"{_field(error)}: {error.message} (model {model})")
-    if isinstance(cfg, (int, float)) and not isinstance(cfg, bool):
-        step = _STEP["multipleOf"]
-        tolerance = _STEP["x-multipleOf-tolerance"]
-        ratio = cfg / step
-        if abs(ratio - round(ratio)) > tolerance:
-            problems.append(f"input.cfg_scale must be a multiple of {step}, not {cfg}.")
+    # Every input field with a step (cfg_scale, or any a model adds), checked with its x-multipleOf-tolerance.
+    values = body.get("input") if isinstance(body.get("input"), dict) else {}
+    for name, schema in input_fields_of(model).items():
+        value = values.get(name)
+        if "multipleOf" in schema and isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            step, tolerance = schema["multipleOf"], schema.get("x-multipleOf-tolerance", 0)
+            ratio = value / step
+            if abs(ratio - round(ratio)) > tolerance:
+                problems.append(f"input.{name} must be a multiple of {step}, not {value}.")
     # A lone UTF-16 surrogate is not Unicode text (UTF-8 cannot carry it): refused before sending, naming the field.
     for field, value in _strings(body, ""):
         if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
