@@ -16,6 +16,11 @@ internal static class ExitCodes
     /// <summary>Prints one line on stderr (the stack trace too with --verbose), with --json also a JSON object on stdout, and returns the exit code.</summary>
     public static int Report(Exception exception, CommandContext context)
     {
+        if (exception is AlreadyReportedException reported)
+        {
+            return reported.ExitCode;
+        }
+
         var failure = Describe(exception, context);
         context.Error.WriteLine("error: " + failure.Message);
         if (context.Verbose)
@@ -81,6 +86,13 @@ internal static class ExitCodes
         // Read from the library's outcome (KlingApiException.Outcome), never re-decided: while submitting, whether a task
         // may exist (anything else that stops a submission, such as invalid input or a cancel before the body left, sent
         // nothing); once a task id came back the task exists, whatever failed after it (a query, a download).
+        if (context.Stage == CommandStage.Submitted && taskId is not null && code == ServiceError && exception is not (CliServiceException or Ledger.LedgerException or Ledger.ResultExpiredException))
+        {
+            // The task exists: a failed query or network must not read as "retry" (a new generate pays again); say how to follow it.
+            line = $"{line.TrimEnd()} Task {taskId} exists and keeps running: `{TerminalText.KlingCommand("wait", taskId)}` follows it and downloads it"
+                + (context.CommandName == "generate" ? "; running generate again would pay for a new task." : ".");
+        }
+
         bool? mayExist = context.Stage switch
         {
             CommandStage.Submitting => service?.Outcome.TaskMayExist ?? exception is CliServiceException,
@@ -100,8 +112,8 @@ internal static class ExitCodes
     {
         // A createTask is cancelled only until its body starts to leave (LedgeredCreate); after that its answer is awaited.
         CommandStage.Submitting => "cancelled before the createTask request left: nothing was created or charged.",
-        CommandStage.Submitted when context.OnBuiltInSimulator => $"cancelled. Task {context.TaskId} is kept by the built-in simulator beside the ledger; `kling wait {context.TaskId}` resumes it.",
-        CommandStage.Submitted => $"cancelled. Task {context.TaskId} keeps running on the service; `kling wait {context.TaskId}` resumes waiting and downloads it.",
+        CommandStage.Submitted when context.OnBuiltInSimulator => $"cancelled. Task {context.TaskId} is kept by the built-in simulator beside the ledger; `{TerminalText.KlingCommand("wait", context.TaskId)}` resumes it.",
+        CommandStage.Submitted => $"cancelled. Task {context.TaskId} keeps running on the service; `{TerminalText.KlingCommand("wait", context.TaskId)}` resumes waiting and downloads it.",
         _ => "cancelled; nothing was submitted.",
     };
 
@@ -111,6 +123,12 @@ internal static class ExitCodes
         var advice = text.IndexOf(" Fix the value", StringComparison.Ordinal);
         return advice < 0 ? text : text[..advice];
     }
+}
+
+/// <summary>Ends a command whose failures were already printed one by one (`kling status` with several ids), with the first one's exit code.</summary>
+internal sealed class AlreadyReportedException(int exitCode) : Exception("the failures were reported")
+{
+    public int ExitCode { get; } = exitCode;
 }
 
 /// <summary>A failure as the CLI reports it: the exit code, a stable kind for scripts and one safe line.</summary>

@@ -113,7 +113,7 @@ internal static class GenerateCommand
         context.TaskId = taskId;
         context.Stage = CommandStage.Submitted;
         await context.Error.WriteLineAsync(!waiting
-            ? $"Submitted task {TerminalText.Safe(taskId)}; not waiting (--no-wait). `kling wait {TerminalText.Safe(taskId)}` waits for it and downloads it."
+            ? $"Submitted task {TerminalText.Safe(taskId)}; not waiting (--no-wait). `{TerminalText.KlingCommand("wait", taskId)}` waits for it and downloads it."
             : $"Submitted task {TerminalText.Safe(taskId)}; waiting for it (Ctrl+C stops waiting, the task keeps running).");
         return taskId;
     }
@@ -134,7 +134,7 @@ internal static class GenerateCommand
             var id = TerminalText.Safe(taskId);
             throw new CliTimeoutException(
                 $"task {id} did not finish within {minutes.ToString("0.##", CultureInfo.InvariantCulture)} minutes (last state: {progress.LastState ?? "not visible yet"}). " +
-                $"It keeps running on the service: `kling wait {id}` resumes waiting (with a larger --timeout if needed) and downloads it; running generate again would pay for a new task.", exception);
+                $"It keeps running on the service: `{TerminalText.KlingCommand("wait", taskId)}` resumes waiting (with a larger --timeout if needed) and downloads it; running generate again would pay for a new task.", exception);
         }
     }
 
@@ -143,7 +143,7 @@ internal static class GenerateCommand
         var urls = record.GetResultUrls();
         if (urls.Count == 0)
         {
-            throw new CliServiceException($"task {TerminalText.Safe(context.TaskId)} succeeded without a result URL. Query it again later with `kling status {TerminalText.Safe(context.TaskId)}`.");
+            throw new CliServiceException($"task {TerminalText.Safe(context.TaskId)} succeeded without a result URL. Query it again later with `{TerminalText.KlingCommand("status", context.TaskId)}`.");
         }
 
         var path = await ResultDownload.ToFolderAsync(endpoint, context.TaskId!, urls[0], folder, overwrite, progress, context.CancellationToken);

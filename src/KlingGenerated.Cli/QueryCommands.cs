@@ -29,18 +29,34 @@ internal static class QueryCommands
                 }
             }
 
-            // Several ids: asked in order; the first that fails ends the command with its error (the lines before stay).
+            // Several ids: each is asked, in order; one that fails is reported in its place (its error line on stderr, its
+            // error object in the --json array) and the others are still shown. The exit code is the first failure's.
             var records = new JArray();
+            int? firstFailure = null;
             foreach (var id in ids)
             {
                 context.TaskId = id;
-                var line = await StatusOfAsync(parse, endpoint, context, ids.Length == 1 ? output : null, cancellationToken);
-                records.Add(line);
+                try
+                {
+                    records.Add(await StatusOfAsync(parse, endpoint, context, ids.Length == 1 ? output : null, cancellationToken));
+                }
+                catch (Exception exception) when (ids.Length > 1 && !cancellationToken.IsCancellationRequested)
+                {
+                    var failure = ExitCodes.Describe(exception, context);
+                    await error.WriteLineAsync("error: " + failure.Message);
+                    records.Add(JObject.Parse(failure.ToJson()));
+                    firstFailure ??= failure.ExitCode;
+                }
             }
 
             if (context.Json && ids.Length > 1)
             {
                 await output.WriteLineAsync(records.ToString(Formatting.None));
+            }
+
+            if (firstFailure is { } exitCode)
+            {
+                throw new AlreadyReportedException(exitCode);
             }
         }));
         return command;
@@ -51,12 +67,12 @@ internal static class QueryCommands
     {
         var output = context.Output;
         var record = (await endpoint.Client.GetTaskRecordAsync(context.TaskId!, cancellationToken)).Data
-            ?? throw new CliServiceException($"the service answered without the task's record. Query it again later with `kling status {TerminalText.Safe(context.TaskId)}`.");
+            ?? throw new CliServiceException($"the service answered without the task's record. Query it again later with `{TerminalText.KlingCommand("status", context.TaskId)}`.");
         KlingClient.EnsureRecordOf(context.TaskId!, record);
         Ledger.TaskCommands.RecordStatus(parse, endpoint, context.TaskId!, record); // the ledger follows the task
 
         // The built-in simulator serves its result URLs only while this command runs: say so, and what works after.
-        var download = $"kling download {TerminalText.Safe(context.TaskId!)}";
+        var download = TerminalText.KlingCommand("download", context.TaskId);
         var urlsDieWithCommand = endpoint.IsSimulator && record.State == TaskState.Success;
         var json = Json(record);
         if (urlsDieWithCommand)

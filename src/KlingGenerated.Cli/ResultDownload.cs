@@ -16,7 +16,7 @@ internal static class ResultDownload
             var id = TerminalText.Safe(taskId);
             var advice = exception.Reason == KlingDownloadFailure.FileExists
                 ? $"{path} already exists and was left as it is; nothing was downloaded. Run again with --overwrite to replace it, or choose another --out."
-                : $"{exception.Message.TrimEnd('.')}. Task {id} succeeded: `kling download {id}` downloads it again while its URL is valid (about 24 hours).";
+                : $"{exception.Message.TrimEnd('.')}. Task {id} succeeded: `{TerminalText.KlingCommand("download", taskId)}` downloads it again while its URL is valid (about 24 hours).";
             throw new CliServiceException($"downloading the result of task {id} failed: {advice}", "download-failed", exception);
         }
     }

@@ -41,6 +41,23 @@ internal static class TerminalText
     public static string WithoutUserInfo(string text) =>
         SecretText.Redact(System.Text.RegularExpressions.Regex.Replace(text, @"(?<=[A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s@']*@", string.Empty));
 
+    /// <summary>
+    /// A <c>kling</c> command to print for the user to paste, such as <c>kling wait ID</c>: the id made <see cref="Safe"/>,
+    /// then quoted for a POSIX shell, after <c>--</c> when it starts with '-'. A task id is the service's text: printed raw,
+    /// <c>abc;touch x</c> would run <c>touch x</c> when pasted, and <c>--help</c> would print help instead of waiting.
+    /// </summary>
+    public static string KlingCommand(string verb, string? argument)
+    {
+        var word = Safe(argument);
+        return $"kling {verb} {(word.StartsWith('-') ? "-- " : string.Empty)}{ShellWord(word)}";
+    }
+
+    /// <summary>The word as one POSIX shell word: as it is when it holds only plain characters, else in single quotes.</summary>
+    public static string ShellWord(string value) =>
+        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:@,+%".Contains(c))
+            ? value
+            : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
     /// <summary>Safe text escaped for Spectre.Console markup.</summary>
     public static string Markup(string? text) => Spectre.Console.Markup.Escape(Safe(text));
 

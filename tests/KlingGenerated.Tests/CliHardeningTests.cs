@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using KlingGenerated.Cli;
 using KlingGenerated.Tests.Infrastructure;
+using static KlingGenerated.Tests.Infrastructure.HostileKling;
 using Microsoft.Extensions.Time.Testing;
 using Newtonsoft.Json.Linq;
 
@@ -11,48 +12,6 @@ namespace KlingGenerated.Tests;
 /// <summary>Issue 8's CLI findings: hostile answers, interruptions, typos, numbers, progress and --json, end to end.</summary>
 public sealed class CliHardeningTests
 {
-    private const string Model = "kling/v2-5-turbo-text-to-video-pro";
-    private static readonly byte[] Video = KlingGenerated.Simulator.KlingSimulator.SampleVideo();
-
-    // ---- A stand-in for the service, answering what each test needs -------------------------------------------
-
-    private static string Envelope(object? data, int code = 200, string msg = "success") =>
-        new JObject { ["code"] = code, ["msg"] = msg, ["data"] = data is null ? JValue.CreateNull() : JToken.FromObject(data) }.ToString();
-
-    private static Func<HostileExchange, Task> Json(string body) => HostileServer.Answer(200, body, ("Content-Type", "application/json"));
-
-    private static Func<HostileExchange, Task> Created(string taskId) => Json(Envelope(new { taskId }));
-
-    private static Func<HostileExchange, Task> Record(string taskId, string state, string? failCode = null, string? failMsg = null) => exchange =>
-    {
-        var resultUrl = $"http://{exchange.Request.Header("Host")}/video.mp4";
-        var record = new JObject
-        {
-            ["taskId"] = taskId,
-            ["model"] = Model,
-            ["state"] = state,
-            ["param"] = new JObject { ["model"] = Model, ["input"] = new JObject { ["prompt"] = "x" } }.ToString(Newtonsoft.Json.Formatting.None),
-            ["resultJson"] = state == "success" ? new JObject { ["resultUrls"] = new JArray(resultUrl) }.ToString(Newtonsoft.Json.Formatting.None) : string.Empty,
-            ["failCode"] = failCode ?? string.Empty,
-            ["failMsg"] = failMsg ?? string.Empty,
-        };
-        return Json(Envelope(record))(exchange);
-    };
-
-    /// <summary>A service whose createTask answers <paramref name="taskId"/>, whose task is in <paramref name="state"/> and whose result is <paramref name="video"/>.</summary>
-    private static HostileServer Service(string taskId, string state = "success", Func<HostileExchange, Task>? video = null, Func<HostileExchange, Task>? create = null, string? failMsg = null) =>
-        HostileServer.Start(HostileServer.ByPath(
-            ("/api/v1/jobs/createTask", create ?? Created(taskId)),
-            ("/api/v1/jobs/recordInfo", Record(taskId, state, state == "fail" ? "500" : null, failMsg)),
-            ("/api/v1/chat/credit", Json(Envelope(42))),
-            ("/video.mp4", video ?? HostileServer.Answer(200, Video, ("Content-Type", "video/mp4")))));
-
-    private static string[] Against(HostileServer server, params string[] args) => [.. args, "--base-url", server.BaseUrl.ToString(), "--api-key", "test-key"];
-
-    private static IEnumerable<HostileRequest> Creates(HostileServer server) => server.Requests.Where(r => r.Path == "/api/v1/jobs/createTask");
-
-    private static List<string> ErrorLines(string stderr) => [.. stderr.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal))];
-
     /// <summary>Runs the CLI in this process with a forced terminal (or a log when <paramref name="terminal"/> is null).</summary>
     private static async Task<(int ExitCode, string Stdout, string Stderr)> InProcess(CliTerminal? terminal, params string[] args)
     {

@@ -320,6 +320,19 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
+    public void KlingFileNames_never_puts_a_registered_API_key_in_a_file_name()
+    {
+        var key = "echoedkey" + Guid.NewGuid().ToString("N");
+        KlingFileNames.ForTask("task_" + key).Should().Be("task_" + key + ".mp4", "before the key is registered it is only an id");
+        KlingSecrets.Add(key);
+
+        var name = KlingFileNames.ForTask("task_" + key);
+
+        name.Should().MatchRegex("^task-[0-9a-f]{16}\\.mp4$").And.NotContain(key);
+        KlingFileNames.ForTask(key).Should().NotContain(key);
+    }
+
+    [Fact]
     public void KlingFileNames_gives_different_ids_different_names_and_hashes_an_overlong_one()
     {
         KlingFileNames.ForTask("a/b").Should().NotBe(KlingFileNames.ForTask("a\\b"));

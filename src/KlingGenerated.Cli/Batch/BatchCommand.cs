@@ -116,7 +116,7 @@ internal static class BatchCommand
             catch (KlingApiException exception) when (exception.HttpStatus is not null && settings.MaxCredits is null)
             {
                 // The service answered, but not the balance: the batch goes on without the check (--max-credits needs it).
-                await error.WriteLineAsync($"warning: the balance is unknown ({ExitCodes.OneLine(exception.Message)}); starting without checking it.");
+                await error.WriteLineAsync($"warning: the balance is unknown ({TerminalText.Safe(ExitCodes.OneLine(exception.Message))}); starting without checking it.");
                 available = null;
             }
 
@@ -209,8 +209,7 @@ internal static class BatchCommand
             : (token, i + 1 < tokens.Count ? tokens[i + 1] : null, false);
     }
 
-    private static string Quote(string value) =>
-        value.Length > 0 && value.All(c => char.IsLetterOrDigit(c) || "-_./=:@".Contains(c)) ? value : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    private static string Quote(string value) => TerminalText.ShellWord(value);
 }
 
 /// <summary>The options of one <c>kling batch</c> run.</summary>

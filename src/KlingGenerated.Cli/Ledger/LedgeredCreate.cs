@@ -62,7 +62,7 @@ internal static class LedgeredCreate
             // Created and paid for, but the ledger could not record it: the id goes to the caller, never lost.
             return new CreateResult(taskId, "unrecorded", new CliServiceException(
                 $"task {Text.Safe(taskId)} was created and charged, but the task ledger could not record it ({ExitCodes.OneLine(ledgerError.Message)}). " +
-                $"Keep this id: `kling wait {Text.Safe(taskId)}` follows it; do not submit again.", "ledger-error", exception));
+                $"Keep this id: `{TerminalText.KlingCommand("wait", taskId)}` follows it; do not submit again.", "ledger-error", exception));
         }
         catch (LedgerLineTakenException taken)
         {

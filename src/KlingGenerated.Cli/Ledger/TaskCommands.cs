@@ -97,7 +97,7 @@ internal static class TaskCommands
             {
                 throw new CliTimeoutException(
                     $"task {Text.Safe(id)} did not finish within {minutes.ToString("0.##", CultureInfo.InvariantCulture)} minutes (last state: {Text.Safe(exception.LastState ?? "not visible yet")}). " +
-                    $"It keeps running on the service: run `kling wait {Text.Safe(id)}` again, with a larger --timeout if needed.", exception);
+                    $"It keeps running on the service: run `{TerminalText.KlingCommand("wait", id)}` again, with a larger --timeout if needed.", exception);
             }
 
             if (!download)
@@ -110,7 +110,7 @@ internal static class TaskCommands
             var urls = record.GetResultUrls();
             if (urls.Count == 0)
             {
-                throw new CliServiceException($"task {Text.Safe(id)} succeeded without a result URL. Query it again later with `kling status {Text.Safe(id)}`.");
+                throw new CliServiceException($"task {Text.Safe(id)} succeeded without a result URL. Query it again later with `{TerminalText.KlingCommand("status", id)}`.");
             }
 
             var path = await ResultDownload.ToFolderAsync(endpoint, id, urls[0], folder!, parse.GetValue(overwrite), progress, cancellationToken, compare: true); // a rerun after a saved result is success
@@ -170,7 +170,7 @@ internal static class TaskCommands
                 {
                     throw new UsageException(record.State == TaskState.Fail
                         ? $"task {Text.Safe(id)} failed (failCode {Text.Safe(record.FailCode)}: {Text.Safe(record.FailMsg)}); there is nothing to download."
-                        : $"task {Text.Safe(id)} is still {Text.Safe(record.RawState)}; wait for it with `kling wait {Text.Safe(id)}`, then download it.");
+                        : $"task {Text.Safe(id)} is still {Text.Safe(record.RawState)}; wait for it with `{TerminalText.KlingCommand("wait", id)}`, then download it.");
                 }
 
                 urls = record.GetResultUrls();

@@ -14,8 +14,9 @@ public static class KlingFileNames
 
     /// <summary>
     /// A safe file name for a task's result: the task id itself when it has only ASCII letters, digits, <c>_</c> and
-    /// <c>-</c> (at most 100 of them), else <c>task-</c> and the first 16 hex digits of the id's SHA-256, so the same id
-    /// always gives the same name. Then <paramref name="extension"/> (default <c>.mp4</c>).
+    /// <c>-</c> (at most 100 of them) and holds no secret added to <see cref="KlingSecrets"/> (an API key a hostile service
+    /// echoed as the id must not land on disk in a file name), else <c>task-</c> and the first 16 hex digits of the id's
+    /// SHA-256, so the same id always gives the same name. Then <paramref name="extension"/> (default <c>.mp4</c>).
     /// </summary>
     /// <exception cref="ArgumentException">The extension is not a dot and up to 10 letters or digits.</exception>
     public static string ForTask(string taskId, string extension = ".mp4")
@@ -55,7 +56,8 @@ public static class KlingFileNames
         && stem.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') // a dot: task ids of dotted model families keep their name
         && stem[0] is not ('-' or '.') // not mistaken for an option by a shell tool, not hidden
         && stem[^1] != '.' && !stem.Contains("..", StringComparison.Ordinal) // Windows drops a trailing dot; no parent-folder look-alike
-        && !IsWindowsDeviceName(stem.Split('.')[0]); // CON.x is the device too
+        && !IsWindowsDeviceName(stem.Split('.')[0]) // CON.x is the device too
+        && ReferenceEquals(KlingSecrets.Mask(stem), stem); // holds no API key (Mask returns the same instance when it has none)
 
     private static bool IsWindowsDeviceName(string stem) =>
         stem.ToUpperInvariant() is "CON" or "PRN" or "AUX" or "NUL" or "CONIN$" or "CONOUT$"
