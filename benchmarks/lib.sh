@@ -1,11 +1,26 @@
 # Sourced by the benchmarks' run.sh scripts, so they check tools, build, start the standalone simulator and read its
 # task list one way instead of each keeping a copy.
-#   . "$(dirname "$0")/../lib.sh"     (after `set -euo pipefail`; bench_build needs $checkout and $work)
-# Globals it sets: sim (the running simulator's process id, empty when none), url (its base URL, ending in /),
-# kling and simdll (the CLI's and the simulator's dll, from bench_build).
+#   . "$(dirname "$0")/../lib.sh"; bench_start curl python3 dotnet     (after `set -euo pipefail` and $checkout is set)
+# Globals it sets: work (a temporary folder, removed at exit), sim (the running simulator's process id, empty when none),
+# url (its base URL, ending in /), kling and simdll (the CLI's and the simulator's dll, from bench_build).
 
 sim=
 url=
+
+bench_start() { # tool...: checks the tools, makes $work, prints the header and builds; at exit runs bench_on_exit
+  # (when the script defines one), stops the simulator and removes $work
+  bench_need "$@"
+  work=$(mktemp -d)
+  trap bench_cleanup EXIT
+  bench_header
+  bench_build
+}
+
+bench_cleanup() { # the EXIT trap bench_start sets
+  if declare -F bench_on_exit >/dev/null; then bench_on_exit || true; fi
+  bench_stop_sim
+  rm -rf "$work"
+}
 
 bench_need() { # tool...: exits 1 naming the first one missing from PATH (and $BENCH_INSTALL_HINT when set)
   local tool

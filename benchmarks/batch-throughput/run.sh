@@ -20,14 +20,7 @@ limit=${LIMIT:-20}
 window_ms=${WINDOW_MS:-10000}
 rounds=${ROUNDS:-1}
 . "$here/../lib.sh"
-bench_need curl python3 dotnet
-
-work=$(mktemp -d)
-cleanup() { bench_stop_sim; rm -rf "$work"; }
-trap cleanup EXIT
-
-bench_header
-bench_build
+bench_start curl python3 dotnet
 
 for round in $(seq "$rounds"); do
   run="$work/run$round"

@@ -24,24 +24,17 @@ window_ms=${WINDOW_MS:-10000}
 scenarios=${SCENARIOS:-plain kill restart}
 pgbin=$(dirname "$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1)")
 [ -x "$pgbin/pg_ctl" ] || { echo "PostgreSQL (initdb, pg_ctl) is missing: apt-get install -y postgresql" >&2; exit 1; }
-. "$here/../lib.sh"
-bench_need curl python3 dotnet redis-server
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-
-work=$(mktemp -d)
 pgroot=
 redis=
-cleanup() {
-  bench_stop_sim
+bench_on_exit() {
   [ -n "$redis" ] && kill "$redis" 2>/dev/null
   [ -n "$pgroot" ] && as_pg "$pgbin/pg_ctl" stop -m immediate -D "$pgroot/data" >/dev/null 2>&1
   jobs -p | xargs -r kill -9 2>/dev/null
-  rm -rf "$work" "$pgroot"
+  rm -rf "$pgroot"
 }
-trap cleanup EXIT
-
-bench_header
-bench_build
+. "$here/../lib.sh"
+bench_start curl python3 dotnet redis-server
 python3 -c "import json; [print(json.dumps({'prompt': f'Shared clip {i:03d}: a paper lantern, take {i}'})) for i in range(1, $lines + 1)]" > "$work/lines.jsonl"
 
 for scenario in $scenarios; do

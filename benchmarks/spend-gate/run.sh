@@ -14,13 +14,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 checkout=$(cd "${1:-$here/../..}" && pwd)
 . "$here/../lib.sh"
-bench_need curl python3 dotnet
-work=$(mktemp -d)
-cleanup() { bench_stop_sim; rm -rf "$work"; }
-trap cleanup EXIT
-
-bench_header
-bench_build
+bench_start curl python3 dotnet
 
 created() { bench_sim_tasks | { grep -o '"acceptedAtUnixNanoseconds"' || true; } | wc -l; }
 lines() { # prefix from to
