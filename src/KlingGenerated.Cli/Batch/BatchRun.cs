@@ -10,10 +10,14 @@ namespace KlingGenerated.Cli.Batch;
 /// </summary>
 internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string batchPath, BatchSettings settings, TextWriter error, CliTerminal terminal, double? balance) : IBatchRun
 {
-    // Creates in flight at once, as few as the rate needs: a kill leaves at most this many lines uncertain. Measured on a
-    // loaded machine (docs/performance.md): one reached 86.5 % and 90.6 % of 20 per 10 s (its ledger writes and the
-    // create's round trip add up in series), two 92.4 % and 92.8 %, so two.
+    // Submitters: two, so one claims its next line (a ledger write) while the other's create waits for its permit or is
+    // on the wire. One submitter put every ledger write in series with the creates: 86.5 % and 90.6 % of 20 per 10 s on
+    // a loaded machine, against 92.4 % and 92.8 % for two (docs/performance.md).
     public const int MaxSubmitters = 2;
+
+    // CreateTasks of one run on the wire at once (LineWork holds the others back before their pacing wait): a kill -9
+    // leaves at most this many lines uncertain. Two let two kills leave four; see docs/performance.md for the rate.
+    public const int MaxOnTheWire = 1;
     private readonly LineWork _work = new(ledger, endpoint, settings, new BatchTotals(settings.RateLimit, TimeSpan.FromSeconds(settings.RateWindowSeconds)));
     private readonly ConcurrentBag<Task> _waits = [];
     private BatchDisplay _display = null!;
@@ -54,8 +58,8 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
                 _waits.Add(_work.FollowAsync(status, cancellationToken));
             }
 
-            // A few submitters keep the client's pacer busy (it holds each until its permit is due) while few createTasks
-            // are in flight at once: a request in flight when the process dies can only be recorded as uncertain.
+            // Two submitters: one claims its next line while the other's createTask is paced and sent; one createTask at a
+            // time is on the wire (LineWork), since a request in flight when the process dies can only be recorded as uncertain.
             var queue = new ConcurrentQueue<LineStatus>(statuses.Where(s => s.Phase == Phase.Queued));
             var submitters = Enumerable.Range(0, Math.Min(Math.Min(settings.RateLimit, MaxSubmitters), Math.Max(1, queue.Count)))
                 .Select(_ => Task.Run(() => SubmitAllAsync(queue, cancellationToken), CancellationToken.None)).ToArray();

@@ -31,6 +31,10 @@ internal sealed class LineWork(ITaskLedger ledger, Endpoint endpoint, BatchSetti
 {
     private readonly LineUploads _uploads = new(endpoint.Client); // one per run: a file several lines use is uploaded once
 
+    // The run's createTasks go one at a time, pacing wait included: a kill -9 then leaves at most one line on the wire
+    // (uncertain). The run's other submitter claims its next line (a ledger write) meanwhile, which keeps the rate.
+    private readonly SemaphoreSlim _wire = new(BatchRun.MaxOnTheWire, BatchRun.MaxOnTheWire);
+
     /// <summary>The run's counts by phase and its submit times.</summary>
     public BatchTotals Totals => totals;
 
@@ -45,7 +49,27 @@ internal sealed class LineWork(ITaskLedger ledger, Endpoint endpoint, BatchSetti
             return status.Phase == Phase.Failed ? SendOutcome.Failed : SendOutcome.NotSent;
         }
 
-        var result = await LedgeredCreate.TryCreateRecordedAsync(ledger, id, endpoint.Client, request, cancellationToken, budget.Budget).ConfigureAwait(false);
+        try
+        {
+            await _wire.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            ledger.RecordNotSent(id, "not sent: interrupted while another createTask of the run was on the wire");
+            status.Note = "not sent (interrupted)";
+            return SendOutcome.NotSent; // nothing was sent: the next run (or another worker) sends it
+        }
+
+        CreateResult result;
+        try
+        {
+            result = await LedgeredCreate.TryCreateRecordedAsync(ledger, id, endpoint.Client, request, cancellationToken, budget.Budget).ConfigureAwait(false);
+        }
+        finally
+        {
+            _wire.Release();
+        }
+
         switch (result.Outcome)
         {
             case "created":
