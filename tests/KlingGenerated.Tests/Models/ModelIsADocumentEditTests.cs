@@ -133,7 +133,8 @@ public sealed class ModelIsADocumentEditTests(ITestOutputHelper output)
             var document = Path.Combine(root, "openapi", "kling.openapi.yaml");
             File.WriteAllText(document, WithModel(File.ReadAllText(document)));
             Changed(root).Should().Equal(["openapi/kling.openapi.yaml"], "the document is the only file that differs from the repository");
-            // The TypeScript port's pinned packages, as installed for the repository (TypeScriptPortTests installs them).
+            // The TypeScript port's pinned packages, as installed for the repository (once per run, whichever test comes first).
+            await KlingGenerated.Tests.Ports.TypeScriptPortTests.EnsurePackagesAsync();
             var packages = Path.Combine(Repo.Root, "tests", "ports", "typescript", "node_modules");
             Directory.Exists(packages).Should().BeTrue("`npm ci` in tests/ports/typescript installs the port's packages");
             Directory.CreateSymbolicLink(Path.Combine(root, "tests", "ports", "typescript", "node_modules"), packages);

@@ -16,14 +16,17 @@ public sealed class TypeScriptPortTests
 {
     private static readonly string PortDirectory = Path.Combine(Repo.Root, "tests", "ports", "typescript");
 
+    // Once per test run, whichever test needs them first: `npm ci` deletes node_modules before installing, so two
+    // installs, or one while another test uses the packages (the model proof links them), would break each other.
+    private static readonly Lazy<Task> Packages = new(InstallIfMissingAsync);
+
+    /// <summary>The port's pinned packages in tests/ports/typescript/node_modules, installed with `npm ci` when missing (once per run).</summary>
+    internal static Task EnsurePackagesAsync() => Packages.Value;
+
     [Fact]
     public async Task The_TypeScript_port_generated_from_the_spec_passes_every_conformance_vector_and_the_end_to_end_run()
     {
-        if (!File.Exists(Path.Combine(PortDirectory, "node_modules", ".bin", "openapi-typescript")))
-        {
-            var install = await Npm("ci --no-audit --no-fund");
-            install.ExitCode.Should().Be(0, "`npm ci` in tests/ports/typescript installs the port's pinned packages (needs Node and npm):\n{0}", install.Output);
-        }
+        await EnsurePackagesAsync();
 
         var run = await Npm("test", ("KLING_SIMULATOR_DLL", Path.Combine(AppContext.BaseDirectory, "KlingGenerated.Simulator.dll")));
 
@@ -35,6 +38,18 @@ public sealed class TypeScriptPortTests
             .Be((vectors + vectorFileChecks + documentChecks + endToEnd).ToString(System.Globalization.CultureInfo.InvariantCulture), "every vector runs once:\n{0}", run.Output);
         run.Output.Should().MatchRegex(@"(?m)^ℹ fail 0$").And.Contain("the seed example runs end to end against the standalone simulator");
         File.Exists(Path.Combine(PortDirectory, "generated", "kling.ts")).Should().BeTrue("the types are generated at test time");
+    }
+
+    private static async Task InstallIfMissingAsync()
+    {
+        if (!File.Exists(Path.Combine(PortDirectory, "node_modules", ".bin", "openapi-typescript")))
+        {
+            var install = await Npm("ci --no-audit --no-fund");
+            if (install.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"`npm ci` in tests/ports/typescript installs the port's pinned packages (needs Node and npm); it exited {install.ExitCode}:\n{install.Output}");
+            }
+        }
     }
 
     private static async Task<(int ExitCode, string Output)> Npm(string arguments, params (string Name, string Value)[] environment)
