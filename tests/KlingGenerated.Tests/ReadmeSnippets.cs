@@ -115,10 +115,12 @@ public sealed class ReadmeSnippets
         await using var simulator = await KlingSimulator.StartAsync(new KlingSimulatorOptions { WaitingFor = TimeSpan.Zero, QueuingFor = TimeSpan.Zero, GeneratingFor = TimeSpan.FromSeconds(4), TimeProvider = clock });
         var folder = Directory.CreateTempSubdirectory("kling-quickstart-").FullName;
         using var process = ReadmeProgram.Start(program, Service(simulator), folder);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var killOnDeadline = deadline.Token.Register(() => process.Kill(entireProcessTree: true));
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = new StringBuilder();
         string? first;
-        while ((first = await process.StandardOutput.ReadLineAsync()) is not null)
+        while ((first = await process.StandardOutput.ReadLineAsync(deadline.Token)) is not null)
         {
             stdout.AppendLine(first);
             if (first.Contains("Created task", StringComparison.Ordinal))
@@ -132,8 +134,9 @@ public sealed class ReadmeSnippets
             await kill.WaitForExitAsync(); // SIGINT, as Ctrl+C sends it
         }
 
-        stdout.Append(await process.StandardOutput.ReadToEndAsync());
-        await process.WaitForExitAsync();
+        stdout.Append(await process.StandardOutput.ReadToEndAsync(deadline.Token));
+        await process.WaitForExitAsync(deadline.Token);
+        deadline.IsCancellationRequested.Should().BeFalse("the program exits within 2 minutes of Ctrl+C; it was killed:\n{0}", stdout);
         var taskId = simulator.CreatedTasks.Should().ContainSingle().Subject.Key;
 
         process.ExitCode.Should().Be(130, "{0}{1}", stdout, await stderr);

@@ -149,7 +149,8 @@ public static class ReadmeProgram
             start.Environment[name] = value;
         }
 
-        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        // Tests press Ctrl+C: SIGINT at its default, whatever launched the suite (a background shell starts it ignored).
+        return Process.Start(start.WithDefaultInterrupt()) ?? throw new InvalidOperationException("dotnet did not start.");
     }
 
     private static Newtonsoft.Json.Linq.JObject Library() => new() { ["type"] = "project", ["serviceable"] = false, ["sha512"] = "" };

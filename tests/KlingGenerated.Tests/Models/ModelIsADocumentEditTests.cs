@@ -158,7 +158,9 @@ public sealed class ModelIsADocumentEditTests(ITestOutputHelper output)
                 """);
 
             var clock = Stopwatch.StartNew();
-            var build = await RunAsync(root, "build", "proof/Proof.csproj", "-v", "q", "-nologo");
+            // The library's analyzers and XML documentation are its own policy, checked by the repository's build; the copy is
+            // built for what it generates and runs (a third of the build's time went to them).
+            var build = await RunAsync(root, "build", "proof/Proof.csproj", "-v", "q", "-nologo", "-p:RunAnalyzers=false", "-p:GenerateDocumentationFile=false");
             output.WriteLine($"regenerated and built from the copy in {clock.Elapsed.TotalSeconds:0} s");
             build.ExitCode.Should().Be(0, build.Output);
             File.ReadAllText(Path.Combine(root, "src", "KlingGenerated", "obj", "KlingClient.g.cs")).Should().Contain("class KlingLabStoryboardRequest", "NSwag generated the new model's request type from the copy");
