@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Xunit.Abstractions;
+using KlingGenerated.Simulator;
 using KlingGenerated.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace KlingGenerated.Tests.Cli;
 
@@ -23,16 +24,26 @@ public sealed class CtrlCTests(ITestOutputHelper log)
         var ledger = Path.Combine(root, "ledger", "tasks.db");
         var batch = Path.Combine(root, "b.jsonl");
         await File.WriteAllTextAsync(batch, string.Concat(Enumerable.Range(1, 3).Select(i => $$"""{"prompt":"Clip {{i}}"}""" + "\n")));
-        var created = await RunAsync(root, ledger, ["generate", "A kite", "--no-wait"], signalAfter: null);
+        // generate runs offline on its built-in simulator (the README's first command); wait and batch talk to this
+        // simulator as to the service (the built-in one's start-up, a third of each run's CPU, is generate's to test).
+        await using var service = await KlingSimulator.StartAsync(new KlingSimulatorOptions
+        {
+            WaitingFor = TimeSpan.FromSeconds(0.5),
+            QueuingFor = TimeSpan.FromSeconds(0.5),
+            GeneratingFor = TimeSpan.FromSeconds(2),
+            RateLimit = 10_000,
+        });
+        var online = new Service(service.ApiKey!, service.BaseUrl.AbsoluteUri);
+        var created = await RunAsync(root, ledger, ["generate", "A kite", "--no-wait"], signalAfter: null, online);
         created.Code.Should().Be(0, created.Stderr);
         var taskId = created.Stdout.Trim();
 
         var random = new Random(20261205);
         var plan = Enumerable.Range(0, RunsPerCommand).SelectMany(i => new[]
         {
-            (Name: "generate", Args: new[] { "generate", $"Clip {i}", "--out", Path.Combine(root, "v") }, Delay: random.Next(0, 800)),
-            (Name: "wait", Args: new[] { "wait", taskId, "--out", Path.Combine(root, "v"), "--overwrite" }, Delay: random.Next(0, 600)),
-            (Name: "batch", Args: new[] { "batch", batch, "--out", Path.Combine(root, "v"), "--rerun", $"r{i}" }, Delay: random.Next(0, 800)),
+            (Name: "generate", Args: new[] { "generate", $"Clip {i}", "--out", Path.Combine(root, "v") }, Delay: random.Next(0, 800), Service: (Service?)null),
+            (Name: "wait", Args: new[] { "wait", taskId, "--out", Path.Combine(root, "v"), "--overwrite" }, Delay: random.Next(0, 600), Service: online),
+            (Name: "batch", Args: new[] { "batch", batch, "--out", Path.Combine(root, "v"), "--rerun", $"r{i}" }, Delay: random.Next(0, 800), Service: online),
         }).ToList();
         var outcomes = new ConcurrentBag<(string Name, int Code, bool Message, bool FinishedFirst, string Stderr)>();
         using var slots = new SemaphoreSlim(AtOnce);
@@ -41,7 +52,7 @@ public sealed class CtrlCTests(ITestOutputHelper log)
             await slots.WaitAsync();
             try
             {
-                var result = await RunAsync(root, ledger, run.Args, run.Delay);
+                var result = await RunAsync(root, ledger, run.Args, run.Delay, run.Service);
                 var message = result.Stderr.Contains("error: cancelled", StringComparison.Ordinal) || result.Stderr.Contains("Interrupted:", StringComparison.Ordinal);
                 outcomes.Add((run.Name, result.Code, message, result.FinishedFirst, result.Stderr));
             }
@@ -61,8 +72,13 @@ public sealed class CtrlCTests(ITestOutputHelper log)
         outcomes.Count(o => !o.FinishedFirst).Should().BeGreaterThanOrEqualTo(90, "the signal comes while nearly every run is still working");
     }
 
-    /// <summary>Runs the apphost; with <paramref name="signalAfter"/>, sends SIGINT that many ms after its first output on stderr (it is running by then).</summary>
-    private static async Task<(int Code, string Stdout, string Stderr, bool FinishedFirst)> RunAsync(string root, string ledger, string[] args, int? signalAfter)
+    private sealed record Service(string ApiKey, string BaseUrl);
+
+    /// <summary>
+    /// Runs the apphost, against <paramref name="service"/> or else offline; with <paramref name="signalAfter"/>, sends
+    /// SIGINT that many ms after its first output on stderr (it is running by then).
+    /// </summary>
+    private static async Task<(int Code, string Stdout, string Stderr, bool FinishedFirst)> RunAsync(string root, string ledger, string[] args, int? signalAfter, Service? service)
     {
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "kling")) { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
@@ -74,6 +90,12 @@ public sealed class CtrlCTests(ITestOutputHelper log)
         start.Environment.Remove("KIE_API_KEY_FILE");
         start.Environment.Remove("KIE_BASE_URL");
         start.Environment["KLING_LEDGER"] = ledger;
+        if (service is not null)
+        {
+            start.Environment["KIE_API_KEY"] = service.ApiKey;
+            start.Environment["KIE_BASE_URL"] = service.BaseUrl;
+        }
+
         using var process = Process.Start(start.WithDefaultInterrupt())!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var firstLine = process.StandardError.ReadLineAsync();
