@@ -88,7 +88,7 @@ public sealed class UncertainStreakTests
     }
 
     /// <summary>Each line's id and state, from the batch's stdout (LINE ID TASK STATE FILE).</summary>
-    private static Dictionary<string, string> States(string stdout) =>
+    internal static Dictionary<string, string> States(string stdout) =>
         stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).ToDictionary(c => c[1], c => c[3]);
 
     private static string[] PromptsOf(Dictionary<string, string> states, string state) => [.. states.Where(s => s.Value == state).Select(s => "Prompt of " + s.Key)];
@@ -97,7 +97,7 @@ public sealed class UncertainStreakTests
         [.. creates.Select(r => (string)Newtonsoft.Json.Linq.JObject.Parse(r.BodyText)["input"]!["prompt"]!)];
 
     /// <summary>A service whose createTask number n (from 0) answers HTTP 200 with the unlisted code 520 when <paramref name="mayExist"/>(n), else a new task id; every task succeeds.</summary>
-    private static HostileServer ServiceWith(Func<int, bool> mayExist)
+    internal static HostileServer ServiceWith(Func<int, bool> mayExist)
     {
         var creates = -1;
         return Service("unused",
@@ -109,5 +109,27 @@ public sealed class UncertainStreakTests
                     : Created($"task_{n}")(exchange);
             },
             record: exchange => Record(HttpUtility.ParseQueryString(exchange.Request.Query.TrimStart('?'))["taskId"]!, "success")(exchange));
+    }
+}
+
+/// <summary>The same stop for a worker of a batch shared through a PostgreSQL ledger (SharedBatchRun): its own count, its own stop.</summary>
+[Collection(KlingGenerated.Tests.Ledger.PostgresCollection.Name)]
+public sealed class SharedUncertainStreakTests(KlingGenerated.Tests.Ledger.PostgresFixture postgres)
+{
+    [Fact]
+    public async Task A_worker_of_a_shared_ledger_stops_sending_after_three_uncertain_creates_in_a_row()
+    {
+        var dir = KlingProcess.NewDirectory();
+        await File.WriteAllLinesAsync(Path.Combine(dir, "six.jsonl"), Enumerable.Range(1, 6).Select(i => $$"""{"id":"s{{i}}","prompt":"Shared prompt {{i}}"}"""));
+        await using var server = UncertainStreakTests.ServiceWith(_ => true);
+        var ledger = await postgres.NewLedgerAsync();
+
+        var result = await KlingInProcess.RunAsync(dir, Against(server, "batch", "six.jsonl", "--out", "v", "--ledger", ledger));
+
+        Creates(server).Should().HaveCount(UncertainStreak.Limit, result.Stderr);
+        result.ExitCode.Should().Be(3, result.Stderr);
+        result.Stderr.Should().Contain("Stopped sending: 3 createTasks in a row ended uncertain").And.Contain("so 3 line(s) were not sent");
+        UncertainStreakTests.States(result.Stdout).Values.Should().BeEquivalentTo(new[] { "uncertain", "uncertain", "uncertain", "not-sent", "not-sent", "not-sent" });
+        postgres.Rows(ledger, "SELECT outcome FROM submissions WHERE outcome = 'uncertain'").Should().HaveCount(3, "every uncertain create is in the shared ledger");
     }
 }
