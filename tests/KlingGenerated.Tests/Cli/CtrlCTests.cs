@@ -26,12 +26,14 @@ public sealed class CtrlCTests(ITestOutputHelper log)
         await File.WriteAllTextAsync(batch, string.Concat(Enumerable.Range(1, 3).Select(i => $$"""{"prompt":"Clip {{i}}"}""" + "\n")));
         // generate runs offline on its built-in simulator (the README's first command); wait and batch talk to this
         // simulator as to the service (the built-in one's start-up, a third of each run's CPU, is generate's to test).
+        // Its clock stands still, so their tasks are still running whenever the signal comes, however late.
         await using var service = await KlingSimulator.StartAsync(new KlingSimulatorOptions
         {
             WaitingFor = TimeSpan.FromSeconds(0.5),
             QueuingFor = TimeSpan.FromSeconds(0.5),
             GeneratingFor = TimeSpan.FromSeconds(2),
             RateLimit = 10_000,
+            TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow),
         });
         var online = new Service(service.ApiKey!, service.BaseUrl.AbsoluteUri);
         var created = await RunAsync(root, ledger, ["generate", "A kite", "--no-wait"], signalAfter: null, online);
