@@ -2,17 +2,15 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using KlingGenerated.Cli;
 
-// Ctrl+C and SIGTERM cancel the running command, which cleans up and exits 130; a second Ctrl+C ends the process at once.
+// Ctrl+C and SIGTERM cancel the running command, which cleans up, prints how to resume and exits 130; a second Ctrl+C
+// more than a second later ends the process at once (InterruptSignals: a copy of the same press is not a second one).
 using var interrupted = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = !interrupted.IsCancellationRequested;
-    interrupted.Cancel();
-};
+var signals = new InterruptSignals(interrupted, Console.Error, TimeProvider.System);
+Console.CancelKeyPress += (_, e) => e.Cancel = signals.Interrupt();
 using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
 {
     context.Cancel = true;
-    interrupted.Cancel();
+    signals.Terminate();
 });
 
 // OTLP export only when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise nothing of OpenTelemetry loads (Telemetry/OtlpExport.cs).

@@ -47,12 +47,32 @@ public partial class KlingClient
         var clock = options.TimeProvider;
         var started = clock.GetTimestamp();
 
+        // The timeout bounds the whole wait, a query in flight and its retries included: the deadline cancels whatever
+        // runs when it passes (the pipeline's attempt timeouts and backoff stay inside the query).
+        using var deadline = new CancellationTokenSource(options.Timeout, clock);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var seen = new WaitProgress();
+        try
+        {
+            return await PollUntilAsync(taskId, options, progress, telemetry, started, seen, waiting.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or KlingApiException { Kind: KlingErrorKind.Timeout or KlingErrorKind.Unknown }
+                                          && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw WaitTimedOut(taskId, seen.LastState, options, queryCut: seen.Querying);
+        }
+    }
+
+    private async Task<TaskRecord> PollUntilAsync(string taskId, KlingPollingOptions options, IProgress<TaskRecord>? progress, TaskTelemetry? telemetry, long started, WaitProgress seen, CancellationToken cancellationToken)
+    {
+        var clock = options.TimeProvider;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             TaskRecord? record = null;
             try
             {
+                seen.Querying = true;
                 record = (await GetTaskRecordAsync(taskId, cancellationToken).ConfigureAwait(false)).Data;
             }
             catch (KlingApiException exception) when (IsNotVisibleYet(exception) && clock.GetElapsedTime(started) < options.NotFoundGracePeriod)
@@ -60,10 +80,12 @@ public partial class KlingClient
                 // Just after creation the query answers 404 or "recordInfo is null" for a few seconds.
             }
 
+            seen.Querying = false; // not in a finally: a query the deadline cut must still read as in flight
             telemetry?.Polled(record);
             if (record is not null)
             {
                 EnsureRecordOf(taskId, record);
+                seen.LastState = record.RawState;
                 progress?.Report(record);
                 switch (record.State)
                 {
@@ -78,9 +100,7 @@ public partial class KlingClient
             var remaining = options.Timeout - waited;
             if (remaining <= TimeSpan.Zero)
             {
-                throw KlingApiException.ForWaitTimeout(taskId, record?.RawState,
-                    $"Task {taskId} did not finish within {options.Timeout.TotalMinutes:0.#} minutes (last state: {record?.RawState ?? "not visible"}). " +
-                    $"It may still finish: query it later (kling status {taskId}), or raise KlingPollingOptions.Timeout.");
+                throw WaitTimedOut(taskId, record?.RawState, options, queryCut: false);
             }
 
             // Wait a constant plus a share of the time waited so far: queries thin out exponentially, while a task that
@@ -89,6 +109,20 @@ public partial class KlingClient
             await Task.Delay(Min(Jittered(delay, options.Jitter), remaining), clock, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>What a wait that ran out reports: the last state seen, and whether a query was in flight at the deadline.</summary>
+    private sealed class WaitProgress
+    {
+        public string? LastState { get; set; }
+
+        public bool Querying { get; set; }
+    }
+
+    private static KlingApiException WaitTimedOut(string taskId, string? lastState, KlingPollingOptions options, bool queryCut) =>
+        KlingApiException.ForWaitTimeout(taskId, lastState,
+            $"Task {taskId} did not finish within {options.Timeout.TotalMinutes:0.##} minutes (last state: {lastState ?? "not visible"}" +
+            (queryCut ? "; the query in flight was cancelled at the deadline" : string.Empty) + "). " +
+            $"It may still finish: query it later (kling status {taskId}), or raise KlingPollingOptions.Timeout.");
 
     /// <summary>Creates a task, then waits for it with <see cref="WaitForCompletionAsync"/>.</summary>
     /// <remarks>

@@ -80,7 +80,10 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
         }
 
         var span = Totals.SubmitSpan();
-        return new BatchResult(statuses, cancellationToken.IsCancellationRequested, span.Count, span.Last - span.First, settings.RateLimit, settings.RateWindowSeconds, skipped);
+        return new BatchResult(statuses, cancellationToken.IsCancellationRequested, span.Count, span.Last - span.First, settings.RateLimit, settings.RateWindowSeconds, skipped)
+        {
+            StoppedSending = _work.Streak.StoppedNote is not null,
+        };
     }
 
     private List<LineStatus> Plan(IReadOnlyList<BatchLine> lines)
@@ -120,22 +123,25 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
         return statuses;
     }
 
+    // Why no new line is sent: --max-credits is used up, or createTasks in a row ended uncertain (UncertainStreak).
+    private string? Halted => _capReached ?? _work.Streak.StoppedNote;
+
     private async Task SubmitAllAsync(ConcurrentQueue<LineStatus> queue, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested && queue.TryDequeue(out var status))
         {
-            if (_capReached is not null)
+            if (Halted is { } halted)
             {
-                status.Note = _capReached;
+                status.Note = halted;
                 return;
             }
 
             await SubmitOneAsync(status, cancellationToken).ConfigureAwait(false);
-            if (_capReached is not null)
+            if (Halted is { } now)
             {
                 while (queue.TryDequeue(out var rest))
                 {
-                    rest.Note = _capReached;
+                    rest.Note = now;
                 }
 
                 return;
@@ -168,7 +174,7 @@ internal sealed class BatchRun(ITaskLedger ledger, Endpoint endpoint, string bat
             case SendOutcome.OverBudget:
                 _capReached ??= status.Note;
                 return false;
-            case SendOutcome.NotSent:
+            case SendOutcome.NotSent or SendOutcome.Stopped:
                 return false;
         }
 

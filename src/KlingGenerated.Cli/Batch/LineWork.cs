@@ -21,6 +21,9 @@ internal enum SendOutcome
 
     /// <summary>Not sent: --max-credits is used up; the note says so.</summary>
     OverBudget,
+
+    /// <summary>Not sent: the run stopped sending after uncertain createTasks in a row (<see cref="UncertainStreak"/>).</summary>
+    Stopped,
 }
 
 /// <summary>
@@ -35,6 +38,9 @@ internal sealed class LineWork(ITaskLedger ledger, Endpoint endpoint, BatchSetti
     // (uncertain). The run's other submitter claims its next line (a ledger write) meanwhile, which keeps the rate.
     private readonly SemaphoreSlim _wire = new(BatchRun.MaxOnTheWire, BatchRun.MaxOnTheWire);
 
+    /// <summary>Uncertain outcomes in a row: past <see cref="UncertainStreak.Limit"/> the run sends no new line.</summary>
+    public UncertainStreak Streak { get; } = new();
+
     /// <summary>The run's counts by phase and its submit times.</summary>
     public BatchTotals Totals => totals;
 
@@ -44,6 +50,11 @@ internal sealed class LineWork(ITaskLedger ledger, Endpoint endpoint, BatchSetti
     /// <summary>Sends the createTask of a line claimed as submission <paramref name="id"/>, and records its outcome on the line.</summary>
     public async Task<SendOutcome> SendAsync(LineStatus status, long id, BatchBudget budget, CancellationToken cancellationToken)
     {
+        if (Stopped(status, id))
+        {
+            return SendOutcome.Stopped;
+        }
+
         if (await UploadImagesAsync(status, id, cancellationToken).ConfigureAwait(false) is not { } request)
         {
             return status.Phase == Phase.Failed ? SendOutcome.Failed : SendOutcome.NotSent;
@@ -61,9 +72,16 @@ internal sealed class LineWork(ITaskLedger ledger, Endpoint endpoint, BatchSetti
         }
 
         CreateResult result;
+        var stopsNow = false;
         try
         {
+            if (Stopped(status, id))
+            {
+                return SendOutcome.Stopped; // the createTask before this one stopped the run while this line waited for the wire
+            }
+
             result = await LedgeredCreate.TryCreateRecordedAsync(ledger, id, endpoint.Client, request, cancellationToken, budget.Budget).ConfigureAwait(false);
+            stopsNow = Streak.Count(result.Outcome); // still on the wire: the next line sees the stop before it is sent
         }
         finally
         {
@@ -89,6 +107,11 @@ internal sealed class LineWork(ITaskLedger ledger, Endpoint endpoint, BatchSetti
                 status.Note = "may exist: " + ExitCodes.OneLine(result.Error!.Message);
                 Move(status, Phase.Uncertain);
                 Display.Event($"line {status.Label}: uncertain, may exist ({Text.Safe(status.Note, 120)})");
+                if (stopsNow)
+                {
+                    Display.Event($"stopped sending: {UncertainStreak.Limit} createTasks in a row ended uncertain (it is unknown whether their tasks exist); the lines not sent yet stay unsent");
+                }
+
                 return SendOutcome.Uncertain;
         }
 
@@ -116,6 +139,19 @@ internal sealed class LineWork(ITaskLedger ledger, Endpoint endpoint, BatchSetti
         Move(status, Phase.Failed);
         Display.Event($"line {status.Label}: {Text.Safe(status.Note, 160)}");
         return SendOutcome.Failed;
+    }
+
+    /// <summary>True when the run stopped sending (<see cref="UncertainStreak"/>): the line is recorded as not sent, so a later run sends it.</summary>
+    private bool Stopped(LineStatus status, long id)
+    {
+        if (Streak.StoppedNote is not { } note)
+        {
+            return false;
+        }
+
+        ledger.RecordNotSent(id, note);
+        status.Note = note;
+        return true;
     }
 
     /// <summary>

@@ -78,7 +78,10 @@ internal sealed class SharedBatchRun(PostgresLedger ledger, Endpoint endpoint, s
         }
 
         var span = _work.Totals.SubmitSpan();
-        return new BatchResult(statuses, cancellationToken.IsCancellationRequested, span.Count, span.Last - span.First, settings.RateLimit, settings.RateWindowSeconds, skipped);
+        return new BatchResult(statuses, cancellationToken.IsCancellationRequested, span.Count, span.Last - span.First, settings.RateLimit, settings.RateWindowSeconds, skipped)
+        {
+            StoppedSending = _work.Streak.StoppedNote is not null,
+        };
     }
 
     // --max-credits caps the batch across its runs, as on one machine: what earlier runs (any worker) paid for its lines counts.
@@ -119,8 +122,8 @@ internal sealed class SharedBatchRun(PostgresLedger ledger, Endpoint endpoint, s
                 case Verdict.Open:
                     open++;
                     break;
-                case Verdict.Claimable when _capReached is not null:
-                    status.Note ??= _capReached;
+                case Verdict.Claimable when (_capReached ?? _work.Streak.StoppedNote) is { } halted:
+                    status.Note ??= halted;
                     break;
                 case Verdict.Claimable:
                     open++;

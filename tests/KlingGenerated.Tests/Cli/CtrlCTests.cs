@@ -61,6 +61,73 @@ public sealed class CtrlCTests(ITestOutputHelper log)
         outcomes.Count(o => !o.FinishedFirst).Should().BeGreaterThanOrEqualTo(90, "the signal comes while nearly every run is still working");
     }
 
+    [Fact]
+    public async Task Two_SIGINTs_back_to_back_are_one_Ctrl_C_so_the_batch_still_prints_its_resume_line_and_exits_130()
+    {
+        // A task that never ends, so the batch is surely waiting for it when the signals come.
+        await using var service = HostileKling.Service("task_twice", state: "generating");
+        var root = Infrastructure.KlingProcess.NewDirectory();
+        var ledger = Path.Combine(root, "tasks.db");
+        await File.WriteAllTextAsync(Path.Combine(root, "one.jsonl"), """{"id":"twice","prompt":"A paper boat"}""" + "\n");
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "kling")) { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in HostileKling.Against(service, "batch", "one.jsonl", "--out", "v"))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("KIE_API_KEY");
+        start.Environment.Remove("KIE_API_KEY_FILE");
+        start.Environment.Remove("KIE_BASE_URL");
+        start.Environment["KLING_LEDGER"] = ledger;
+        using var process = Process.Start(start.WithDefaultInterrupt())!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = new System.Text.StringBuilder();
+        var reading = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync() is { } line)
+            {
+                lock (stderr)
+                {
+                    stderr.AppendLine(line);
+                }
+            }
+        });
+        string Errors()
+        {
+            lock (stderr)
+            {
+                return stderr.ToString();
+            }
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        while (!Errors().Contains("created task_twice", StringComparison.Ordinal) && !process.HasExited)
+        {
+            await Task.Delay(50, timeout.Token);
+        }
+
+        // Back to back, as `timeout -s INT` and a terminal's process group sometimes deliver one Ctrl+C.
+        Kill(process.Id, SigInt).Should().Be(0, Errors());
+        Kill(process.Id, SigInt);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("kling batch did not exit within 90 s of two SIGINTs: " + Errors());
+        }
+
+        await reading;
+        _ = await stdout;
+        var errors = Errors();
+        process.ExitCode.Should().Be(130, errors);
+        errors.Should().Contain("Interrupted: submitting stopped").And.Contain("Resume with:").And.NotContain("interrupted again");
+        errors.Split('\n').SkipWhile(l => !l.Contains("Resume with:", StringComparison.Ordinal)).Skip(1).First().Trim().Should().StartWith("kling batch one.jsonl");
+        LedgerTests.Rows(ledger, "SELECT task_id FROM submissions").Select(r => (string?)r["task_id"]).Should().Equal(["task_twice"], "the paid task id is in the ledger");
+    }
+
     /// <summary>Runs the apphost; with <paramref name="signalAfter"/>, sends SIGINT that many ms after its first output on stderr (it is running by then).</summary>
     private static async Task<(int Code, string Stdout, string Stderr, bool FinishedFirst)> RunAsync(string root, string ledger, string[] args, int? signalAfter)
     {
