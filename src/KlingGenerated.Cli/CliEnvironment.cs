@@ -17,6 +17,10 @@ internal sealed record CliEnvironment(Func<string, string?> Variable, string Wor
     // Why: a test moves it (FakeTimeProvider) instead of waiting or racing midnight.
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Whether a base URL is on a loopback or private host (then its result URLs may be too); the library's rule.</summary>
+    // Why: a test plays a public service on 127.0.0.1 (no test may send anything off this machine).
+    public Func<Uri, CancellationToken, Task<bool>> IsPrivateHost { get; init; } = KlingDownloadOptions.IsPrivateHostAsync;
+
     /// <summary>The process's environment and current directory.</summary>
     public static CliEnvironment Process { get; } = new(Environment.GetEnvironmentVariable, string.Empty);
 

@@ -9,11 +9,14 @@ internal sealed class Endpoint : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly KlingSimulator? _simulator;
+    private readonly CliEnvironment _environment;
+    private bool? _refusePrivateResultHosts;
 
-    private Endpoint(ServiceProvider services, KlingSimulator? simulator, Uri url)
+    private Endpoint(ServiceProvider services, KlingSimulator? simulator, Uri url, CliEnvironment environment)
     {
         _services = services;
         _simulator = simulator;
+        _environment = environment;
         Url = url;
     }
 
@@ -27,6 +30,17 @@ internal sealed class Endpoint : IAsyncDisposable
 
     /// <summary>True when requests go to the built-in simulator, whose tasks take seconds.</summary>
     public bool IsSimulator => _simulator is not null;
+
+    /// <summary>
+    /// The download options of a result: result URLs on loopback or private addresses are refused (SSRF: a hostile
+    /// service must not steer the download inside this machine or network) unless the service itself is on such a host
+    /// (the built-in simulator, a local one), whose results are served there. Decided once, at the first download.
+    /// </summary>
+    public async Task<KlingDownloadOptions> DownloadOptionsAsync(bool overwrite, CancellationToken cancellationToken)
+    {
+        _refusePrivateResultHosts ??= !IsSimulator && !await _environment.IsPrivateHost(Url, cancellationToken).ConfigureAwait(false);
+        return new KlingDownloadOptions { Overwrite = overwrite, RefusePrivateHosts = _refusePrivateResultHosts.Value };
+    }
 
     /// <summary>Opens the endpoint the global options and environment choose.</summary>
     public static Task<Endpoint> OpenAsync(System.CommandLine.ParseResult parse, TextWriter error, CancellationToken cancellationToken, Action<KlingClientOptions>? configure = null, string? redis = null) =>
@@ -101,7 +115,7 @@ internal sealed class Endpoint : IAsyncDisposable
             builder.AddRedisPacing(redis, o => o.WhenUnavailable = KlingGenerated.Redis.RedisUnavailableMode.Fail);
         }
 
-        return new Endpoint(services.BuildServiceProvider(), simulator, url);
+        return new Endpoint(services.BuildServiceProvider(), simulator, url, environment);
     }
 
     /// <summary>

@@ -10,18 +10,19 @@ namespace KlingGenerated.Cli;
 internal static class ExistingResult
 {
     /// <summary>Saves the result at <paramref name="path"/> by the rule above; <paramref name="compare"/> is false for generate, whose task is new: an existing file is refused without downloading anything.</summary>
-    public static async Task<string> SaveAsync(IKlingClient client, string taskId, Uri url, string path, bool overwrite, bool compare, IProgress<KlingDownloadProgress>? progress, CancellationToken cancellationToken)
+    public static async Task<string> SaveAsync(Endpoint endpoint, string taskId, Uri url, string path, bool overwrite, bool compare, IProgress<KlingDownloadProgress>? progress, CancellationToken cancellationToken)
     {
         var full = Path.GetFullPath(path);
+        var client = endpoint.Client;
         if (overwrite || !compare || !File.Exists(full))
         {
-            return await client.DownloadResultToFileAsync(url, full, new KlingDownloadOptions { Overwrite = overwrite }, progress, cancellationToken);
+            return await client.DownloadResultToFileAsync(url, full, await endpoint.DownloadOptionsAsync(overwrite, cancellationToken), progress, cancellationToken);
         }
 
         var probe = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.compare");
         try
         {
-            await client.DownloadResultToFileAsync(url, probe, new KlingDownloadOptions(), progress, cancellationToken);
+            await client.DownloadResultToFileAsync(url, probe, await endpoint.DownloadOptionsAsync(overwrite: false, cancellationToken), progress, cancellationToken);
             if (await SameBytesAsync(full, probe, cancellationToken))
             {
                 return full;

@@ -140,7 +140,7 @@ internal static class GenerateCommand
 
     private static async Task<(string Path, IReadOnlyList<Uri> Urls)> DownloadAsync(CommandContext context, Endpoint endpoint, TaskRecord record, string folder, bool overwrite, ProgressDisplay progress)
     {
-        var urls = record.GetResultUrls();
+        var urls = ResultDownload.UrlsOf(record, context.TaskId!);
         if (urls.Count == 0)
         {
             throw new CliServiceException($"task {TerminalText.Safe(context.TaskId)} succeeded without a result URL. Query it again later with `{TerminalText.KlingCommand("status", context.TaskId)}`.");

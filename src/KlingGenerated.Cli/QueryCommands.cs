@@ -94,7 +94,7 @@ internal static class QueryCommands
         var detail = record.State switch
         {
             TaskState.Success when urlsDieWithCommand => string.Empty,
-            TaskState.Success => " " + string.Join(" ", record.GetResultUrls()),
+            TaskState.Success => ResultText(record),
             TaskState.Fail => $" (failCode {record.FailCode}: {record.FailMsg})",
             _ => string.Empty,
         };
@@ -106,6 +106,19 @@ internal static class QueryCommands
         }
 
         return json;
+    }
+
+    /// <summary>The result URLs of a task that succeeded; when the service's are unusable (file://, not a URL), why, and what it sent.</summary>
+    private static string ResultText(TaskRecord record)
+    {
+        try
+        {
+            return " " + string.Join(" ", record.GetResultUrls());
+        }
+        catch (FormatException exception)
+        {
+            return $" (its result cannot be downloaded: {exception.Message.TrimEnd('.')}; resultJson: {Ledger.Text.Safe(record.ResultJson, 500)})";
+        }
     }
 
     public static Command Credits(TextWriter output, TextWriter error)
@@ -134,7 +147,14 @@ internal static class QueryCommands
 
         if (record.State == TaskState.Success)
         {
-            json["resultUrls"] = new JArray(record.GetResultUrls().Select(u => u.ToString()));
+            try
+            {
+                json["resultUrls"] = new JArray(record.GetResultUrls().Select(u => u.ToString()));
+            }
+            catch (FormatException exception)
+            {
+                json["resultProblem"] = exception.Message; // resultJson above is what the service sent
+            }
         }
 
         return json;

@@ -22,22 +22,25 @@ internal static class ResultFiles
         Directory.CreateDirectory(directory);
         var path = KlingFileNames.InsideDirectory(directory, name ?? KlingFileNames.ForTask(taskId));
         overwrite &= name is null; // a batch replaces its own <taskId>.mp4; a name it did not derive from the task may be someone else's
-        var client = endpoint.Client;
         try
         {
             // A batch replaces its own files (only once the new copy is complete); `kling download` follows generate's --overwrite rule.
-            path = await ExistingResult.SaveAsync(client, taskId, urls[0], path, overwrite, compare: true, progress: null, cancellationToken).ConfigureAwait(false);
+            path = await ExistingResult.SaveAsync(endpoint, taskId, urls[0], path, overwrite, compare: true, progress: null, cancellationToken).ConfigureAwait(false);
         }
         catch (CliServiceException) when (name is not null)
         {
             // The name is taken by another video (another batch's line of that id, a file of the user's): keep it, save beside it.
             var beside = KlingFileNames.InsideDirectory(directory, KlingFileNames.ForTask($"{Path.GetFileNameWithoutExtension(name)}-{taskId}"));
-            path = await ExistingResult.SaveAsync(client, taskId, urls[0], beside, overwrite: true, compare: true, progress: null, cancellationToken).ConfigureAwait(false);
+            path = await ExistingResult.SaveAsync(endpoint, taskId, urls[0], beside, overwrite: true, compare: true, progress: null, cancellationToken).ConfigureAwait(false);
         }
 
         catch (KlingDownloadException exception) when (exception.Reason == KlingDownloadFailure.HttpStatus && exception.HttpStatus is 403 or 404 or 410)
         {
             throw new ResultExpiredException(taskId, exception.HttpStatus.Value, finishedAt, exception);
+        }
+        catch (KlingDownloadException exception) when (exception.Reason == KlingDownloadFailure.InvalidUrl)
+        {
+            throw ResultDownload.Refused(taskId, exception);
         }
 
         ledger.RecordFile(endpoint.LedgerName, taskId, path);

@@ -107,7 +107,7 @@ internal static class TaskCommands
                 return;
             }
 
-            var urls = record.GetResultUrls();
+            var urls = ResultDownload.UrlsOf(record, id);
             if (urls.Count == 0)
             {
                 throw new CliServiceException($"task {Text.Safe(id)} succeeded without a result URL. Query it again later with `{TerminalText.KlingCommand("status", id)}`.");
@@ -173,7 +173,7 @@ internal static class TaskCommands
                         : $"task {Text.Safe(id)} is still {Text.Safe(record.RawState)}; wait for it with `{TerminalText.KlingCommand("wait", id)}`, then download it.");
                 }
 
-                urls = record.GetResultUrls();
+                urls = ResultDownload.UrlsOf(record, id);
             }
             catch (KlingApiException exception) when (exception.Kind == KlingErrorKind.NotFound && known is { ResultUrls.Count: > 0 })
             {

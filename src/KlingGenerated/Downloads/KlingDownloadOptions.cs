@@ -34,6 +34,18 @@ public sealed class KlingDownloadOptions
     public bool RefusePrivateHosts { get; set; }
 
     /// <summary>
+    /// True when <paramref name="url"/>'s host is, or resolves to, an address <see cref="RefusePrivateHosts"/> refuses
+    /// (loopback, private, link-local...). An application whose service is itself on such a host (a local simulator)
+    /// asks this of its base URL to leave <see cref="RefusePrivateHosts"/> off for it; an IP literal is decided
+    /// without any lookup, and a host name that does not resolve is not private.
+    /// </summary>
+    public static async Task<bool> IsPrivateHostAsync(Uri url, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return await PrivateHosts.FindPrivateAsync(url, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
+    /// <summary>
     /// With <see cref="RequireWholeMp4"/>: the most top-level MP4 boxes accepted (default 100,000; a Kling result has a
     /// handful). A body of millions of tiny boxes then fails as soon as it passes the cap, instead of being walked box by box.
     /// </summary>

@@ -43,6 +43,15 @@ internal static class PrivateHosts
     /// <summary>Throws when <paramref name="url"/>'s host is, or resolves to, a private address.</summary>
     public static async Task CheckAsync(Uri url, CancellationToken cancellationToken)
     {
+        if (await FindPrivateAsync(url, cancellationToken).ConfigureAwait(false) is { } inside)
+        {
+            throw Refused(url.Host, inside);
+        }
+    }
+
+    /// <summary>The first private address <paramref name="url"/>'s host is or resolves to; null when none (or unresolvable: the request itself then fails to connect).</summary>
+    public static async Task<IPAddress?> FindPrivateAsync(Uri url, CancellationToken cancellationToken)
+    {
         IPAddress[] addresses;
         if (IPAddress.TryParse(url.IdnHost.Trim('[', ']'), out var literal))
         {
@@ -56,14 +65,11 @@ internal static class PrivateHosts
             }
             catch (SocketException)
             {
-                return; // unresolvable: the request itself fails to connect
+                return null;
             }
         }
 
-        if (addresses.FirstOrDefault(IsPrivate) is { } inside)
-        {
-            throw Refused(url.Host, inside);
-        }
+        return addresses.FirstOrDefault(IsPrivate);
     }
 
     /// <summary>The built-in download handler's connect step: connects only to public addresses when the request asks for it.</summary>

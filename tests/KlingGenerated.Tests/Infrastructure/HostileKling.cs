@@ -16,9 +16,9 @@ internal static class HostileKling
 
     public static Func<HostileExchange, Task> Created(string taskId) => Json(Envelope(new { taskId }));
 
-    public static Func<HostileExchange, Task> Record(string taskId, string state, string? failCode = null, string? failMsg = null) => exchange =>
+    public static Func<HostileExchange, Task> Record(string taskId, string state, string? failCode = null, string? failMsg = null, string? resultUrl = null) => exchange =>
     {
-        var resultUrl = $"http://{exchange.Request.Header("Host")}/video.mp4";
+        resultUrl ??= $"http://{exchange.Request.Header("Host")}/video.mp4";
         var record = new JObject
         {
             ["taskId"] = taskId,

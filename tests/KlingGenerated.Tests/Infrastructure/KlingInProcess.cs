@@ -31,12 +31,21 @@ internal static class KlingInProcess
         options.Resilience.MaxDelay = TimeSpan.FromMilliseconds(100);
     }
 
+    /// <summary>
+    /// Runs the CLI with its environment adjusted by <paramref name="adjust"/> (a <c>with</c> expression), such as a
+    /// <see cref="CliEnvironment.IsPrivateHost"/> that plays a public service on 127.0.0.1.
+    /// </summary>
+    public static Task<KlingProcess.Result> RunWithEnvironmentAsync(string workingDirectory, Func<CliEnvironment, CliEnvironment> adjust, params string[] args) =>
+        RunAsync(workingDirectory, new Dictionary<string, string>(), terminal: null, client: null, args, adjust);
+
     /// <summary>Runs the CLI with a given terminal (default: a log, as when stderr is redirected).</summary>
     public static Task<KlingProcess.Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, CliTerminal? terminal, params string[] args) =>
         RunAsync(workingDirectory, environment, terminal, client: null, args);
 
-    private static async Task<KlingProcess.Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, CliTerminal? terminal, Action<KlingGenerated.KlingClientOptions>? client, string[] args)
+    private static async Task<KlingProcess.Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, CliTerminal? terminal, Action<KlingGenerated.KlingClientOptions>? client, string[] args,
+        Func<CliEnvironment, CliEnvironment>? adjust = null)
     {
+        adjust ??= static e => e;
         var variables = new Dictionary<string, string>(StringComparer.Ordinal) { ["KLING_LEDGER"] = KlingProcess.LedgerFor(workingDirectory) };
         foreach (var (name, value) in environment)
         {
@@ -52,7 +61,7 @@ internal static class KlingInProcess
             exitCode = await KlingCli.RunAsync(
                 args, output, error, timeout.Token,
                 terminal ?? new CliTerminal(Live: false, Ansi: false, Width: () => 80, TimeProvider.System), // stderr redirected, as in a process started by a test
-                new CliEnvironment(name => variables.GetValueOrDefault(name), Path.GetFullPath(workingDirectory)) { Client = client });
+                adjust(new CliEnvironment(name => variables.GetValueOrDefault(name), Path.GetFullPath(workingDirectory)) { Client = client }));
         }
         catch (Exception exception) when (!timeout.IsCancellationRequested)
         {
