@@ -63,7 +63,7 @@ internal static class ExitCodes
             UsageException e => (InvalidInput, "invalid-input", e.Message),
             Ledger.LedgerException or Ledger.ResultExpiredException => (ServiceError, exception is Ledger.LedgerException ? "ledger-error" : "result-expired", exception.Message),
             KlingApiException { Kind: KlingErrorKind.TaskFailed } e => (TaskFailed, "task-failed",
-                $"task {e.TaskId ?? taskId} failed (failCode {(string.IsNullOrEmpty(e.FailCode) ? "none" : e.FailCode)}): {(string.IsNullOrWhiteSpace(e.FailMessage) ? "the service gave no reason" : e.FailMessage.Trim().TrimEnd('.'))}. The task is final; submit a new one, perhaps with a changed prompt."),
+                $"task {e.TaskId ?? taskId} failed (failCode {(string.IsNullOrEmpty(e.FailCode) ? "none" : e.FailCode)}): {(string.IsNullOrWhiteSpace(e.FailMessage) ? "the service gave no reason" : TerminalText.Capped(e.FailMessage.Trim()).TrimEnd('.'))}. The task is final; submit a new one, perhaps with a changed prompt."),
             KlingApiException { Kind: KlingErrorKind.NotFound } e when context.CommandName == "credits" => (ServiceError, "service-error",
                 $"the service has no such endpoint ({e.ServerMessage ?? e.Message}). Check --base-url / KIE_BASE_URL: it is the service's root, such as https://api.kie.ai/."),
             KlingApiException { Kind: KlingErrorKind.NotFound } e when context.CommandName is "status" or "download" => (ServiceError, "not-found", // as wait says it
@@ -99,7 +99,7 @@ internal static class ExitCodes
             CommandStage.Submitted when taskId is not null && service?.Kind != KlingErrorKind.TaskFailed => true,
             _ => null,
         };
-        return new CliFailure(code, kind, TerminalText.Safe(TerminalText.WithoutUserInfo(OneLine(line))), taskId, exception as KlingApiException, mayExist)
+        return new CliFailure(code, kind, TerminalText.WithLongWordsCapped(TerminalText.Safe(TerminalText.WithoutUserInfo(OneLine(line)))), taskId, exception as KlingApiException, mayExist)
         {
             InvalidLines = (exception as UsageException)?.InvalidLines,
         };

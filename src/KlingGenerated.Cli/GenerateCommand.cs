@@ -113,8 +113,8 @@ internal static class GenerateCommand
         context.TaskId = taskId;
         context.Stage = CommandStage.Submitted;
         await context.Error.WriteLineAsync(!waiting
-            ? $"Submitted task {TerminalText.Safe(taskId)}; not waiting (--no-wait). `{TerminalText.KlingCommand("wait", taskId)}` waits for it and downloads it."
-            : $"Submitted task {TerminalText.Safe(taskId)}; waiting for it (Ctrl+C stops waiting, the task keeps running).");
+            ? TerminalText.WithLongWordsCapped($"Submitted task {TerminalText.Safe(taskId)}; not waiting (--no-wait). `{TerminalText.KlingCommand("wait", taskId)}` waits for it and downloads it.")
+            : TerminalText.WithLongWordsCapped($"Submitted task {TerminalText.Safe(taskId)}; waiting for it (Ctrl+C stops waiting, the task keeps running)."));
         return taskId;
     }
 

@@ -53,8 +53,8 @@ internal sealed class ProgressDisplay : IProgress<TaskRecord>, IProgress<KlingDo
     {
         lock (_gate)
         {
-            var state = TerminalText.Safe(value.RawState ?? "unknown");
-            _taskId = TerminalText.Safe(value.TaskId);
+            var state = TerminalText.Capped(value.RawState ?? "unknown", 100);
+            _taskId = TerminalText.WithLongWordsCapped(TerminalText.Safe(value.TaskId));
             var changed = state != _state;
             _state = state;
             if (_terminal.Live)

@@ -95,10 +95,10 @@ internal static class QueryCommands
         {
             TaskState.Success when urlsDieWithCommand => string.Empty,
             TaskState.Success => ResultText(record),
-            TaskState.Fail => $" (failCode {record.FailCode}: {record.FailMsg})",
+            TaskState.Fail => $" (failCode {TerminalText.Capped(record.FailCode, 100)}: {TerminalText.Capped(record.FailMsg)})",
             _ => string.Empty,
         };
-        await output.WriteLineAsync(TerminalText.Safe($"{record.TaskId}: {record.RawState}{detail}"));
+        await output.WriteLineAsync(TerminalText.WithLongWordsCapped(TerminalText.Safe($"{record.TaskId}: {record.RawState}{detail}")));
         if (urlsDieWithCommand)
         {
             await output.WriteLineAsync("The built-in simulator's result URL stops working when this command exits; download the video with:");
@@ -127,7 +127,10 @@ internal static class QueryCommands
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(parse, output, error, cancellationToken, async context =>
         {
             await using var endpoint = await Endpoint.OpenAsync(parse, error, cancellationToken);
-            var credits = (await endpoint.Client.GetRemainingCreditsAsync(cancellationToken)).Data;
+            var credits = (await endpoint.Client.GetRemainingCreditsAsync(cancellationToken)).Data
+                ?? throw new CliServiceException(
+                    "the service answered the balance query with success but no balance (\"data\": null), so the credits are unknown. " +
+                    "Try again later; if it persists, check the balance in the kie.ai console and report the answer.");
             await output.WriteLineAsync(context.Json ? JsonConvert.SerializeObject(new { credits }) : $"{credits}");
         }));
         return command;

@@ -6,7 +6,7 @@ namespace KlingGenerated.Cli;
 /// <summary>Makes text the service sent safe to print: no control characters, no markup.</summary>
 // The service's answers are untrusted: an ESC sequence, a CR/LF or a bidi override in a task id or message must not
 // clear the screen, forge an `error:` line or reorder what the user reads.
-internal static class TerminalText
+internal static partial class TerminalText
 {
     /// <summary>Masks the API key (<see cref="KlingSecrets.Mask"/>), replaces control and bidi-formatting characters with '?' and joins lines, so the text prints as one plain line.</summary>
     public static string Safe(string? text)
@@ -33,6 +33,31 @@ internal static class TerminalText
 
         return builder?.ToString() ?? text;
     }
+
+    /// <summary>
+    /// <see cref="Safe"/> text cut at <paramref name="max"/> characters, saying how many were left out: a service's
+    /// message of megabytes must not flood the terminal (the ledger and --json keep it whole).
+    /// </summary>
+    public static string Capped(string? text, int max = 500)
+    {
+        var safe = Safe(text);
+        if (safe.Length <= max)
+        {
+            return safe;
+        }
+
+        var cut = char.IsHighSurrogate(safe[max - 1]) ? max - 1 : max;
+        return $"{safe[..cut]}… ({(safe.Length - cut).ToString(CultureInfo.InvariantCulture)} more characters)";
+    }
+
+    /// <summary>
+    /// The line with every run of more than 200 non-space characters (a hostile task id or URL) cut to its first 100
+    /// the same way, so an error line stays readable; the ledger (`kling tasks --json`) keeps the whole id.
+    /// </summary>
+    public static string WithLongWordsCapped(string line) => LongWord().Replace(line, m => Capped(m.Value, 100));
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\S{201,}")]
+    private static partial System.Text.RegularExpressions.Regex LongWord();
 
     /// <summary>
     /// The text with the user:password@ part of every URL in it removed, and every other password (a Redis or PostgreSQL

@@ -112,7 +112,7 @@ public class KlingApiException : Exception
             ? "The service's edge blocked the request (error 1010 means the User-Agent looks like a bot); send a User-Agent header"
             : outcome.TaskMayExist
                 ? "The createTask request arrived, so the task may or may not have been created: check your callback or the credits before submitting again"
-                : outcome.Kind == KlingErrorKind.Unknown ? (outcome.IsRetryable ? "Try again later" : "Try again later; if it persists, report the answer") : Advice(outcome);
+                : TooLarge(outcome) ?? (outcome.Kind == KlingErrorKind.Unknown ? (outcome.IsRetryable ? "Try again later" : "Try again later; if it persists, report the answer") : Advice(outcome));
         return new KlingApiException(outcome, serverMessage: null, retryAfter,
             detail: $"The service answered HTTP {outcome.HttpStatus} with {what} instead of its JSON envelope. {advice}", innerException: null);
     }
@@ -204,9 +204,22 @@ public class KlingApiException : Exception
         return $"Kling API error {outcome.Code.ToString(CultureInfo.InvariantCulture)} {outcome.Kind}{http}: {said}.{wait}";
     }
 
+    // HTTP 413 and 414 (RFC 9110) refuse a request for its size before the service reads it: waiting changes nothing.
+    // Said only when the outcome is that nothing can exist (a 413/414 whose envelope says 500 keeps the may-exist advice).
+    private static string? TooLarge(KlingOutcome outcome) => outcome is { HttpStatus: 413 or 414, TaskMayExist: false }
+        ? $"The request was too long for the service (HTTP {outcome.HttpStatus} {(outcome.HttpStatus == 414 ? "URI Too Long" : "Content Too Large")}), so it did nothing with it" +
+          (outcome.IsBillable ? ": nothing was created or charged" : string.Empty) +
+          ". Shorten the prompt, the URLs or the task id, then send it again"
+        : null;
+
     // What to do next. Only a billable operation's outcome speaks of charges, and only as its TaskMayExist says.
     private static string Advice(KlingOutcome outcome)
     {
+        if (TooLarge(outcome) is { } tooLarge)
+        {
+            return tooLarge;
+        }
+
         var nothingCharged = outcome.IsBillable && !outcome.TaskMayExist;
         return outcome.Kind switch
         {

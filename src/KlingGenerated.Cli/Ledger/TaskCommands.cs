@@ -83,7 +83,17 @@ internal static class TaskCommands
             context.OnBuiltInSimulator = endpoint.IsSimulator;
             if (ledger.Find(id) is null)
             {
-                await EnsureKnownAsync(endpoint, id, cancellationToken); // an id nobody knows fails now, not after the polling's patience
+                // An id nobody knows fails now, not after the polling's patience; --timeout bounds this check too (its query may trickle).
+                using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(minutes), CliEnvironment.Of(parse).Time);
+                using var checking = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+                try
+                {
+                    await EnsureKnownAsync(endpoint, id, checking.Token);
+                }
+                catch (OperationCanceledException exception) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    throw WaitTimedOut(id, minutes, lastState: null, exception);
+                }
             }
 
             context.Stage = CommandStage.Submitted;
@@ -95,9 +105,7 @@ internal static class TaskCommands
             }
             catch (KlingApiException exception) when (exception is { Kind: KlingErrorKind.Timeout, TaskId: not null })
             {
-                throw new CliTimeoutException(
-                    $"task {Text.Safe(id)} did not finish within {minutes.ToString("0.##", CultureInfo.InvariantCulture)} minutes (last state: {Text.Safe(exception.LastState ?? "not visible yet")}). " +
-                    $"It keeps running on the service: run `{TerminalText.KlingCommand("wait", id)}` again, with a larger --timeout if needed.", exception);
+                throw WaitTimedOut(id, minutes, exception.LastState, exception);
             }
 
             if (!download)
@@ -122,6 +130,10 @@ internal static class TaskCommands
         }));
         return command;
     }
+
+    private static CliTimeoutException WaitTimedOut(string id, double minutes, string? lastState, Exception inner) => new(
+        $"task {Text.Safe(id)} did not finish within {minutes.ToString("0.##", CultureInfo.InvariantCulture)} minutes (last state: {Text.Safe(lastState ?? "not visible yet")}). " +
+        $"It keeps running on the service: run `{TerminalText.KlingCommand("wait", id)}` again, with a larger --timeout if needed.", inner);
 
     /// <summary>Fails within seconds when neither the ledger nor the service knows the id (a task just created may take a moment to appear).</summary>
     private static async Task EnsureKnownAsync(Endpoint endpoint, string id, CancellationToken cancellationToken)

@@ -34,4 +34,16 @@ public sealed class WaitDeadlineCliTests
         result.ExitCode.Should().Be(5, result.Stderr);
         ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain("task_trickle_wait").And.Contain("kling wait task_trickle_wait");
     }
+
+    [Fact]
+    public async Task Wait_with_a_timeout_ends_with_exit_5_when_its_check_that_the_service_knows_the_id_trickles()
+    {
+        // The ledger does not know the id, so wait first asks the service about it: that query trickles from the start.
+        await using var server = Service("task_trickle_check", record: PollingDeadlineTests.TricklingRecord());
+
+        var result = await KlingInProcess.RunAsync(KlingProcess.NewDirectory(), Against(server, "wait", "task_trickle_check", "--timeout", "0.02", "--no-download"));
+
+        result.ExitCode.Should().Be(5, result.Stderr);
+        ErrorLines(result.Stderr).Should().ContainSingle().Which.Should().Contain("did not finish within 0.02 minutes").And.Contain("kling wait task_trickle_check");
+    }
 }
