@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using KlingGenerated.Tests.Infrastructure;
 
 namespace KlingGenerated.Tests.Models;
 
@@ -101,33 +101,6 @@ internal static class PortProofs
         return await RunAsync(root, "node", [script, simulatorDll, model, Cases]);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string directory, string program, string[] args, params (string Name, string Value)[] environment)
-    {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', args)} did not exit within 10 minutes.");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(string directory, string program, string[] args, params (string Name, string Value)[] environment) =>
+        ToolProcess.RunAsync(directory, TimeSpan.FromMinutes(10), program, args, environment);
 }
